@@ -1,0 +1,140 @@
+//! Placing a camera-only detection in 3D: depth from the LiDAR points in its frustum, else
+//! from a radar object inside its columns, else from a flat-ground assumption at the box's
+//! bottom edge.
+
+use super::cluster_projection::CameraView;
+use crate::camera::CameraDetection;
+use crate::radar::RadarCluster;
+use nalgebra::{Point2, Point3, Vector2};
+use serde::{Deserialize, Serialize};
+
+/// How the range of a camera-only object was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RangeSource {
+    /// Median depth of the LiDAR obstacle points in the box's central frustum.
+    LidarFrustum,
+    /// The nearest radar object whose projection falls in the box's columns.
+    Radar,
+    /// The box's bottom edge intersected with the ground plane.
+    FlatGround,
+}
+
+/// Parameters of the range estimation.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CameraRangeConfig {
+    /// Fraction of the box (width and height, centred) whose LiDAR points vote, 0..1.
+    /// Default 0.5 (the central half, to keep background and foreground out).
+    pub frustum_core: f32,
+    /// LiDAR points needed in the frustum core. Default 3.
+    pub min_frustum_points: usize,
+    /// Flat-ground ranges beyond this are rejected (the ray is almost level), metres.
+    /// Default 80.
+    pub max_flat_ground_range: f64,
+}
+
+impl Default for CameraRangeConfig {
+    fn default() -> Self {
+        Self {
+            frustum_core: 0.5,
+            min_frustum_points: 3,
+            max_flat_ground_range: 80.0,
+        }
+    }
+}
+
+/// A 3D position for a camera-only detection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RangedDetection {
+    /// A point on the object's visible surface (or ground contact), vehicle frame, metres.
+    pub surface_point: Point3<f64>,
+    /// Horizontal unit direction from the camera to that point, vehicle frame.
+    pub viewing_direction: Vector2<f64>,
+    /// Horizontal range from the camera, metres.
+    pub range: f64,
+    /// Which cue gave the range.
+    pub source: RangeSource,
+}
+
+/// Depth (optical z, metres) of the obstacle points whose projection lies in the central
+/// `core` fraction of `bbox`: the median of at least `min_points` depths. `projected` holds
+/// `(u, v, depth)` of every obstacle point visible in the camera.
+pub fn frustum_depth(projected: &[(f32, f32, f32)], bbox: &[f32; 4], config: &CameraRangeConfig) -> Option<f64> {
+    let (w, h) = (bbox[2] - bbox[0], bbox[3] - bbox[1]);
+    let m = (1.0 - config.frustum_core.clamp(0.0, 1.0)) / 2.0;
+    let (u1, u2, v1, v2) = (bbox[0] + m * w, bbox[2] - m * w, bbox[1] + m * h, bbox[3] - m * h);
+    let mut depths: Vec<f32> = projected
+        .iter()
+        .filter(|(u, v, _)| *u >= u1 && *u <= u2 && *v >= v1 && *v <= v2)
+        .map(|p| p.2)
+        .collect();
+    if depths.len() < config.min_frustum_points.max(1) {
+        return None;
+    }
+    depths.sort_by(f32::total_cmp);
+    Some(depths[depths.len() / 2] as f64)
+}
+
+fn horizontal(view: &CameraView, p: &Point3<f64>) -> Option<(Vector2<f64>, f64)> {
+    let o = view.camera_to_vehicle.translation.vector;
+    let d = Vector2::new(p.x - o.x, p.y - o.y);
+    let range = d.norm();
+    (range > 1e-6).then(|| (d / range, range))
+}
+
+/// Ranges `det` in `view`: LiDAR frustum depth when `projected` (obstacle points visible in
+/// this camera as `(u, v, depth)`) has enough points in the box core, else the nearest radar
+/// object projecting into the box's columns, else flat ground at height `ground_z`.
+pub fn range_detection(
+    det: &CameraDetection,
+    view: &CameraView,
+    projected: Option<&[(f32, f32, f32)]>,
+    radar: &[RadarCluster],
+    ground_z: f64,
+    config: &CameraRangeConfig,
+) -> Option<RangedDetection> {
+    let b = det.bbox;
+    let centre = Point2::new(((b[0] + b[2]) / 2.0) as f64, ((b[1] + b[3]) / 2.0) as f64);
+    if let Some(depth) = projected.and_then(|p| frustum_depth(p, &b, config)) {
+        let (o, dir) = view.ray(&centre);
+        let p = o + dir * depth;
+        let (viewing_direction, range) = horizontal(view, &p)?;
+        return Some(RangedDetection {
+            surface_point: p,
+            viewing_direction,
+            range,
+            source: RangeSource::LidarFrustum,
+        });
+    }
+    let nearest_radar = radar
+        .iter()
+        .filter_map(|r| {
+            let (uv, depth) = view.project(&r.position)?;
+            (uv.x >= b[0] as f64 && uv.x <= b[2] as f64).then_some((depth, r))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((_, r)) = nearest_radar {
+        let (viewing_direction, range) = horizontal(view, &r.position)?;
+        return Some(RangedDetection {
+            surface_point: r.position,
+            viewing_direction,
+            range,
+            source: RangeSource::Radar,
+        });
+    }
+    let bottom = Point2::new(centre.x, b[3] as f64);
+    let (o, dir) = view.ray(&bottom);
+    if !(dir.z < -1e-9) {
+        return None;
+    }
+    let t = (ground_z - o.z) / dir.z;
+    let p = o + dir * t;
+    let (viewing_direction, range) = horizontal(view, &p)?;
+    (t > 0.0 && range <= config.max_flat_ground_range).then_some(RangedDetection {
+        surface_point: p,
+        viewing_direction,
+        range,
+        source: RangeSource::FlatGround,
+    })
+}

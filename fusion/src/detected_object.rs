@@ -1,0 +1,38 @@
+//! The per-frame fused measurement: what the detection branches and association produce
+//! for one instant, before tracking.
+
+use kestrel_sensors::{ObjectClass, OrientedBox3};
+use nalgebra::{Matrix2, Vector2};
+
+/// Which sensors contributed to an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct SensorSources {
+    /// A camera detection was associated.
+    pub camera: bool,
+    /// A LiDAR cluster was associated.
+    pub lidar: bool,
+    /// A radar cluster was associated.
+    pub radar: bool,
+}
+
+/// One object detected at one instant, in the **vehicle frame** (x forward, y left, z up,
+/// metres, origin rear-axle centre on the ground).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetectedObject {
+    /// Box in the vehicle frame (centre, extents in metres, yaw in radians about z).
+    pub bbox: OrientedBox3,
+    /// Object class; [`ObjectClass::Unknown`] when no camera detection was associated.
+    pub class: ObjectClass,
+    /// Confidence in `class`, 0..1.
+    pub class_confidence: f32,
+    /// Confidence that the object exists, 0..1.
+    pub existence_confidence: f32,
+    /// Covariance of the box centre's x/y position, m^2.
+    pub position_covariance: Matrix2<f64>,
+    /// Velocity over ground in the vehicle frame's x/y, m/s, when measured (radar).
+    pub velocity: Option<Vector2<f64>>,
+    /// Covariance of `velocity`, (m/s)^2.
+    pub velocity_covariance: Option<Matrix2<f64>>,
+    /// Sensors that contributed.
+    pub sources: SensorSources,
+}

@@ -1,0 +1,151 @@
+//! The fusion stage: one [`SensorFrameSet`] in, one [`FusedFrame`] (untracked objects in the
+//! vehicle frame, with degraded-mode flags) out.
+
+use crate::association::{associate, AssociationConfig, AssociationStats, BranchOutputs};
+use crate::camera::{CameraBranch, CameraDetection};
+use crate::frame_set::SensorFrameSet;
+use crate::lidar::{LidarBranch, LidarConfig, LidarDetections, LidarStats};
+use crate::radar::{RadarBranch, RadarConfig, RadarDetections, RadarStats};
+use crate::{DetectedObject, FusionError};
+use kestrel_sensors::{Rig, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// Configuration of the fusion stage (all sections have documented defaults). The camera
+/// branch's own configuration is given with its detector ([`CameraBranch::new`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FusionConfig {
+    /// LiDAR branch.
+    pub lidar: LidarConfig,
+    /// Radar branch.
+    pub radar: RadarConfig,
+    /// Association.
+    pub association: AssociationConfig,
+}
+
+/// Which inputs a fused frame had to do without.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DegradedFlags {
+    /// The rig has cameras but no camera detections were available (no frame, or no
+    /// detector): LiDAR/radar objects keep class Unknown.
+    pub camera_missing: bool,
+    /// The rig has a LiDAR but no sweep was available: camera objects are ranged by radar or
+    /// flat ground.
+    pub lidar_missing: bool,
+    /// The rig has radars but no scan was available: no velocities.
+    pub radar_missing: bool,
+    /// Radar Doppler velocities could not be ego-compensated (no ego velocity given and no
+    /// compensated velocity in the detections): no velocities attached.
+    pub ego_motion_missing: bool,
+    /// Expected sensors without a message in the frame set (from time alignment).
+    pub missing_sensors: Vec<String>,
+}
+
+impl DegradedFlags {
+    /// True when any input was missing.
+    pub fn any(&self) -> bool {
+        self.camera_missing
+            || self.lidar_missing
+            || self.radar_missing
+            || self.ego_motion_missing
+            || !self.missing_sensors.is_empty()
+    }
+}
+
+/// The fused objects of one instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FusedFrame {
+    /// Reference time of the frame set.
+    pub timestamp: Timestamp,
+    /// Objects, vehicle frame, deterministic order (see [`associate`]).
+    pub objects: Vec<DetectedObject>,
+    /// Degraded-mode flags.
+    pub degraded: DegradedFlags,
+    /// LiDAR branch counters, when it ran.
+    pub lidar_stats: Option<LidarStats>,
+    /// Radar branch counters, when it ran.
+    pub radar_stats: Option<RadarStats>,
+    /// Association counters.
+    pub association: AssociationStats,
+}
+
+/// The fusion stage for one rig.
+#[derive(Debug, Clone)]
+pub struct FusionStage {
+    rig: Rig,
+    lidar: LidarBranch,
+    radar: RadarBranch,
+    camera: Option<CameraBranch>,
+    association: AssociationConfig,
+}
+
+impl FusionStage {
+    /// A stage for `rig`. `camera` is the camera branch (a loaded detector); without one,
+    /// camera frames are ignored and every frame is flagged `camera_missing`.
+    pub fn new(rig: Rig, config: FusionConfig, camera: Option<CameraBranch>) -> Result<Self, FusionError> {
+        Ok(Self {
+            rig,
+            lidar: LidarBranch::new(config.lidar)?,
+            radar: RadarBranch::new(config.radar)?,
+            camera,
+            association: config.association,
+        })
+    }
+
+    /// The rig.
+    pub fn rig(&self) -> &Rig {
+        &self.rig
+    }
+
+    /// Runs every branch whose sensors have data in `set`, then associates. Errors only for
+    /// inputs that cannot be interpreted (unknown sensor, non-finite ego motion, no data at
+    /// all, detector failure); missing sensors give a degraded frame instead.
+    pub fn process(&self, set: &SensorFrameSet) -> Result<FusedFrame, FusionError> {
+        if set.is_empty() {
+            return Err(FusionError::EmptyFrameSet { timestamp: set.timestamp });
+        }
+        if set.ego_velocity.is_some_and(|e| !e.is_finite()) {
+            return Err(FusionError::InvalidEgoMotion { timestamp: set.timestamp });
+        }
+        let lidar = (!set.lidars.is_empty())
+            .then(|| self.lidar.detect(&set.lidars, &self.rig))
+            .transpose()?;
+        let camera = match &self.camera {
+            Some(branch) if !set.cameras.is_empty() => Some(branch.detect(&set.cameras)?),
+            _ => None,
+        };
+        let radar = (!set.radars.is_empty())
+            .then(|| self.radar.detect(&set.radars, &self.rig, set.ego_velocity.as_ref()))
+            .transpose()?;
+        self.fuse(set.timestamp, &set.missing, lidar.as_ref(), camera.as_deref(), radar.as_ref())
+    }
+
+    /// Associates branch outputs computed elsewhere (e.g. camera detections from a detector
+    /// running on its own thread) into a fused frame; `None` marks a missing branch.
+    pub fn fuse(
+        &self,
+        timestamp: Timestamp,
+        missing_sensors: &[String],
+        lidar: Option<&LidarDetections>,
+        camera: Option<&[CameraDetection]>,
+        radar: Option<&RadarDetections>,
+    ) -> Result<FusedFrame, FusionError> {
+        let has = |kind: &str| self.rig.sensors.iter().any(|s| s.kind.name() == kind);
+        let (objects, association) = associate(&BranchOutputs { lidar, camera, radar }, &self.rig, &self.association)?;
+        let degraded = DegradedFlags {
+            camera_missing: has("camera") && camera.is_none(),
+            lidar_missing: has("lidar") && lidar.is_none(),
+            radar_missing: has("radar") && radar.is_none(),
+            ego_motion_missing: radar.is_some_and(|r| r.stats.uncompensated > 0),
+            missing_sensors: missing_sensors.to_vec(),
+        };
+        Ok(FusedFrame {
+            timestamp,
+            objects,
+            degraded,
+            lidar_stats: lidar.map(|l| l.stats),
+            radar_stats: radar.map(|r| r.stats),
+            association,
+        })
+    }
+}

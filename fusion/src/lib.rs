@@ -1,0 +1,23 @@
+//! # kestrel-fusion
+//!
+//! The fusion stage: per-sensor detection (camera, LiDAR, radar), association and tracking,
+//! from synchronised `kestrel_sensors` messages to a tracked object list in the vehicle frame.
+//! Every stage is a plain function or struct, testable without threads or middleware.
+
+pub mod association;
+pub mod camera;
+pub mod detected_object;
+pub mod ego_velocity;
+pub mod error;
+pub mod frame_set;
+pub mod fusion_stage;
+pub mod lidar;
+pub mod radar;
+pub mod time_alignment;
+pub mod tracking;
+
+pub use detected_object::{DetectedObject, SensorSources};
+pub use error::FusionError;
+pub use frame_set::SensorFrameSet;
+pub use fusion_stage::{DegradedFlags, FusedFrame, FusionConfig, FusionStage};
+pub use time_alignment::{TimeAligner, TimeAlignmentConfig};

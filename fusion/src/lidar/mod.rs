@@ -1,0 +1,170 @@
+//! The LiDAR detection branch: sweeps -> vehicle frame and region of interest -> ground
+//! segmentation -> clustering of obstacle points -> one oriented box per cluster.
+
+pub mod bev_grid;
+pub mod box_fitting;
+pub mod clustering;
+pub mod ground_segmentation;
+pub mod roi_crop;
+
+use crate::FusionError;
+use box_fitting::{fit_box, BoxFitConfig};
+use clustering::{cluster_points, ClusterConfig};
+use ground_segmentation::{segment_ground, GroundConfig, GroundSurface};
+use kestrel_sensors::{OrientedBox3, PointCloud, Rig};
+use roi_crop::{crop_to_vehicle, CropStats, RoiConfig, VehiclePoints};
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+
+/// Configuration of the LiDAR branch; every section has documented defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LidarConfig {
+    /// Region of interest and ego box.
+    pub roi: RoiConfig,
+    /// Ground segmentation.
+    pub ground: GroundConfig,
+    /// Clustering.
+    pub cluster: ClusterConfig,
+    /// Box fitting.
+    pub box_fit: BoxFitConfig,
+}
+
+impl LidarConfig {
+    /// Checks every section.
+    pub fn validate(&self) -> Result<(), FusionError> {
+        self.roi.validate()?;
+        self.ground.validate()?;
+        self.cluster.validate()?;
+        self.box_fit.validate()
+    }
+}
+
+/// One obstacle cluster found by the LiDAR branch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LidarCluster {
+    /// Oriented box, **vehicle frame** (metres, radians; heading along the longer side,
+    /// ambiguous by pi).
+    pub bbox: OrientedBox3,
+    /// The cluster's points: this range of [`LidarDetections::obstacle_points`].
+    pub points: Range<usize>,
+}
+
+/// What was kept and dropped on the way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LidarStats {
+    /// Region-of-interest crop (input count, non-finite, outside, ego).
+    pub crop: CropStats,
+    /// Points classified as ground.
+    pub ground: usize,
+    /// Obstacle points too high above ground to cluster.
+    pub too_high: usize,
+    /// Clusters dropped for too few points.
+    pub dropped_small: usize,
+    /// Clusters dropped for too large a footprint.
+    pub dropped_large: usize,
+}
+
+/// Output of the LiDAR branch for one instant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LidarDetections {
+    /// Clusters in deterministic (raster) order.
+    pub clusters: Vec<LidarCluster>,
+    /// All non-ground points (vehicle frame, metres): first the clusters' points, cluster by
+    /// cluster, then the obstacle points that belong to no kept cluster.
+    pub obstacle_points: VehiclePoints,
+    /// The ground height map.
+    pub ground: GroundSurface,
+    /// Counters.
+    pub stats: LidarStats,
+}
+
+impl LidarDetections {
+    /// The points of `cluster` as `[x, y, z]`, vehicle frame, metres.
+    pub fn cluster_points(&self, cluster: &LidarCluster) -> impl Iterator<Item = [f32; 3]> + '_ {
+        let p = &self.obstacle_points;
+        cluster.points.clone().map(|i| [p.x[i], p.y[i], p.z[i]])
+    }
+}
+
+/// The LiDAR branch (stateless; holds its validated configuration).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LidarBranch {
+    config: LidarConfig,
+}
+
+impl LidarBranch {
+    /// A branch with a validated configuration.
+    pub fn new(config: LidarConfig) -> Result<Self, FusionError> {
+        config.validate()?;
+        Ok(Self { config })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &LidarConfig {
+        &self.config
+    }
+
+    /// Detects obstacle clusters in `clouds` (each in the frame of its LiDAR in `rig`).
+    /// Empty input gives empty output; non-finite points are dropped and counted.
+    pub fn detect(&self, clouds: &[PointCloud], rig: &Rig) -> Result<LidarDetections, FusionError> {
+        let cfg = &self.config;
+        let (points, crop) = crop_to_vehicle(clouds, rig, &cfg.roi)?;
+        let ground = segment_ground(&points, &cfg.roi, &cfg.ground);
+        let obstacle: Vec<bool> = ground.is_ground.iter().map(|g| !g).collect();
+        let groups = cluster_points(&points, &obstacle, &ground.height_above_ground, &cfg.roi, &cfg.cluster);
+
+        let mut obstacle_points = VehiclePoints::default();
+        let mut in_cluster = vec![false; points.len()];
+        for &i in &groups.order {
+            let i = i as usize;
+            in_cluster[i] = true;
+            obstacle_points.push(points.x[i], points.y[i], points.z[i]);
+        }
+        for i in 0..points.len() {
+            if obstacle[i] && !in_cluster[i] {
+                obstacle_points.push(points.x[i], points.y[i], points.z[i]);
+            }
+        }
+        let mut samples = Vec::new();
+        let clusters = groups
+            .clusters
+            .iter()
+            .map(|span| {
+                samples.clear();
+                for cell in &groups.cells[span.cells.clone()] {
+                    let n = cell.len() as f32;
+                    let (sx, sy) = cell.clone().fold((0.0f32, 0.0f32), |(sx, sy), k| {
+                        (sx + obstacle_points.x[k], sy + obstacle_points.y[k])
+                    });
+                    samples.push([sx / n, sy / n]);
+                }
+                let pts = span.points.clone().map(|k| {
+                    [obstacle_points.x[k], obstacle_points.y[k], obstacle_points.z[k]]
+                });
+                let (mx, my) = samples
+                    .iter()
+                    .fold((0.0, 0.0), |(a, b), s| (a + s[0], b + s[1]));
+                let n = samples.len() as f32;
+                let ground_z = ground.height_at(mx / n, my / n).unwrap_or(0.0);
+                LidarCluster {
+                    bbox: fit_box(&samples, pts, ground_z, &cfg.box_fit),
+                    points: span.points.clone(),
+                }
+            })
+            .collect();
+        let stats = LidarStats {
+            crop,
+            ground: ground.ground_count(),
+            too_high: groups.too_high,
+            dropped_small: groups.dropped_small,
+            dropped_large: groups.dropped_large,
+        };
+        Ok(LidarDetections {
+            clusters,
+            obstacle_points,
+            ground,
+            stats,
+        })
+    }
+}

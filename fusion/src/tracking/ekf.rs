@@ -1,0 +1,114 @@
+//! Extended Kalman filter algebra over a fixed-size state: prediction with a linearised
+//! transition, innovation (with its covariance `S = H P H' + R`), and the Joseph-form update.
+//!
+//! The motion models ([`super::motion_model`]) supply the predicted mean, the Jacobians and the
+//! noise; this module holds only the model-independent algebra.
+
+use nalgebra::{SMatrix, SVector};
+
+/// A Gaussian belief over an `N`-dimensional state: mean and covariance (units per state).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gaussian<const N: usize> {
+    /// State mean.
+    pub mean: SVector<f64, N>,
+    /// State covariance (symmetric, positive definite).
+    pub covariance: SMatrix<f64, N, N>,
+}
+
+/// The innovation of one measurement against a predicted state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Innovation<const M: usize> {
+    /// Measurement minus predicted measurement (angles already wrapped by the caller).
+    pub residual: SVector<f64, M>,
+    /// Innovation covariance `S = H P H' + R`.
+    pub covariance: SMatrix<f64, M, M>,
+    /// `S^-1`.
+    pub covariance_inverse: SMatrix<f64, M, M>,
+    /// `ln det S`.
+    pub ln_det: f64,
+}
+
+impl<const M: usize> Innovation<M> {
+    /// Squared Mahalanobis distance `y' S^-1 y` (chi-square distributed with `M` degrees of
+    /// freedom when the filter is consistent).
+    pub fn mahalanobis_sq(&self) -> f64 {
+        (self.residual.transpose() * self.covariance_inverse * self.residual)[(0, 0)]
+    }
+
+    /// Gaussian density of the residual, `N(y; 0, S)`, in the measurement's units^-M.
+    pub fn likelihood(&self) -> f64 {
+        let ln_norm = 0.5 * (M as f64 * (2.0 * std::f64::consts::PI).ln() + self.ln_det);
+        (-0.5 * self.mahalanobis_sq() - ln_norm).exp()
+    }
+
+    /// Negative log-likelihood `0.5 (d^2 + ln det S)` without the constant: the association
+    /// cost of this pairing.
+    pub fn association_cost(&self) -> f64 {
+        0.5 * (self.mahalanobis_sq() + self.ln_det)
+    }
+}
+
+impl<const N: usize> Gaussian<N> {
+    /// Replaces the mean by `predicted_mean` and the covariance by `F P F' + Q`.
+    pub fn predict(
+        &mut self,
+        predicted_mean: SVector<f64, N>,
+        jacobian: &SMatrix<f64, N, N>,
+        process_noise: &SMatrix<f64, N, N>,
+    ) {
+        self.mean = predicted_mean;
+        self.covariance = jacobian * self.covariance * jacobian.transpose() + process_noise;
+        self.symmetrize();
+    }
+
+    /// Applies a change of coordinates with value `mean` and Jacobian `jacobian`
+    /// (`P <- J P J'`), e.g. the ego-motion frame change.
+    pub fn transform(&mut self, mean: SVector<f64, N>, jacobian: &SMatrix<f64, N, N>) {
+        self.mean = mean;
+        self.covariance = jacobian * self.covariance * jacobian.transpose();
+        self.symmetrize();
+    }
+
+    /// The innovation of a measurement with residual `residual`, measurement Jacobian `h` and
+    /// noise `r`; `None` when `S` is not positive definite (non-finite input).
+    pub fn innovation<const M: usize>(
+        &self,
+        residual: SVector<f64, M>,
+        h: &SMatrix<f64, M, N>,
+        r: &SMatrix<f64, M, M>,
+    ) -> Option<Innovation<M>> {
+        let s = h * self.covariance * h.transpose() + r;
+        let s = (s + s.transpose()) * 0.5;
+        let chol = s.cholesky()?;
+        let ln_det = chol.ln_determinant();
+        if !ln_det.is_finite() || !residual.iter().all(|v| v.is_finite()) {
+            return None;
+        }
+        Some(Innovation {
+            residual,
+            covariance: s,
+            covariance_inverse: chol.inverse(),
+            ln_det,
+        })
+    }
+
+    /// Kalman update with a precomputed innovation (Joseph form, stays symmetric positive
+    /// definite). The caller wraps angular state components afterwards.
+    pub fn update<const M: usize>(
+        &mut self,
+        innovation: &Innovation<M>,
+        h: &SMatrix<f64, M, N>,
+        r: &SMatrix<f64, M, M>,
+    ) {
+        let gain = self.covariance * h.transpose() * innovation.covariance_inverse;
+        self.mean += gain * innovation.residual;
+        let i_kh = SMatrix::<f64, N, N>::identity() - gain * h;
+        self.covariance =
+            i_kh * self.covariance * i_kh.transpose() + gain * r * gain.transpose();
+        self.symmetrize();
+    }
+
+    fn symmetrize(&mut self) {
+        self.covariance = (self.covariance + self.covariance.transpose()) * 0.5;
+    }
+}

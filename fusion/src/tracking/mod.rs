@@ -1,0 +1,34 @@
+//! Multi-object tracking in the vehicle frame.
+//!
+//! Per frame ([`Tracker::step`]): every track is predicted to the frame time with its motion
+//! model ([`MotionModel::ConstantVelocity`] for pedestrians and unknown objects,
+//! [`MotionModel::Ctrv`] for vehicles and two-wheelers; EKF with analytic Jacobians), then
+//! moved into the current vehicle frame by the ego motion ([`EgoMotion`]); detections
+//! ([`crate::DetectedObject`]) are associated to tracks by the Hungarian algorithm
+//! ([`solve_assignment`]) on Mahalanobis-gated negative log-likelihood costs
+//! (`S = H P H' + R`); assigned tracks are updated (position, measured velocity, box heading),
+//! the lifecycle ([`TrackStatus`]) and existence probability advance, unassigned detections
+//! start tentative tracks, and dead tracks are deleted. The output is a list of
+//! [`TrackedObject`]s with stable ids.
+//!
+//! Frames: everything is in the **current vehicle frame** (x forward, y left, z up, metres;
+//! yaw counter-clockwise, radians); velocities are over ground, in the vehicle frame's axes.
+
+pub mod class_vote;
+pub mod ego_motion;
+pub mod ekf;
+pub mod error;
+pub mod hungarian;
+pub mod kinematic_state;
+pub mod lifecycle;
+pub mod motion_model;
+pub mod track;
+pub mod tracker;
+
+pub use ego_motion::EgoMotion;
+pub use error::TrackingError;
+pub use hungarian::{Assignment, CostMatrix, solve_assignment};
+pub use lifecycle::{LifecycleConfig, TrackStatus};
+pub use motion_model::{MotionModel, MotionParams};
+pub use track::TrackedObject;
+pub use tracker::{FrameOutput, Tracker, TrackerConfig, TrackerStats};

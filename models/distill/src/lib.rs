@@ -1,0 +1,26 @@
+//! # kestrel-distill
+//!
+//! The training toolchain of Kestrel's camera students (never compiled for the vehicle):
+//! teacher-output caching on augmented views ([`teacher_cache`]), distillation with burn
+//! ([`trainer`], [`distill_loss`]), structured pruning ([`pruning`]), ONNX export
+//! ([`onnx_export`]) with a parity check ([`parity`]), agreement evaluation ([`agreement`]),
+//! cost measurement ([`model_cost`]) and the one-command recipe ([`recipe`]).
+
+pub mod agreement;
+pub mod augment;
+pub mod distill_loss;
+pub mod error;
+pub mod image_sets;
+pub mod model_card;
+pub mod model_cost;
+pub mod onnx_export;
+pub mod parity;
+pub mod pruning;
+pub mod recipe;
+pub mod seeded_rng;
+pub mod student_classes;
+pub mod student_net;
+pub mod teacher_cache;
+pub mod trainer;
+
+pub use error::DistillError;

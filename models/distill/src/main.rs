@@ -1,0 +1,141 @@
+//! `kestrel-distill`: the training toolchain's command line.
+//!
+//! `kestrel-distill recipe` runs the whole reproducible recipe (teacher cache -> distillation
+//! -> pruning -> export -> evaluation -> model card) and writes `models/zoo/<name>/`.
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use kestrel_distill::recipe::{RecipeConfig, RecipeProgress, run_recipe};
+use kestrel_distill::trainer::StepLog;
+use kestrel_distill::{DistillError, model_card};
+use kestrel_models::zoo;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+#[derive(Parser)]
+#[command(name = "kestrel-distill", about = "Distil, prune, export and evaluate Kestrel students")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the full reference recipe and write models/zoo/<name>/ (ONNX, manifest, metrics,
+    /// MODEL_CARD.md).
+    Recipe {
+        /// Output folder (default: models/zoo/kestrel-student-v1).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Distillation steps (default: the reference recipe's).
+        #[arg(long)]
+        steps: Option<usize>,
+        /// Augmented views per training image.
+        #[arg(long)]
+        views_per_image: Option<usize>,
+        /// Time budget for caching + training + pruning, minutes.
+        #[arg(long)]
+        budget_min: Option<u64>,
+        /// Worker threads (teacher caching, evaluation). Burn uses RAYON_NUM_THREADS.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+}
+
+/// Progress bar on a terminal, plain log lines otherwise (e.g. when logging to a file).
+struct Progress {
+    bar: Mutex<Option<ProgressBar>>,
+    tty: bool,
+}
+
+impl RecipeProgress for Progress {
+    fn phase(&self, name: &str, len: u64) {
+        let bar = ProgressBar::new(len);
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>10} [{bar:30}] {pos}/{len} {msg} eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_prefix(name.to_string());
+        if !self.tty {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+            eprintln!("== {name}: {len}");
+        }
+        if let Ok(mut b) = self.bar.lock() {
+            if let Some(old) = b.take() {
+                old.finish();
+            }
+            *b = Some(bar);
+        }
+    }
+
+    fn tick(&self) {
+        if let Ok(b) = self.bar.lock() {
+            if let Some(b) = b.as_ref() {
+                b.inc(1);
+                if !self.tty && b.position() % 100 == 0 {
+                    eprintln!("  {}/{} eta {:?}", b.position(), b.length().unwrap_or(0), b.eta());
+                }
+            }
+        }
+    }
+
+    fn step(&self, l: &StepLog) {
+        if let Ok(b) = self.bar.lock() {
+            if let Some(b) = b.as_ref() {
+                b.set_message(format!("loss {:.4} (cls {:.4} box {:.4}) {:.1} img/s", l.loss, l.cls, l.boxes, l.images_per_s));
+                b.inc(1);
+                if !self.tty && (l.step % 10 == 0) {
+                    eprintln!("  step {} loss {:.4} cls {:.4} box {:.4} {:.1} img/s eta {:?}", l.step, l.loss, l.cls, l.boxes, l.images_per_s, b.eta());
+                }
+            }
+        }
+    }
+
+    fn note(&self, text: &str) {
+        if let Ok(b) = self.bar.lock() {
+            match b.as_ref() {
+                Some(b) if self.tty => b.println(text),
+                _ => eprintln!("{text}"),
+            }
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), DistillError> {
+    match cli.command {
+        Command::Recipe { out, steps, views_per_image, budget_min, threads } => {
+            let mut cfg = RecipeConfig::reference();
+            if let Some(s) = steps {
+                cfg.train.steps = s;
+            }
+            if let Some(v) = views_per_image {
+                cfg.views_per_image = v;
+            }
+            if let Some(b) = budget_min {
+                cfg.time_budget_s = b * 60;
+            }
+            if let Some(t) = threads {
+                cfg.threads = t;
+            }
+            let out = out.unwrap_or_else(|| zoo::models_dir().join("zoo").join(&cfg.name));
+            let progress = Progress { bar: Mutex::new(None), tty: std::io::stderr().is_terminal() };
+            let report = run_recipe(&cfg, &out, &progress)?;
+            let card = out.join("MODEL_CARD.md");
+            std::fs::write(&card, model_card::render(&report)).map_err(DistillError::io(&card))?;
+            eprintln!("wrote {}", out.display());
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kestrel-distill: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! Size and compute of an ONNX model as tract sees it: parameters (constant float weights)
+//! and multiply-accumulates per inference (tract's FMA cost of every node).
+
+use crate::DistillError;
+use kestrel_models::ModelManifest;
+use std::path::Path;
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::cost::Cost;
+use tract_onnx::tract_core::ops::konst::Const;
+
+/// Parameters and compute of a model at its manifest's input size.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct ModelCost {
+    /// Number of constant float values (weights and biases).
+    pub params: usize,
+    /// Multiply-accumulates per inference (1 MAC = 2 FLOPs).
+    pub macs: u64,
+}
+
+/// Measures ONNX `bytes` at `manifest`'s input shape; `path` names them in errors.
+pub fn model_cost(manifest: &ModelManifest, bytes: &[u8], path: &Path) -> Result<ModelCost, DistillError> {
+    let err = |e: TractError| DistillError::Data { path: path.to_path_buf(), reason: format!("{e:#}") };
+    let model = tract_onnx::onnx()
+        .model_for_read(&mut &bytes[..])
+        .and_then(|m| m.with_input_fact(0, f32::fact(manifest.input.shape).into()))
+        .and_then(|m| m.into_typed())
+        .and_then(|m| m.into_decluttered())
+        .map_err(err)?;
+    let mut params = 0usize;
+    let mut macs = 0u64;
+    for node in model.nodes() {
+        if let Some(k) = node.op_as::<Const>() {
+            if k.val().datum_type().is_float() {
+                params += k.val().len();
+            }
+        }
+        let inputs: Vec<&TypedFact> = node
+            .inputs
+            .iter()
+            .map(|o| model.outlet_fact(*o))
+            .collect::<TractResult<_>>()
+            .map_err(err)?;
+        for (cost, n) in node.op.cost(&inputs).map_err(err)? {
+            if let Cost::FMA(_) = cost {
+                macs += n.to_i64().unwrap_or(0).max(0) as u64;
+            }
+        }
+    }
+    Ok(ModelCost { params, macs })
+}

@@ -1,0 +1,217 @@
+//! Resampling a region of an 8-bit image into an RGB float buffer with a separable triangle
+//! (bilinear, widened when shrinking) filter. Shared by model preprocessing and the training
+//! augmentation so that both see pixels prepared the same way.
+
+use crate::ModelError;
+use kestrel_sensors::{CameraFrame, PixelEncoding};
+
+/// A borrowed 8-bit image: `height` rows of `width * encoding.bytes_per_pixel()` bytes.
+/// Pixel `(u, v)`: `u` to the right, `v` down, origin at the top-left corner.
+#[derive(Debug, Clone, Copy)]
+pub struct PixelView<'a> {
+    width: usize,
+    height: usize,
+    encoding: PixelEncoding,
+    data: &'a [u8],
+}
+
+impl<'a> PixelView<'a> {
+    /// Wraps a pixel buffer, checking its size; `what` names the image in errors.
+    pub fn new(
+        what: &str,
+        width: usize,
+        height: usize,
+        encoding: PixelEncoding,
+        data: &'a [u8],
+    ) -> Result<Self, ModelError> {
+        if width == 0 || height == 0 || data.len() != width * height * encoding.bytes_per_pixel()
+        {
+            return Err(ModelError::Image {
+                what: what.to_string(),
+                reason: format!(
+                    "{width}x{height} {} needs {} bytes, got {}",
+                    encoding.ros_name(),
+                    width * height * encoding.bytes_per_pixel(),
+                    data.len()
+                ),
+            });
+        }
+        Ok(Self {
+            width,
+            height,
+            encoding,
+            data,
+        })
+    }
+
+    /// A view of a camera frame (its size is already checked by [`CameraFrame::new`]).
+    pub fn from_frame(frame: &'a CameraFrame) -> Self {
+        Self {
+            width: frame.width as usize,
+            height: frame.height as usize,
+            encoding: frame.encoding,
+            data: &frame.data,
+        }
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> usize {
+        self.height
+    }
+
+    fn rgb(&self, u: usize, v: usize) -> [f32; 3] {
+        let bpp = self.encoding.bytes_per_pixel();
+        let i = (v * self.width + u) * bpp;
+        let p = &self.data[i..i + bpp];
+        match self.encoding {
+            PixelEncoding::Rgb8 => [p[0] as f32, p[1] as f32, p[2] as f32],
+            PixelEncoding::Bgr8 => [p[2] as f32, p[1] as f32, p[0] as f32],
+            PixelEncoding::Mono8 => [p[0] as f32; 3],
+        }
+    }
+}
+
+/// A source region in pixels: left, top, width, height (may extend past the image; outside
+/// pixels repeat the nearest edge pixel).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Region {
+    /// Left edge, pixels.
+    pub x: f32,
+    /// Top edge, pixels.
+    pub y: f32,
+    /// Width, pixels (> 0).
+    pub width: f32,
+    /// Height, pixels (> 0).
+    pub height: f32,
+}
+
+impl Region {
+    /// The whole image.
+    pub fn full(view: &PixelView<'_>) -> Self {
+        Self {
+            x: 0.0,
+            y: 0.0,
+            width: view.width as f32,
+            height: view.height as f32,
+        }
+    }
+}
+
+/// Source taps and weights of one output sample along one axis.
+struct Taps {
+    first: Vec<usize>,
+    weights: Vec<Vec<f32>>,
+}
+
+fn taps(start: f32, extent: f32, out_len: usize, src_len: usize) -> Taps {
+    let scale = out_len as f32 / extent;
+    let radius = (1.0 / scale).max(1.0);
+    let mut first = Vec::with_capacity(out_len);
+    let mut weights = Vec::with_capacity(out_len);
+    for i in 0..out_len {
+        let centre = start + (i as f32 + 0.5) / scale - 0.5;
+        let lo = (centre - radius).floor() as i64 + 1;
+        let hi = (centre + radius).ceil() as i64 - 1;
+        let clamp = |j: i64| j.clamp(0, src_len as i64 - 1) as usize;
+        let mut w: Vec<f32> = (lo..=hi)
+            .map(|j| (1.0 - (j as f32 - centre).abs() / radius).max(0.0))
+            .collect();
+        let sum: f32 = w.iter().sum();
+        w.iter_mut().for_each(|x| *x /= sum);
+        // Edge clamping: fold taps that fall outside the image onto the edge pixel.
+        let lo_c = clamp(lo);
+        let mut folded = vec![0.0f32; clamp(hi) - lo_c + 1];
+        for (k, wk) in w.iter().enumerate() {
+            folded[clamp(lo + k as i64) - lo_c] += wk;
+        }
+        first.push(lo_c);
+        weights.push(folded);
+    }
+    Taps { first, weights }
+}
+
+/// Resamples `region` of `src` to `out_width x out_height` pixels, returned as interleaved RGB
+/// `f32` in 0..255 (row-major, `out_height * out_width * 3` values).
+pub fn resample_rgb(
+    src: &PixelView<'_>,
+    region: Region,
+    out_width: usize,
+    out_height: usize,
+) -> Vec<f32> {
+    let tx = taps(region.x, region.width, out_width, src.width);
+    let ty = taps(region.y, region.height, out_height, src.height);
+    let v_lo = ty.first.iter().copied().min().unwrap_or(0);
+    let v_hi = ty
+        .first
+        .iter()
+        .zip(&ty.weights)
+        .map(|(f, w)| f + w.len())
+        .max()
+        .unwrap_or(0);
+    // Horizontal pass over the rows the vertical pass needs.
+    let mut rows = vec![0.0f32; (v_hi - v_lo) * out_width * 3];
+    for v in v_lo..v_hi {
+        let row = &mut rows[(v - v_lo) * out_width * 3..(v - v_lo + 1) * out_width * 3];
+        for (i, (f, w)) in tx.first.iter().zip(&tx.weights).enumerate() {
+            let mut acc = [0.0f32; 3];
+            for (k, wk) in w.iter().enumerate() {
+                let p = src.rgb(f + k, v);
+                acc[0] += wk * p[0];
+                acc[1] += wk * p[1];
+                acc[2] += wk * p[2];
+            }
+            row[i * 3..i * 3 + 3].copy_from_slice(&acc);
+        }
+    }
+    let mut out = vec![0.0f32; out_height * out_width * 3];
+    for (j, (f, w)) in ty.first.iter().zip(&ty.weights).enumerate() {
+        let dst = &mut out[j * out_width * 3..(j + 1) * out_width * 3];
+        for (k, wk) in w.iter().enumerate() {
+            let src_row = &rows[(f + k - v_lo) * out_width * 3..(f + k - v_lo + 1) * out_width * 3];
+            dst.iter_mut().zip(src_row).for_each(|(d, s)| *d += wk * s);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shrinking_keeps_constants_and_linear_ramps() {
+        // 8x4 mono ramp p(u, v) = 10 u + 1 -> 4x2: an interior sample lands on the source
+        // position 2 i + 0.5 and the symmetric filter keeps the ramp linear there.
+        let data: Vec<u8> = (0..4).flat_map(|_| (0..8).map(|u| 10 * u + 1)).collect();
+        let view = PixelView::new("t", 8, 4, PixelEncoding::Mono8, &data).unwrap();
+        let out = resample_rgb(&view, Region::full(&view), 4, 2);
+        for row in 0..2 {
+            for i in 1..3 {
+                let want = 10.0 * (2.0 * i as f32 + 0.5) + 1.0;
+                assert!((out[(row * 4 + i) * 3] - want).abs() < 1e-3, "{out:?}");
+            }
+        }
+        let flat = vec![77u8; 8 * 4 * 3];
+        let view = PixelView::new("t", 8, 4, PixelEncoding::Rgb8, &flat).unwrap();
+        let out = resample_rgb(&view, Region::full(&view), 3, 2);
+        assert!(out.iter().all(|v| (v - 77.0).abs() < 1e-3));
+    }
+
+    #[test]
+    fn identity_size_copies_pixels_and_swaps_bgr() {
+        let data = [1u8, 2, 3, 4, 5, 6];
+        let view = PixelView::new("t", 2, 1, PixelEncoding::Bgr8, &data).unwrap();
+        let out = resample_rgb(&view, Region::full(&view), 2, 1);
+        assert_eq!(out, vec![3.0, 2.0, 1.0, 6.0, 5.0, 4.0]);
+    }
+
+    #[test]
+    fn wrong_buffer_size_is_an_error() {
+        assert!(PixelView::new("t", 2, 2, PixelEncoding::Rgb8, &[0u8; 11]).is_err());
+    }
+}

@@ -1,0 +1,168 @@
+//! Latency budgets from `benches/budgets.toml` (schema documented in that file): per stage,
+//! per machine class, a budget in milliseconds on a stated percentile.
+
+use crate::error::PerceptionError;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The budgets file shipped with the workspace, compiled in as the default.
+pub const DEFAULT_BUDGETS: &str = include_str!("../../benches/budgets.toml");
+
+/// One stage's budget on one machine class.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StageBudget {
+    /// Budget, milliseconds.
+    pub budget_ms: f64,
+    /// Percentile (0..100) of the latency distribution the budget bounds.
+    pub percentile: f64,
+}
+
+#[derive(Debug, Deserialize)]
+struct StageEntry {
+    /// Required documentation; not used at run time.
+    #[serde(rename = "description")]
+    _description: String,
+    percentile: f64,
+    #[serde(flatten)]
+    per_machine: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct BudgetsFile {
+    schema_version: u32,
+    machines: BTreeMap<String, serde::de::IgnoredAny>,
+    stages: BTreeMap<String, StageEntry>,
+}
+
+/// The parsed, validated budgets file.
+#[derive(Debug, Clone)]
+pub struct Budgets {
+    machines: Vec<String>,
+    /// stage -> (percentile, machine -> ms)
+    stages: BTreeMap<String, (f64, BTreeMap<String, f64>)>,
+}
+
+impl Budgets {
+    /// Parses and validates budgets text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, PerceptionError> {
+        let file: BudgetsFile = toml::from_str(text)
+            .map_err(|e| PerceptionError::Config(format!("{origin}: {e}")))?;
+        if file.schema_version != 1 {
+            return Err(PerceptionError::Config(format!(
+                "{origin}: schema_version {} is not supported (expected 1)",
+                file.schema_version
+            )));
+        }
+        let machines: Vec<String> = file.machines.into_keys().collect();
+        let mut stages = BTreeMap::new();
+        for (stage, entry) in file.stages {
+            if !(0.0..=100.0).contains(&entry.percentile) {
+                return Err(PerceptionError::Config(format!(
+                    "{origin}: stage `{stage}`: percentile {} is outside 0..100",
+                    entry.percentile
+                )));
+            }
+            for (machine, ms) in &entry.per_machine {
+                if !machines.contains(machine) {
+                    return Err(PerceptionError::Config(format!(
+                        "{origin}: stage `{stage}` names unknown machine class `{machine}`"
+                    )));
+                }
+                if !(ms.is_finite() && *ms > 0.0) {
+                    return Err(PerceptionError::Config(format!(
+                        "{origin}: stage `{stage}` on `{machine}`: budget {ms} ms is not positive"
+                    )));
+                }
+            }
+            if let Some(missing) = machines.iter().find(|m| !entry.per_machine.contains_key(*m)) {
+                return Err(PerceptionError::Config(format!(
+                    "{origin}: stage `{stage}` has no budget for machine class `{missing}`"
+                )));
+            }
+            stages.insert(stage, (entry.percentile, entry.per_machine));
+        }
+        Ok(Self { machines, stages })
+    }
+
+    /// The compiled-in budgets (`benches/budgets.toml`).
+    pub fn builtin() -> Result<Self, PerceptionError> {
+        Self::parse(DEFAULT_BUDGETS, "benches/budgets.toml (built in)")
+    }
+
+    /// Loads a budgets file.
+    pub fn load(path: &Path) -> Result<Self, PerceptionError> {
+        let text = std::fs::read_to_string(path).map_err(|e| PerceptionError::io(path, e))?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Machine classes, sorted.
+    pub fn machines(&self) -> &[String] {
+        &self.machines
+    }
+
+    /// The budgets of every stage on `machine`.
+    pub fn for_machine(
+        &self,
+        machine: &str,
+    ) -> Result<BTreeMap<String, StageBudget>, PerceptionError> {
+        if !self.machines.iter().any(|m| m == machine) {
+            return Err(PerceptionError::Config(format!(
+                "unknown machine class `{machine}` (budgets know: {})",
+                self.machines.join(", ")
+            )));
+        }
+        Ok(self
+            .stages
+            .iter()
+            .map(|(stage, (percentile, per_machine))| {
+                (
+                    stage.clone(),
+                    StageBudget {
+                        budget_ms: per_machine[machine],
+                        percentile: *percentile,
+                    },
+                )
+            })
+            .collect())
+    }
+}
+
+/// The machine class to assume when none is configured: `arm-a72` on 64-bit ARM (the slowest
+/// ARM class, so budgets are not too loose), `x86-2core` elsewhere.
+pub fn default_machine_class() -> &'static str {
+    if cfg!(target_arch = "aarch64") {
+        "arm-a72"
+    } else {
+        "x86-2core"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_budgets_parse_and_cover_every_machine() {
+        let b = Budgets::builtin().unwrap();
+        assert_eq!(b.machines(), ["arm-a72", "arm-a78", "x86-2core"]);
+        let x86 = b.for_machine("x86-2core").unwrap();
+        assert!(x86.contains_key("fusion") && x86.contains_key("output"));
+        assert!(x86["fusion"].budget_ms > 0.0);
+        assert!(b.for_machine("pdp-11").is_err());
+    }
+
+    #[test]
+    fn invalid_budgets_are_rejected_with_the_stage_named() {
+        let missing = "schema_version = 1\n[machines.a]\ndescription = \"a\"\n\
+                       [machines.b]\ndescription = \"b\"\n\
+                       [stages.fusion]\ndescription = \"f\"\npercentile = 99\na = 1.0\n";
+        let e = Budgets::parse(missing, "t").unwrap_err().to_string();
+        assert!(e.contains("fusion") && e.contains("`b`"), "{e}");
+        let negative = "schema_version = 1\n[machines.a]\ndescription = \"a\"\n\
+                        [stages.s]\ndescription = \"s\"\npercentile = 99\na = -1.0\n";
+        assert!(Budgets::parse(negative, "t").is_err());
+        let version = "schema_version = 2\n[machines]\n[stages]\n";
+        assert!(Budgets::parse(version, "t").is_err());
+    }
+}

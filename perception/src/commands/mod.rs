@@ -1,0 +1,7 @@
+//! One module per `kestrel` subcommand: its `Args` (clap) and its `run` function.
+
+pub mod detect;
+pub mod echo;
+pub mod inspect;
+pub mod replay;
+pub mod run;

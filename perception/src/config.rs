@@ -1,0 +1,173 @@
+//! The runtime configuration: `perception/config/default.toml` is compiled in; a user file
+//! overrides any subset of its keys (tables merge key by key). Unknown keys are errors.
+
+use crate::budgets::{Budgets, default_machine_class};
+use crate::error::PerceptionError;
+use crate::realtime::QueuePolicies;
+use crate::runtime::RuntimeSettings;
+use crate::zenoh_output::RosOutputSettings;
+use crate::zenoh_session::ZenohSettings;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The built-in defaults.
+pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
+
+/// The `[runtime]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeTable {
+    /// Machine class of the budgets, or `auto`.
+    pub machine: String,
+    /// Budgets file; empty for the built-in copy of `benches/budgets.toml`.
+    pub budgets: String,
+    /// Health report period, seconds.
+    pub health_period_s: f64,
+    /// Stale-sensor threshold, seconds.
+    pub stale_after_s: f64,
+    /// Real-time playback speed of recorded inputs.
+    pub playback_speed: f64,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KestrelConfig {
+    /// Runtime settings.
+    pub runtime: RuntimeTable,
+    /// Queue policies per sensor kind.
+    pub queues: QueuePolicies,
+    /// zenoh session.
+    pub zenoh: ZenohSettings,
+    /// ROS 2 identity and topics.
+    pub ros: RosOutputSettings,
+}
+
+/// Merges `over` into `base`, table by table.
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(key, v);
+            }
+        }
+    }
+}
+
+impl KestrelConfig {
+    /// The built-in configuration.
+    pub fn builtin() -> Result<Self, PerceptionError> {
+        Self::from_toml_str("", "built-in defaults")
+    }
+
+    /// The defaults overridden by `text` (TOML); `origin` names the text in errors.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Self, PerceptionError> {
+        let parse = |t: &str, o: &str| {
+            t.parse::<toml::Table>()
+                .map_err(|e| PerceptionError::Config(format!("{o}: {e}")))
+        };
+        let mut table = parse(DEFAULT_CONFIG, "perception/config/default.toml")?;
+        merge(&mut table, parse(text, origin)?);
+        let config: Self = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e| PerceptionError::Config(format!("{origin}: {e}")))?;
+        config.validate(origin)?;
+        Ok(config)
+    }
+
+    /// The defaults overridden by the file at `path`.
+    pub fn load(path: &Path) -> Result<Self, PerceptionError> {
+        let text = std::fs::read_to_string(path).map_err(|e| PerceptionError::io(path, e))?;
+        Self::from_toml_str(&text, &path.display().to_string())
+    }
+
+    fn validate(&self, origin: &str) -> Result<(), PerceptionError> {
+        let r = &self.runtime;
+        for (name, v) in [
+            ("runtime.health_period_s", r.health_period_s),
+            ("runtime.stale_after_s", r.stale_after_s),
+            ("runtime.playback_speed", r.playback_speed),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(PerceptionError::Config(format!(
+                    "{origin}: {name} = {v} must be a positive number"
+                )));
+            }
+        }
+        self.zenoh
+            .to_config()
+            .map_err(|e| PerceptionError::Config(format!("{origin}: {e}")))?;
+        Ok(())
+    }
+
+    /// The machine class whose budgets apply.
+    pub fn machine_class(&self) -> &str {
+        match self.runtime.machine.as_str() {
+            "auto" => default_machine_class(),
+            m => m,
+        }
+    }
+
+    /// Runtime-core settings: budgets of the machine class, health timing, dropped sensors.
+    pub fn runtime_settings(
+        &self,
+        drop_sensors: BTreeSet<String>,
+    ) -> Result<RuntimeSettings, PerceptionError> {
+        let budgets = if self.runtime.budgets.is_empty() {
+            Budgets::builtin()?
+        } else {
+            Budgets::load(Path::new(&self.runtime.budgets))?
+        };
+        Ok(RuntimeSettings {
+            health_period_s: self.runtime.health_period_s,
+            stale_after_s: self.runtime.stale_after_s,
+            budgets: budgets.for_machine(self.machine_class())?,
+            drop_sensors,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounded_queue::QueuePolicy;
+
+    #[test]
+    fn defaults_load_and_give_runtime_settings() {
+        let c = KestrelConfig::builtin().unwrap();
+        assert_eq!(c.zenoh.listen, vec!["tcp/127.0.0.1:7450".to_string()]);
+        assert!(!c.zenoh.multicast_scouting);
+        assert_eq!(c.queues.camera, QueuePolicy::KeepLatest);
+        let s = c.runtime_settings(BTreeSet::new()).unwrap();
+        assert!(s.budgets.contains_key("fusion"));
+    }
+
+    #[test]
+    fn user_file_overrides_single_keys() {
+        let c = KestrelConfig::from_toml_str(
+            "[zenoh]\nconnect = [\"tcp/127.0.0.1:7447\"]\n[ros]\ndomain_id = 7\n\
+             [queues]\nlidar = { policy = \"drop_oldest\", capacity = 5 }\n",
+            "user.toml",
+        )
+        .unwrap();
+        assert_eq!(c.zenoh.connect, vec!["tcp/127.0.0.1:7447".to_string()]);
+        assert_eq!(c.zenoh.listen, vec!["tcp/127.0.0.1:7450".to_string()]);
+        assert_eq!(c.ros.domain_id, 7);
+        assert_eq!(c.ros.node_name, "kestrel_perception");
+        assert_eq!(c.queues.lidar, QueuePolicy::DropOldest { capacity: 5 });
+    }
+
+    #[test]
+    fn bad_files_name_the_problem() {
+        let unknown = KestrelConfig::from_toml_str("[ros]\ndomian_id = 1\n", "user.toml");
+        let e = unknown.unwrap_err().to_string();
+        assert!(e.contains("user.toml") && e.contains("domian_id"), "{e}");
+        let negative = KestrelConfig::from_toml_str("[runtime]\nhealth_period_s = -1\n", "u");
+        assert!(negative.unwrap_err().to_string().contains("health_period_s"));
+        let machine = KestrelConfig::from_toml_str("[runtime]\nmachine = \"vax\"\n", "u").unwrap();
+        assert!(machine.runtime_settings(BTreeSet::new()).is_err());
+        assert!(KestrelConfig::from_toml_str("not toml [", "u").is_err());
+    }
+}

@@ -1,0 +1,120 @@
+//! The production stage: `kestrel_fusion`'s time alignment, fusion stage and tracker chained
+//! behind the runtime's [`PerceptionStage`] interface.
+//!
+//! Messages are grouped into frame sets around the rig's first LiDAR (fallback: its first
+//! camera), each set is fused into detected objects, and the tracker turns those into tracks
+//! (ego motion unknown: the vehicle is taken as static between frames). Every set gives one
+//! output frame; the fusion stage's degraded flags become the frame's `degraded` list.
+
+use crate::error::PerceptionError;
+use crate::stage::{OutputFrame, PerceptionStage};
+use kestrel_fusion::camera::CameraBranch;
+use kestrel_fusion::tracking::{Tracker, TrackerConfig};
+use kestrel_fusion::{
+    DegradedFlags, FusionConfig, FusionStage, SensorFrameSet, TimeAligner, TimeAlignmentConfig,
+};
+use kestrel_sensors::{Rig, SensorMessage};
+
+/// Time alignment + fusion + tracking.
+pub struct FusionPipelineStage {
+    aligner: TimeAligner,
+    fusion: FusionStage,
+    tracker: Tracker,
+}
+
+fn stage_error(e: impl std::fmt::Display) -> PerceptionError {
+    PerceptionError::Stage {
+        stage: "fusion".into(),
+        message: e.to_string(),
+    }
+}
+
+/// The frame's degraded conditions in words.
+fn describe(flags: &DegradedFlags) -> Vec<String> {
+    let mut out = Vec::new();
+    for (set, what) in [
+        (flags.camera_missing, "camera detections missing"),
+        (flags.lidar_missing, "lidar missing"),
+        (flags.radar_missing, "radar missing"),
+        (flags.ego_motion_missing, "radar velocities not ego-compensated"),
+    ] {
+        if set {
+            out.push(what.to_owned());
+        }
+    }
+    out.extend(
+        flags
+            .missing_sensors
+            .iter()
+            .map(|s| format!("sensor `{s}` missing from frame set")),
+    );
+    out
+}
+
+impl FusionPipelineStage {
+    /// A pipeline for `rig`; `camera` is the camera branch (loaded detector), if any.
+    pub fn new(rig: Rig, camera: Option<CameraBranch>) -> Result<Self, PerceptionError> {
+        let first = |kind: &str| {
+            rig.sensors
+                .iter()
+                .find(|s| s.kind.name() == kind)
+                .map(|s| s.name.clone())
+        };
+        let (reference, fallback) = match (first("lidar"), first("camera")) {
+            (Some(lidar), camera) => (lidar, camera),
+            (None, Some(camera)) => (camera, None),
+            (None, None) => {
+                return Err(PerceptionError::Config(format!(
+                    "rig `{}` has neither a LiDAR nor a camera to anchor frames",
+                    rig.name
+                )));
+            }
+        };
+        let sensors = rig.sensors.iter().map(|s| s.name.clone()).collect();
+        let aligner = TimeAligner::new(TimeAlignmentConfig::new(sensors, reference, fallback))
+            .map_err(stage_error)?;
+        Ok(Self {
+            aligner,
+            fusion: FusionStage::new(rig, FusionConfig::default(), camera).map_err(stage_error)?,
+            tracker: Tracker::new(TrackerConfig::default()).map_err(stage_error)?,
+        })
+    }
+
+    fn frames(&mut self, sets: Vec<SensorFrameSet>) -> Result<Vec<OutputFrame>, PerceptionError> {
+        let mut out = Vec::with_capacity(sets.len());
+        for set in sets {
+            let fused = self.fusion.process(&set).map_err(stage_error)?;
+            let tracks = self
+                .tracker
+                .step(fused.timestamp, &fused.objects, None)
+                .map_err(stage_error)?;
+            out.push(OutputFrame {
+                stamp: fused.timestamp,
+                degraded: describe(&fused.degraded),
+                detected: fused.objects,
+                tracked: tracks
+                    .tracks
+                    .into_iter()
+                    .filter(|t| t.is_confirmed())
+                    .collect(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+impl PerceptionStage for FusionPipelineStage {
+    fn name(&self) -> &'static str {
+        "fusion"
+    }
+
+    fn process(&mut self, msg: &SensorMessage) -> Result<Vec<OutputFrame>, PerceptionError> {
+        let sets = self.aligner.push(msg.clone()).map_err(stage_error)?;
+        self.frames(sets)
+    }
+
+    fn finish(&mut self) -> Result<Vec<OutputFrame>, PerceptionError> {
+        let sets = self.aligner.flush();
+        self.frames(sets)
+    }
+}

@@ -1,0 +1,36 @@
+//! # kestrel-perception
+//!
+//! The Kestrel runtime: sensor sources feed bounded queues ([`bounded_queue`]) into the
+//! processing stage ([`stage`]); the runtime owns time (an injected [`clock::Clock`]), measures
+//! stage latencies against `benches/budgets.toml` ([`budgets`], [`deadline_monitor`]),
+//! publishes health ([`health`]) and sends fused objects to planning nodes over zenoh as
+//! ROS 2 `autoware_perception_msgs` messages ([`object_messages`], [`rmw_zenoh`],
+//! [`zenoh_output`]). Two modes: real time ([`realtime`], sources on their own threads) and
+//! deterministic replay ([`replay`], timestamp order on one thread, bit-identical outputs and
+//! an output digest). [`planner_client`] is the consuming side for planning nodes.
+
+pub mod bounded_queue;
+pub mod budgets;
+pub mod clock;
+pub mod config;
+pub mod deadline_monitor;
+pub mod error;
+pub mod fusion_pipeline;
+pub mod health;
+pub mod json_lines_sink;
+pub mod mcap_recorder;
+pub mod object_messages;
+pub mod output;
+pub mod planner_client;
+pub mod realtime;
+pub mod replay;
+pub mod rmw_zenoh;
+pub mod runtime;
+pub mod sensor_source;
+pub mod stage;
+pub mod stage_factory;
+pub mod text_summary;
+pub mod zenoh_output;
+pub mod zenoh_session;
+
+pub use error::PerceptionError;

@@ -1,0 +1,289 @@
+//! The runtime core shared by both modes: takes sensor messages one at a time, runs the stage,
+//! measures latencies, keeps health, encodes and digests outputs and feeds the sinks. Replay
+//! calls it from one thread in timestamp order; real-time mode calls it from the fusion thread
+//! with messages taken from the sensor queues.
+
+use crate::budgets::StageBudget;
+use crate::clock::Clock;
+use crate::deadline_monitor::DeadlineMonitor;
+use crate::error::PerceptionError;
+use crate::health::{HealthMonitor, HealthReport, QueueHealth};
+use crate::output::{EncodedFrame, OutputDigest, OutputSink};
+use crate::stage::{OutputFrame, PerceptionStage};
+use kestrel_sensors::{SensorMessage, Timestamp};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Stage name under which output encoding + sinks are measured (see `budgets.toml`).
+pub const OUTPUT_STAGE: &str = "output";
+
+/// Settings of the runtime core.
+#[derive(Debug, Clone)]
+pub struct RuntimeSettings {
+    /// Health report period on the runtime clock, seconds.
+    pub health_period_s: f64,
+    /// A sensor silent for longer than this (runtime clock, seconds) is flagged stale.
+    pub stale_after_s: f64,
+    /// Per-stage budgets on the running machine class.
+    pub budgets: BTreeMap<String, StageBudget>,
+    /// Sensors whose messages are discarded on arrival (`--drop-sensor`); they stay expected,
+    /// so their absence shows as degraded.
+    pub drop_sensors: BTreeSet<String>,
+}
+
+/// Counters of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct RunCounters {
+    /// Sensor messages given to the stage.
+    pub inputs: u64,
+    /// Messages discarded because their sensor was dropped on request.
+    pub dropped_by_request: u64,
+    /// Messages skipped because their time was earlier than one already processed, or a
+    /// duplicate of the previous message of the same sensor (replay only).
+    pub out_of_order: u64,
+    /// Messages a source failed to read (counted, skipped).
+    pub source_errors: u64,
+    /// Fused frames published.
+    pub frames: u64,
+    /// Tracked objects published (sum over frames).
+    pub tracked_objects: u64,
+    /// Detected objects published (sum over frames).
+    pub detected_objects: u64,
+}
+
+/// What a finished run reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    /// Counters.
+    pub counters: RunCounters,
+    /// SHA-256 of the output stream (see [`OutputDigest`]), hex.
+    pub digest: String,
+    /// Output messages in the digest.
+    pub digest_messages: u64,
+    /// Health at the end of the run.
+    pub health: HealthReport,
+}
+
+/// The runtime core.
+pub struct Runtime {
+    stage: Box<dyn PerceptionStage>,
+    sinks: Vec<Box<dyn OutputSink>>,
+    clock: Arc<dyn Clock>,
+    deadlines: DeadlineMonitor,
+    health: HealthMonitor,
+    digest: OutputDigest,
+    settings: RuntimeSettings,
+    next_health: Option<Timestamp>,
+    counters: RunCounters,
+}
+
+impl Runtime {
+    /// A runtime driving `stage` into `sinks`, on `clock`; `expected_sensors` are the sensors
+    /// the inputs should deliver (health flags the ones that stay silent).
+    pub fn new(
+        stage: Box<dyn PerceptionStage>,
+        sinks: Vec<Box<dyn OutputSink>>,
+        clock: Arc<dyn Clock>,
+        settings: RuntimeSettings,
+        expected_sensors: &[String],
+    ) -> Self {
+        let expected: BTreeSet<&str> = expected_sensors
+            .iter()
+            .map(String::as_str)
+            .chain(settings.drop_sensors.iter().map(String::as_str))
+            .collect();
+        Self {
+            health: HealthMonitor::new(expected, settings.stale_after_s),
+            deadlines: DeadlineMonitor::new(settings.budgets.clone()),
+            stage,
+            sinks,
+            clock,
+            digest: OutputDigest::default(),
+            settings,
+            next_health: None,
+            counters: RunCounters::default(),
+        }
+    }
+
+    /// Counts a message the caller skipped as out of order or duplicate.
+    pub fn count_out_of_order(&mut self) {
+        self.counters.out_of_order += 1;
+    }
+
+    /// Counts a message a source failed to read (the caller logs it).
+    pub fn count_source_error(&mut self) {
+        self.counters.source_errors += 1;
+    }
+
+    /// Counters so far.
+    pub fn counters(&self) -> RunCounters {
+        self.counters
+    }
+
+    /// Handles one sensor message; `queues` are the current queue counters (for health).
+    /// Stage errors are counted and logged; sink errors end the run.
+    pub fn handle(
+        &mut self,
+        msg: &SensorMessage,
+        queues: &[QueueHealth],
+    ) -> Result<(), PerceptionError> {
+        let now = self.clock.now();
+        if self.settings.drop_sensors.contains(msg.sensor()) {
+            self.counters.dropped_by_request += 1;
+        } else {
+            self.health.on_message(msg.sensor(), msg.kind(), now);
+            self.counters.inputs += 1;
+            for sink in &mut self.sinks {
+                sink.on_input(msg)?;
+            }
+            let start = Instant::now();
+            let result = self.stage.process(msg);
+            self.deadlines.record(self.stage.name(), start.elapsed());
+            match result {
+                Ok(frames) => {
+                    for frame in &frames {
+                        self.publish(frame)?;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        "stage failed on {} message of `{}` at {}: {e}",
+                        msg.kind(),
+                        msg.sensor(),
+                        msg.timestamp()
+                    );
+                    self.health.on_stage_error();
+                }
+            }
+        }
+        self.maybe_report_health(now, queues)
+    }
+
+    fn publish(&mut self, frame: &OutputFrame) -> Result<(), PerceptionError> {
+        let start = Instant::now();
+        let encoded = EncodedFrame::encode(frame)?;
+        self.digest.update(&encoded);
+        for sink in &mut self.sinks {
+            sink.on_frame(&encoded)?;
+        }
+        self.deadlines.record(OUTPUT_STAGE, start.elapsed());
+        self.counters.frames += 1;
+        self.health.on_frame_degraded(&frame.degraded);
+        self.counters.tracked_objects += frame.tracked.len() as u64;
+        self.counters.detected_objects += frame.detected.len() as u64;
+        Ok(())
+    }
+
+    /// Publishes a health report when one is due on the runtime clock.
+    pub fn maybe_report_health(
+        &mut self,
+        now: Timestamp,
+        queues: &[QueueHealth],
+    ) -> Result<(), PerceptionError> {
+        let period_ns = (self.settings.health_period_s * 1e9).max(1.0) as u64;
+        let due = match self.next_health {
+            None => {
+                self.next_health = Some(Timestamp(now.as_nanos().saturating_add(period_ns)));
+                false
+            }
+            Some(t) => now >= t,
+        };
+        if due {
+            self.next_health = Some(Timestamp(now.as_nanos().saturating_add(period_ns)));
+            let report = self.report(now, queues);
+            for sink in &mut self.sinks {
+                sink.on_health(&report)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn report(&self, now: Timestamp, queues: &[QueueHealth]) -> HealthReport {
+        self.health.report(
+            now,
+            self.deadlines.reports(),
+            queues.to_vec(),
+            self.counters.frames,
+        )
+    }
+
+    /// End of input: flushes the stage, sends a final health report, closes the sinks.
+    pub fn finish(mut self, queues: &[QueueHealth]) -> Result<RunSummary, PerceptionError> {
+        match self.stage.finish() {
+            Ok(frames) => {
+                for frame in &frames {
+                    self.publish(frame)?;
+                }
+            }
+            Err(e) => {
+                tracing::warn!("stage failed at end of input: {e}");
+                self.health.on_stage_error();
+            }
+        }
+        let health = self.report(self.clock.now(), queues);
+        for sink in &mut self.sinks {
+            sink.on_health(&health)?;
+            sink.finish()?;
+        }
+        Ok(RunSummary {
+            counters: self.counters,
+            digest: self.digest.hex(),
+            digest_messages: self.digest.messages(),
+            health,
+        })
+    }
+}
+
+impl std::fmt::Display for RunSummary {
+    /// A multi-line human summary: counters, latencies against budgets, degraded conditions.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = &self.counters;
+        writeln!(
+            f,
+            "inputs {} (dropped by request {}, out of order {}, unreadable {})",
+            c.inputs, c.dropped_by_request, c.out_of_order, c.source_errors
+        )?;
+        writeln!(
+            f,
+            "frames {}: {} tracked objects, {} detected objects",
+            c.frames, c.tracked_objects, c.detected_objects
+        )?;
+        for s in &self.health.stages {
+            write!(
+                f,
+                "stage {:<8} {:>6} samples  mean {:.3} ms  p50 {:.3} ms  p99 {:.3} ms  max {:.3} ms",
+                s.stage, s.samples, s.mean_ms, s.p50_ms, s.p99_ms, s.max_ms
+            )?;
+            if let (Some(b), Some(p)) = (s.budget_ms, s.budget_percentile) {
+                write!(
+                    f,
+                    "  budget p{p} {b} ms: {} ({} misses)",
+                    if s.within_budget { "ok" } else { "OVER" },
+                    s.deadline_misses
+                )?;
+            }
+            writeln!(f)?;
+        }
+        for q in &self.health.queues {
+            writeln!(
+                f,
+                "queue {:<20} pushed {} dropped {}",
+                q.queue, q.stats.pushed, q.stats.dropped
+            )?;
+        }
+        if self.health.degraded.is_empty() {
+            writeln!(f, "health: ok")?;
+        } else {
+            for d in &self.health.degraded {
+                writeln!(f, "degraded: {d}")?;
+            }
+        }
+        write!(
+            f,
+            "output digest (sha256 of {} CDR messages): {}",
+            self.digest_messages, self.digest
+        )
+    }
+}

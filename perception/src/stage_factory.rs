@@ -1,0 +1,35 @@
+//! The production stage and default input of the `kestrel` tool.
+
+use crate::error::PerceptionError;
+use crate::fusion_pipeline::FusionPipelineStage;
+use crate::stage::PerceptionStage;
+use kestrel_fusion::camera::{CameraBranch, CameraConfig};
+use kestrel_sensors::Rig;
+use std::path::{Path, PathBuf};
+
+/// The shipped log `kestrel run` uses when given no input.
+pub fn default_input() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures.mcap")
+}
+
+/// The fusion pipeline for `rig`, with the camera detector of `model_manifest` when given
+/// (without one, objects come from LiDAR and radar and keep class `unknown`).
+pub fn production_stage(
+    rig: Option<&Rig>,
+    model_manifest: Option<&Path>,
+) -> Result<Box<dyn PerceptionStage>, PerceptionError> {
+    let rig = rig.ok_or_else(|| {
+        PerceptionError::Config(
+            "the input carries no rig (sensor list and calibration); record it with one".into(),
+        )
+    })?;
+    let camera = model_manifest
+        .map(|m| {
+            CameraBranch::load(m, CameraConfig::default()).map_err(|e| PerceptionError::Stage {
+                stage: "fusion".into(),
+                message: format!("camera model {}: {e}", m.display()),
+            })
+        })
+        .transpose()?;
+    Ok(Box::new(FusionPipelineStage::new(rig.clone(), camera)?))
+}

@@ -1,0 +1,159 @@
+//! The zenoh output sink: fused objects as ROS 2 `TrackedObjects` / `DetectedObjects` on their
+//! rmw_zenoh topics, health reports as JSON on a plain zenoh key.
+
+use crate::error::PerceptionError;
+use crate::health::HealthReport;
+use crate::output::{EncodedFrame, OutputSink};
+use crate::rmw_zenoh::{
+    Durability, Reliability, RosMessageType, RosNode, RosNodeName, RosPublisher, RosQos,
+};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use zenoh::Wait;
+
+/// ROS 2 side of the output (the `[ros]` table of the configuration).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosOutputSettings {
+    /// ROS domain id.
+    pub domain_id: u32,
+    /// Node namespace (`/` for none).
+    pub namespace: String,
+    /// Node name.
+    pub node_name: String,
+    /// Topic of `autoware_perception_msgs/msg/TrackedObjects`.
+    pub tracked_topic: String,
+    /// Topic of `autoware_perception_msgs/msg/DetectedObjects`.
+    pub detected_topic: String,
+    /// Plain zenoh key of the JSON health reports (not a ROS topic).
+    pub health_key: String,
+    /// Publisher reliability.
+    pub reliability: Reliability,
+    /// Publisher durability (announced; Kestrel keeps no history).
+    pub durability: Durability,
+    /// KEEP_LAST depth announced.
+    pub depth: u32,
+    /// Before the first publication, wait up to this long for a subscriber to match (zenoh
+    /// drops samples nobody is known to want yet), seconds.
+    pub wait_for_subscribers_s: f64,
+}
+
+impl Default for RosOutputSettings {
+    fn default() -> Self {
+        let qos = RosQos::default();
+        Self {
+            domain_id: 0,
+            namespace: "/".into(),
+            node_name: "kestrel_perception".into(),
+            tracked_topic: "/perception/object_recognition/tracking/objects".into(),
+            detected_topic: "/perception/object_recognition/detection/objects".into(),
+            health_key: "kestrel/health".into(),
+            reliability: qos.reliability,
+            durability: qos.durability,
+            depth: qos.depth,
+            wait_for_subscribers_s: 0.0,
+        }
+    }
+}
+
+impl RosOutputSettings {
+    /// The QoS announced by the publishers.
+    pub fn qos(&self) -> RosQos {
+        RosQos {
+            reliability: self.reliability,
+            durability: self.durability,
+            depth: self.depth,
+        }
+    }
+
+    /// The node identity.
+    pub fn node(&self) -> RosNodeName {
+        RosNodeName {
+            domain_id: self.domain_id,
+            namespace: self.namespace.clone(),
+            name: self.node_name.clone(),
+            enclave: "/".into(),
+        }
+    }
+}
+
+/// Publishes every frame on zenoh following rmw_zenoh.
+pub struct ZenohOutput {
+    session: zenoh::Session,
+    _node: RosNode,
+    tracked: RosPublisher,
+    detected: RosPublisher,
+    health_key: String,
+    wait_for_subscribers: Option<Duration>,
+}
+
+impl ZenohOutput {
+    /// Declares the node, its two publishers and the health key on `session`.
+    pub fn new(
+        session: &zenoh::Session,
+        settings: &RosOutputSettings,
+    ) -> Result<Self, PerceptionError> {
+        let mut node = RosNode::declare(session, settings.node())?;
+        let tracked = node.publisher(
+            &settings.tracked_topic,
+            RosMessageType::tracked_objects(),
+            settings.qos(),
+        )?;
+        let detected = node.publisher(
+            &settings.detected_topic,
+            RosMessageType::detected_objects(),
+            settings.qos(),
+        )?;
+        let wait = settings.wait_for_subscribers_s;
+        if !(wait.is_finite() && wait >= 0.0) {
+            return Err(PerceptionError::Config(format!(
+                "ros.wait_for_subscribers_s = {wait} must be >= 0"
+            )));
+        }
+        Ok(Self {
+            session: session.clone(),
+            _node: node,
+            tracked,
+            detected,
+            health_key: settings.health_key.clone(),
+            wait_for_subscribers: (wait > 0.0).then(|| Duration::from_secs_f64(wait)),
+        })
+    }
+
+    /// Key expression of the tracked-objects topic.
+    pub fn tracked_key_expr(&self) -> &str {
+        self.tracked.key_expr()
+    }
+
+    /// Key expression of the detected-objects topic.
+    pub fn detected_key_expr(&self) -> &str {
+        self.detected.key_expr()
+    }
+}
+
+impl OutputSink for ZenohOutput {
+    fn on_frame(&mut self, frame: &EncodedFrame) -> Result<(), PerceptionError> {
+        if let Some(timeout) = self.wait_for_subscribers.take() {
+            for publisher in [&self.tracked, &self.detected] {
+                if !publisher.wait_for_subscriber(timeout) {
+                    tracing::warn!(
+                        "no subscriber on {} after {timeout:?}; publishing anyway",
+                        publisher.key_expr()
+                    );
+                }
+            }
+        }
+        self.tracked.publish(&frame.tracked_cdr, frame.stamp)?;
+        self.detected.publish(&frame.detected_cdr, frame.stamp)?;
+        Ok(())
+    }
+
+    fn on_health(&mut self, report: &HealthReport) -> Result<(), PerceptionError> {
+        let json = serde_json::to_vec(report)
+            .map_err(|e| PerceptionError::Wire(format!("health report as JSON: {e}")))?;
+        self.session
+            .put(self.health_key.as_str(), json)
+            .wait()
+            .map_err(PerceptionError::zenoh("publish health"))
+    }
+}

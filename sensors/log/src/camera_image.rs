@@ -1,0 +1,73 @@
+//! `sensor_msgs/Image` and `sensor_msgs/CompressedImage` <-> Kestrel [`CameraFrame`].
+
+use crate::ros2_msg::sensor_msgs::{CompressedImage, Image};
+use crate::ros2_msg::std_msgs::Header;
+use kestrel_sensors::{CameraFrame, PixelEncoding, SensorError};
+
+/// A camera frame as an uncompressed `sensor_msgs/Image` (`frame_id` = sensor name, rows
+/// tightly packed, encoding `rgb8` / `bgr8` / `mono8`).
+pub fn frame_to_image(frame: &CameraFrame) -> Image {
+    Image {
+        header: Header::new(frame.timestamp, &frame.sensor),
+        height: frame.height,
+        width: frame.width,
+        encoding: frame.encoding.ros_name().to_owned(),
+        is_bigendian: 0,
+        step: frame.row_stride() as u32,
+        data: frame.data.to_vec(),
+    }
+}
+
+/// An uncompressed image as a frame of `sensor` (rgb8 / bgr8 / mono8; row padding beyond
+/// `width * bytes_per_pixel` is dropped).
+pub fn image_to_frame(msg: &Image, sensor: &str) -> Result<CameraFrame, SensorError> {
+    let encoding = PixelEncoding::from_ros_name(&msg.encoding).ok_or_else(|| {
+        SensorError::Unsupported {
+            what: "sensor_msgs/Image".into(),
+            reason: format!("pixel encoding `{}`", msg.encoding),
+        }
+    })?;
+    let row = msg.width as usize * encoding.bytes_per_pixel();
+    let step = msg.step as usize;
+    let rows = msg.height as usize;
+    if step < row {
+        return Err(SensorError::malformed(
+            "sensor_msgs/Image",
+            0,
+            format!("step {step} < width * bytes per pixel {row}"),
+        ));
+    }
+    let needed = step.saturating_mul(rows);
+    if msg.data.len() < needed {
+        return Err(SensorError::Truncated {
+            what: "sensor_msgs/Image".into(),
+            offset: msg.data.len(),
+            needed: needed - msg.data.len(),
+        });
+    }
+    let data: Vec<u8> = if step == row {
+        msg.data[..needed].to_vec()
+    } else {
+        msg.data.chunks(step).take(rows).flat_map(|r| &r[..row]).copied().collect()
+    };
+    let stamp = msg.header.stamp.to_timestamp();
+    CameraFrame::new(sensor, stamp, msg.width, msg.height, encoding, data)
+}
+
+/// A JPEG or PNG `CompressedImage` as a frame of `sensor`: grey images decode to mono8,
+/// everything else to rgb8.
+pub fn compressed_to_frame(msg: &CompressedImage, sensor: &str) -> Result<CameraFrame, SensorError> {
+    let img = image::load_from_memory(&msg.data).map_err(|e| SensorError::Malformed {
+        what: format!("sensor_msgs/CompressedImage ({})", msg.format),
+        offset: 0,
+        reason: e.to_string(),
+    })?;
+    let (w, h) = (img.width(), img.height());
+    let stamp = msg.header.stamp.to_timestamp();
+    match img {
+        image::DynamicImage::ImageLuma8(g) => {
+            CameraFrame::new(sensor, stamp, w, h, PixelEncoding::Mono8, g.into_raw())
+        }
+        other => CameraFrame::new(sensor, stamp, w, h, PixelEncoding::Rgb8, other.to_rgb8().into_raw()),
+    }
+}

@@ -1,0 +1,33 @@
+//! # kestrel-log
+//!
+//! Recorded sensor logs in MCAP, laid out the way rosbag2 writes them (profile `ros2`, schema
+//! encoding `ros2msg`, message encoding `cdr`), so that Kestrel logs open in Foxglove and in
+//! ROS 2 tooling, and rosbag2 logs replay through Kestrel.
+//!
+//! Layers, bottom up:
+//! - [`cdr`]: CDR primitives with the 4-byte encapsulation header and body-relative alignment;
+//! - [`ros2_msg`]: typed wire structs (std/sensor/geometry/autoware_perception msgs) and their
+//!   ros2msg definitions;
+//! - [`msg_schema`] + [`dynamic_decode`]: decode any CDR message from its schema text;
+//! - [`point_cloud2`], [`camera_image`]: wire messages <-> `kestrel_sensors` types;
+//! - [`mcap_reader`], [`sensor_reader`], [`mcap_writer`]: the MCAP container.
+//!
+//! Times are `Timestamp` nanoseconds; point coordinates stay in the sensor frame they were
+//! recorded in (the frame is the message's `header.frame_id` = sensor name).
+
+pub mod camera_image;
+pub mod cdr;
+pub mod dynamic_decode;
+pub mod error;
+pub mod mcap_reader;
+pub mod mcap_writer;
+pub mod msg_schema;
+pub mod point_cloud2;
+pub mod ros2_msg;
+pub mod sensor_reader;
+pub mod type_hash;
+
+pub use error::{CdrError, LogError, SchemaError};
+pub use mcap_reader::{ChannelInfo, RawLogReader, RawMessage};
+pub use mcap_writer::{LogWriter, WriteSummary};
+pub use sensor_reader::{ReadStats, SensorLogEntry, SensorLogReader};

@@ -1,0 +1,198 @@
+//! Turns a ROS 2 MCAP log into Kestrel [`SensorMessage`]s.
+//!
+//! A topic maps to a sensor by its message type: `sensor_msgs/Image` and
+//! `sensor_msgs/CompressedImage` -> camera, `sensor_msgs/PointCloud2` -> LiDAR, or radar when
+//! the rig says so or the cloud has radar fields (see [`crate::point_cloud2`]). The sensor name
+//! is the rig sensor whose `topic` is the channel's topic; without one, the message's
+//! `header.frame_id`; without that, the topic with `/` replaced by `_`. The rig is the one given
+//! to [`SensorLogReader::open`], else the one stored in the log (see [`crate::mcap_writer`]).
+//!
+//! Topics of other types are skipped and counted per topic; a message that fails to decode
+//! yields an error for that message and reading goes on.
+
+use crate::camera_image::{compressed_to_frame, image_to_frame};
+use crate::error::LogError;
+use crate::mcap_reader::{RawLogReader, RawMessage};
+use crate::mcap_writer::{RIG_METADATA_KEY, RIG_METADATA_NAME};
+use crate::msg_schema::normalize_type_name;
+use crate::point_cloud2::{looks_like_radar, point_cloud2_to_lidar, point_cloud2_to_radar};
+use crate::ros2_msg::RosMessage;
+use crate::ros2_msg::sensor_msgs::{CompressedImage, Image, PointCloud2};
+use kestrel_sensors::{Rig, SensorError, SensorKind, SensorMessage, Timestamp};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+/// One sensor message read from a log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensorLogEntry {
+    /// When the recorder logged it, ns (the message's own time is `message.timestamp()`).
+    pub log_time: Timestamp,
+    /// The topic.
+    pub topic: String,
+    /// The message.
+    pub message: SensorMessage,
+}
+
+/// What a [`SensorLogReader`] did with each topic.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReadStats {
+    /// Messages delivered, per topic.
+    pub delivered: BTreeMap<String, u64>,
+    /// Messages skipped because the topic's type is not a sensor type, per topic.
+    pub skipped: BTreeMap<String, u64>,
+    /// Messages that failed to decode, per topic.
+    pub failed: BTreeMap<String, u64>,
+}
+
+/// Reads sensor messages from an MCAP log, in file (= recording) order.
+pub struct SensorLogReader<R> {
+    raw: RawLogReader<R>,
+    pending: Option<Result<RawMessage, LogError>>,
+    rig: Option<Rig>,
+    stats: ReadStats,
+}
+
+impl SensorLogReader<BufReader<File>> {
+    /// Opens a log; `rig` overrides the rig stored in the log.
+    pub fn open(path: &Path, rig: Option<Rig>) -> Result<Self, LogError> {
+        Self::new(RawLogReader::open(path)?, rig)
+    }
+}
+
+impl<R: Read> SensorLogReader<R> {
+    /// Wraps a raw reader. Reads up to the first message so that the stored rig, written
+    /// before any message, is known.
+    pub fn new(mut raw: RawLogReader<R>, rig: Option<Rig>) -> Result<Self, LogError> {
+        let pending = raw.next();
+        let rig = match rig {
+            Some(r) => Some(r),
+            None => stored_rig(&raw)?,
+        };
+        Ok(Self {
+            raw,
+            pending,
+            rig,
+            stats: ReadStats::default(),
+        })
+    }
+
+    /// The rig in use (given or stored in the log), if any.
+    pub fn rig(&self) -> Option<&Rig> {
+        self.rig.as_ref()
+    }
+
+    /// Counts so far.
+    pub fn stats(&self) -> &ReadStats {
+        &self.stats
+    }
+
+    /// The underlying raw reader (metadata, channels, out-of-order count).
+    pub fn raw(&self) -> &RawLogReader<R> {
+        &self.raw
+    }
+
+    fn sensor_for(&self, topic: &str, frame_id: &str) -> (String, Option<&SensorKind>) {
+        if let Some(s) = self
+            .rig
+            .as_ref()
+            .and_then(|r| r.sensors.iter().find(|s| s.topic.as_deref() == Some(topic)))
+        {
+            return (s.name.clone(), Some(&s.kind));
+        }
+        let name = if frame_id.is_empty() {
+            topic.trim_start_matches('/').replace('/', "_")
+        } else {
+            frame_id.to_owned()
+        };
+        let kind = self.rig.as_ref().and_then(|r| r.sensor(&name)).map(|s| &s.kind);
+        (name, kind)
+    }
+
+    /// Converts one raw message; `Ok(None)` when its topic is not a sensor topic.
+    fn convert(&self, m: &RawMessage) -> Result<Option<SensorMessage>, LogError> {
+        let ch = &m.channel;
+        if ch.message_encoding != "cdr" || ch.schema_encoding != "ros2msg" {
+            return Ok(None);
+        }
+        let cdr = |source| LogError::Cdr {
+            topic: ch.topic.clone(),
+            source,
+        };
+        let sensor_err = |e: SensorError| LogError::Message {
+            topic: ch.topic.clone(),
+            log_time: m.log_time,
+            reason: e.to_string(),
+        };
+        let ty = normalize_type_name(&ch.schema_name);
+        let msg = if ty == normalize_type_name(Image::type_name()) {
+            let img = Image::from_cdr(&m.data).map_err(cdr)?;
+            let (name, _) = self.sensor_for(&ch.topic, &img.header.frame_id);
+            SensorMessage::Camera(image_to_frame(&img, &name).map_err(sensor_err)?)
+        } else if ty == normalize_type_name(CompressedImage::type_name()) {
+            let img = CompressedImage::from_cdr(&m.data).map_err(cdr)?;
+            let (name, _) = self.sensor_for(&ch.topic, &img.header.frame_id);
+            SensorMessage::Camera(compressed_to_frame(&img, &name).map_err(sensor_err)?)
+        } else if ty == normalize_type_name(PointCloud2::type_name()) {
+            let pc = PointCloud2::from_cdr(&m.data).map_err(cdr)?;
+            let (name, kind) = self.sensor_for(&ch.topic, &pc.header.frame_id);
+            let radar = match kind {
+                Some(SensorKind::Radar { .. }) => true,
+                Some(SensorKind::Lidar { .. }) => false,
+                _ => looks_like_radar(&pc),
+            };
+            if radar {
+                SensorMessage::Radar(point_cloud2_to_radar(&pc, &name).map_err(sensor_err)?)
+            } else {
+                SensorMessage::Lidar(point_cloud2_to_lidar(&pc, &name).map_err(sensor_err)?)
+            }
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(msg))
+    }
+}
+
+/// The rig stored in the log's metadata (read so far), if any.
+fn stored_rig<R: Read>(raw: &RawLogReader<R>) -> Result<Option<Rig>, LogError> {
+    raw.metadata()
+        .iter()
+        .filter(|m| m.name == RIG_METADATA_NAME)
+        .find_map(|m| m.metadata.get(RIG_METADATA_KEY))
+        .map(|text| Rig::from_toml_str(text).map_err(LogError::from))
+        .transpose()
+}
+
+fn bump(map: &mut BTreeMap<String, u64>, topic: &str) {
+    *map.entry(topic.to_owned()).or_default() += 1;
+}
+
+impl<R: Read> Iterator for SensorLogReader<R> {
+    type Item = Result<SensorLogEntry, LogError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let m = match self.pending.take().or_else(|| self.raw.next())? {
+                Ok(m) => m,
+                Err(e) => return Some(Err(e)),
+            };
+            let topic = m.channel.topic.as_str();
+            match self.convert(&m) {
+                Ok(Some(message)) => {
+                    bump(&mut self.stats.delivered, topic);
+                    return Some(Ok(SensorLogEntry {
+                        log_time: Timestamp(m.log_time),
+                        topic: topic.to_owned(),
+                        message,
+                    }));
+                }
+                Ok(None) => bump(&mut self.stats.skipped, topic),
+                Err(e) => {
+                    bump(&mut self.stats.failed, topic);
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}

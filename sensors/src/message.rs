@@ -1,0 +1,44 @@
+//! The sum type of everything a sensor adapter emits.
+
+use crate::{CameraFrame, PointCloud, RadarScan, Timestamp};
+
+/// One message from one sensor. Adapters, log readers and the simulator all produce this;
+/// the fusion stage consumes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SensorMessage {
+    /// A camera image.
+    Camera(CameraFrame),
+    /// A LiDAR sweep.
+    Lidar(PointCloud),
+    /// A radar cycle.
+    Radar(RadarScan),
+}
+
+impl SensorMessage {
+    /// The sensor's name in the rig.
+    pub fn sensor(&self) -> &str {
+        match self {
+            SensorMessage::Camera(m) => &m.sensor,
+            SensorMessage::Lidar(m) => &m.sensor,
+            SensorMessage::Radar(m) => &m.sensor,
+        }
+    }
+
+    /// The message's timestamp.
+    pub fn timestamp(&self) -> Timestamp {
+        match self {
+            SensorMessage::Camera(m) => m.timestamp,
+            SensorMessage::Lidar(m) => m.timestamp,
+            SensorMessage::Radar(m) => m.timestamp,
+        }
+    }
+
+    /// "camera", "lidar" or "radar".
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SensorMessage::Camera(_) => "camera",
+            SensorMessage::Lidar(_) => "lidar",
+            SensorMessage::Radar(_) => "radar",
+        }
+    }
+}
