@@ -12,7 +12,8 @@ use std::path::Path;
 
 fn inference(c: &mut Criterion) {
     let frame = load_image_file(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../sensors/testdata/kitti/demo-000008/000008.png"),
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../sensors/testdata/kitti/demo-000008/000008.png"),
     )
     .expect("KITTI frame 000008");
     let mut group = c.benchmark_group("inference");

@@ -32,7 +32,10 @@ mod tests {
 
     #[test]
     fn a_point_on_a_turning_vehicle_moves_sideways() {
-        let ego = EgoVelocity { velocity: Vector2::new(10.0, 0.0), yaw_rate: 0.5 };
+        let ego = EgoVelocity {
+            velocity: Vector2::new(10.0, 0.0),
+            yaw_rate: 0.5,
+        };
         let v = ego.velocity_at(&Vector2::new(4.0, 1.0));
         assert!((v - Vector2::new(9.5, 2.0)).norm() < 1e-12);
     }

@@ -36,7 +36,9 @@ pub enum FusionError {
         timestamp: Timestamp,
     },
     /// A message is older than the previous message of its sensor.
-    #[error("sensor `{sensor}`: timestamp {timestamp} is before the previous one {previous}; message rejected")]
+    #[error(
+        "sensor `{sensor}`: timestamp {timestamp} is before the previous one {previous}; message rejected"
+    )]
     OutOfOrder {
         /// Sensor name.
         sensor: String,
@@ -46,7 +48,9 @@ pub enum FusionError {
         previous: Timestamp,
     },
     /// A message arrived after the frame set it belongs to was already emitted.
-    #[error("sensor `{sensor}`: message at {timestamp} arrived after the frame set at {emitted} was emitted; rejected")]
+    #[error(
+        "sensor `{sensor}`: message at {timestamp} arrived after the frame set at {emitted} was emitted; rejected"
+    )]
     LateMessage {
         /// Sensor name.
         sensor: String,
@@ -80,9 +84,10 @@ pub enum FusionError {
     /// The camera branch's detector failed (model file, inference).
     #[error(transparent)]
     Model(#[from] kestrel_models::ModelError),
-    /// The assignment solver rejected a cost matrix.
+    /// The tracker, or the assignment solver it shares with association, rejected its input
+    /// (e.g. a frame whose timestamp is not after the previous one).
     #[error(transparent)]
-    Assignment(#[from] crate::tracking::TrackingError),
+    Tracking(#[from] crate::tracking::TrackingError),
     /// A rig lookup or calibration problem from the sensors crate.
     #[error(transparent)]
     Sensor(#[from] SensorError),

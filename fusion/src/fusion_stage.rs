@@ -1,7 +1,7 @@
 //! The fusion stage: one [`SensorFrameSet`] in, one [`FusedFrame`] (untracked objects in the
 //! vehicle frame, with degraded-mode flags) out.
 
-use crate::association::{associate, AssociationConfig, AssociationStats, BranchOutputs};
+use crate::association::{AssociationConfig, AssociationStats, BranchOutputs, associate};
 use crate::camera::{CameraBranch, CameraDetection};
 use crate::frame_set::SensorFrameSet;
 use crate::lidar::{LidarBranch, LidarConfig, LidarDetections, LidarStats};
@@ -82,7 +82,11 @@ pub struct FusionStage {
 impl FusionStage {
     /// A stage for `rig`. `camera` is the camera branch (a loaded detector); without one,
     /// camera frames are ignored and every frame is flagged `camera_missing`.
-    pub fn new(rig: Rig, config: FusionConfig, camera: Option<CameraBranch>) -> Result<Self, FusionError> {
+    pub fn new(
+        rig: Rig,
+        config: FusionConfig,
+        camera: Option<CameraBranch>,
+    ) -> Result<Self, FusionError> {
         Ok(Self {
             rig,
             lidar: LidarBranch::new(config.lidar)?,
@@ -102,10 +106,14 @@ impl FusionStage {
     /// all, detector failure); missing sensors give a degraded frame instead.
     pub fn process(&self, set: &SensorFrameSet) -> Result<FusedFrame, FusionError> {
         if set.is_empty() {
-            return Err(FusionError::EmptyFrameSet { timestamp: set.timestamp });
+            return Err(FusionError::EmptyFrameSet {
+                timestamp: set.timestamp,
+            });
         }
         if set.ego_velocity.is_some_and(|e| !e.is_finite()) {
-            return Err(FusionError::InvalidEgoMotion { timestamp: set.timestamp });
+            return Err(FusionError::InvalidEgoMotion {
+                timestamp: set.timestamp,
+            });
         }
         let lidar = (!set.lidars.is_empty())
             .then(|| self.lidar.detect(&set.lidars, &self.rig))
@@ -115,9 +123,18 @@ impl FusionStage {
             _ => None,
         };
         let radar = (!set.radars.is_empty())
-            .then(|| self.radar.detect(&set.radars, &self.rig, set.ego_velocity.as_ref()))
+            .then(|| {
+                self.radar
+                    .detect(&set.radars, &self.rig, set.ego_velocity.as_ref())
+            })
             .transpose()?;
-        self.fuse(set.timestamp, &set.missing, lidar.as_ref(), camera.as_deref(), radar.as_ref())
+        self.fuse(
+            set.timestamp,
+            &set.missing,
+            lidar.as_ref(),
+            camera.as_deref(),
+            radar.as_ref(),
+        )
     }
 
     /// Associates branch outputs computed elsewhere (e.g. camera detections from a detector
@@ -131,7 +148,15 @@ impl FusionStage {
         radar: Option<&RadarDetections>,
     ) -> Result<FusedFrame, FusionError> {
         let has = |kind: &str| self.rig.sensors.iter().any(|s| s.kind.name() == kind);
-        let (objects, association) = associate(&BranchOutputs { lidar, camera, radar }, &self.rig, &self.association)?;
+        let (objects, association) = associate(
+            &BranchOutputs {
+                lidar,
+                camera,
+                radar,
+            },
+            &self.rig,
+            &self.association,
+        )?;
         let degraded = DegradedFlags {
             camera_missing: has("camera") && camera.is_none(),
             lidar_missing: has("lidar") && lidar.is_none(),

@@ -14,6 +14,7 @@ pub mod fusion_stage;
 pub mod lidar;
 pub mod radar;
 pub mod time_alignment;
+pub mod tracked_fusion;
 pub mod tracking;
 
 pub use detected_object::{DetectedObject, SensorSources};
@@ -21,3 +22,4 @@ pub use error::FusionError;
 pub use frame_set::SensorFrameSet;
 pub use fusion_stage::{DegradedFlags, FusedFrame, FusionConfig, FusionStage};
 pub use time_alignment::{TimeAligner, TimeAlignmentConfig};
+pub use tracked_fusion::{TrackedFrame, TrackedFusion};

@@ -15,8 +15,8 @@
 //! rejected with a typed error and counted; nothing panics. The window should be at most half
 //! the reference period, so that windows of consecutive sets do not overlap.
 
-use crate::frame_set::SensorFrameSet;
 use crate::FusionError;
+use crate::frame_set::SensorFrameSet;
 use kestrel_sensors::{SensorMessage, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -52,7 +52,11 @@ fn default_latency() -> u64 {
 
 impl TimeAlignmentConfig {
     /// A configuration with the default window and latency.
-    pub fn new(sensors: Vec<String>, reference: impl Into<String>, fallback_reference: Option<String>) -> Self {
+    pub fn new(
+        sensors: Vec<String>,
+        reference: impl Into<String>,
+        fallback_reference: Option<String>,
+    ) -> Self {
         Self {
             sensors,
             reference: reference.into(),
@@ -156,7 +160,12 @@ impl TimeAligner {
     /// leaves the aligner unchanged except for the counter of its rejection reason.
     pub fn push(&mut self, message: SensorMessage) -> Result<Vec<SensorFrameSet>, FusionError> {
         let t = message.timestamp();
-        let Some(k) = self.config.sensors.iter().position(|s| s == message.sensor()) else {
+        let Some(k) = self
+            .config
+            .sensors
+            .iter()
+            .position(|s| s == message.sensor())
+        else {
             self.stats.unknown_sensor += 1;
             return Err(FusionError::UnknownSensor {
                 sensor: message.sensor().to_owned(),
@@ -167,18 +176,32 @@ impl TimeAligner {
         if let Some(prev) = self.last[k] {
             if t == prev {
                 self.stats.duplicate += 1;
-                return Err(FusionError::DuplicateTimestamp { sensor: sensor(), timestamp: t });
+                return Err(FusionError::DuplicateTimestamp {
+                    sensor: sensor(),
+                    timestamp: t,
+                });
             }
             if t < prev {
                 self.stats.out_of_order += 1;
-                return Err(FusionError::OutOfOrder { sensor: sensor(), timestamp: t, previous: prev });
+                return Err(FusionError::OutOfOrder {
+                    sensor: sensor(),
+                    timestamp: t,
+                    previous: prev,
+                });
             }
         }
-        if let Some(anchor) = self.last_anchor.filter(|&a| t.0 <= a.0.saturating_add(self.config.window_ns)) {
+        if let Some(anchor) = self
+            .last_anchor
+            .filter(|&a| t.0 <= a.0.saturating_add(self.config.window_ns))
+        {
             // The message falls in the window of a set already emitted.
             if !self.last_set_present[k] {
                 self.stats.late += 1;
-                return Err(FusionError::LateMessage { sensor: sensor(), timestamp: t, emitted: anchor });
+                return Err(FusionError::LateMessage {
+                    sensor: sensor(),
+                    timestamp: t,
+                    emitted: anchor,
+                });
             }
             // That set already has a message of this sensor: this one is simply not needed.
             self.stats.superseded += 1;
@@ -208,7 +231,9 @@ impl TimeAligner {
 
     /// True when `t + window + latency` is behind the watermark (or flushing).
     fn expired(&self, t: Timestamp, flush: bool) -> bool {
-        let deadline = t.0.saturating_add(self.config.window_ns).saturating_add(self.config.max_latency_ns);
+        let deadline =
+            t.0.saturating_add(self.config.window_ns)
+                .saturating_add(self.config.max_latency_ns);
         flush || self.watermark.is_some_and(|w| w.0 > deadline)
     }
 
@@ -252,7 +277,7 @@ impl TimeAligner {
         }
         let mut set = SensorFrameSet::new(t_a);
         let mut present = vec![false; self.pending.len()];
-        for s in 0..self.pending.len() {
+        for (s, is_present) in present.iter_mut().enumerate() {
             let chosen = if s == a {
                 Some(0)
             } else if members.contains(&s) {
@@ -271,7 +296,7 @@ impl TimeAligner {
                 self.pending[s].drain(..i);
                 if let Some(m) = self.pending[s].pop_front() {
                     set.push(m);
-                    present[s] = true;
+                    *is_present = true;
                 }
             }
         }

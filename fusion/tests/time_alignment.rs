@@ -2,20 +2,42 @@
 //! and rejected duplicate / out-of-order / late / unknown messages.
 
 use kestrel_fusion::{FusionError, SensorFrameSet, TimeAligner, TimeAlignmentConfig};
-use kestrel_sensors::{CameraFrame, PixelEncoding, PointCloud, RadarScan, SensorMessage, Timestamp};
+use kestrel_sensors::{
+    CameraFrame, PixelEncoding, PointCloud, RadarScan, SensorMessage, Timestamp,
+};
 
 const MS: u64 = 1_000_000;
 
 fn lidar(ms: u64) -> SensorMessage {
-    SensorMessage::Lidar(PointCloud::with_capacity("lidar", Timestamp(ms * MS), 0, false, false))
+    SensorMessage::Lidar(PointCloud::with_capacity(
+        "lidar",
+        Timestamp(ms * MS),
+        0,
+        false,
+        false,
+    ))
 }
 
 fn camera(ms: u64) -> SensorMessage {
-    SensorMessage::Camera(CameraFrame::new("cam", Timestamp(ms * MS), 1, 1, PixelEncoding::Mono8, vec![0u8]).unwrap())
+    SensorMessage::Camera(
+        CameraFrame::new(
+            "cam",
+            Timestamp(ms * MS),
+            1,
+            1,
+            PixelEncoding::Mono8,
+            vec![0u8],
+        )
+        .unwrap(),
+    )
 }
 
 fn radar(ms: u64) -> SensorMessage {
-    SensorMessage::Radar(RadarScan { sensor: "radar".into(), timestamp: Timestamp(ms * MS), detections: vec![] })
+    SensorMessage::Radar(RadarScan {
+        sensor: "radar".into(),
+        timestamp: Timestamp(ms * MS),
+        detections: vec![],
+    })
 }
 
 fn aligner(fallback: bool) -> TimeAligner {
@@ -47,16 +69,42 @@ fn groups_complete_sets_as_soon_as_all_sensors_are_settled() {
     let mut a = aligner(false);
     let sets = push_all(
         &mut a,
-        vec![lidar(0), radar(5), camera(12), camera(45), lidar(100), radar(95), camera(110), radar(160), lidar(200), camera(190), radar(205)],
+        vec![
+            lidar(0),
+            radar(5),
+            camera(12),
+            camera(45),
+            lidar(100),
+            radar(95),
+            camera(110),
+            radar(160),
+            lidar(200),
+            camera(190),
+            radar(205),
+        ],
     );
     let got: Vec<_> = sets.iter().map(summary).collect();
-    assert_eq!(got, vec![(0, vec![0, 12, 5], vec![]), (100, vec![100, 110, 95], vec![])]);
+    assert_eq!(
+        got,
+        vec![
+            (0, vec![0, 12, 5], vec![]),
+            (100, vec![100, 110, 95], vec![])
+        ]
+    );
     // Set 200 waits: a camera frame nearer to 200 than 190 may still come.
     let last: Vec<_> = a.flush().iter().map(summary).collect();
     assert_eq!(last, vec![(200, vec![200, 190, 205], vec![])]);
     // camera 45 came after set 0 (which had a camera frame); radar 160 lost to radar 205.
     let st = a.stats();
-    assert_eq!((st.complete_sets, st.degraded_sets, st.superseded, st.unmatched), (3, 0, 2, 0));
+    assert_eq!(
+        (
+            st.complete_sets,
+            st.degraded_sets,
+            st.superseded,
+            st.unmatched
+        ),
+        (3, 0, 2, 0)
+    );
 }
 
 #[test]
@@ -69,9 +117,15 @@ fn late_camera_gives_a_degraded_set_instead_of_stalling() {
     let got: Vec<_> = sets.iter().map(summary).collect();
     assert_eq!(got, vec![(0, vec![0, 5], vec!["cam".to_owned()])]);
     // The camera frame for t = 0 finally arrives: too late, rejected and counted.
-    assert!(matches!(a.push(camera(2)), Err(FusionError::LateMessage { .. })));
+    assert!(matches!(
+        a.push(camera(2)),
+        Err(FusionError::LateMessage { .. })
+    ));
     // The camera comes back for t = 200.
-    let rest: Vec<_> = push_all(&mut a, vec![camera(198)]).iter().map(summary).collect();
+    let rest: Vec<_> = push_all(&mut a, vec![camera(198)])
+        .iter()
+        .map(summary)
+        .collect();
     assert_eq!(rest, vec![(100, vec![100, 104], vec!["cam".to_owned()])]);
     let flushed: Vec<_> = a.flush().iter().map(summary).collect();
     assert_eq!(flushed, vec![(200, vec![200, 198, 203], vec![])]);
@@ -81,15 +135,40 @@ fn late_camera_gives_a_degraded_set_instead_of_stalling() {
 #[test]
 fn missing_lidar_falls_back_to_the_camera() {
     let mut a = aligner(true);
-    let sets = push_all(&mut a, vec![camera(0), radar(5), camera(100), radar(103), camera(200), radar(207), camera(300)]);
+    let sets = push_all(
+        &mut a,
+        vec![
+            camera(0),
+            radar(5),
+            camera(100),
+            radar(103),
+            camera(200),
+            radar(207),
+            camera(300),
+        ],
+    );
     let got: Vec<_> = sets.iter().map(summary).collect();
     assert_eq!(
         got,
-        vec![(0, vec![0, 5], vec!["lidar".to_owned()]), (100, vec![100, 103], vec!["lidar".to_owned()])]
+        vec![
+            (0, vec![0, 5], vec!["lidar".to_owned()]),
+            (100, vec![100, 103], vec!["lidar".to_owned()])
+        ]
     );
     // Without a fallback the same stream yields nothing and counts the dropped messages.
     let mut b = aligner(false);
-    let none = push_all(&mut b, vec![camera(0), radar(5), camera(100), radar(103), camera(200), radar(207), camera(300)]);
+    let none = push_all(
+        &mut b,
+        vec![
+            camera(0),
+            radar(5),
+            camera(100),
+            radar(103),
+            camera(200),
+            radar(207),
+            camera(300),
+        ],
+    );
     assert!(none.is_empty());
     assert_eq!(b.stats().unmatched, 4);
 }
@@ -98,21 +177,51 @@ fn missing_lidar_falls_back_to_the_camera() {
 fn rejects_duplicates_out_of_order_and_unknown_sensors() {
     let mut a = aligner(false);
     a.push(lidar(100)).unwrap();
-    assert!(matches!(a.push(lidar(100)), Err(FusionError::DuplicateTimestamp { .. })));
-    assert!(matches!(a.push(lidar(50)), Err(FusionError::OutOfOrder { .. })));
-    let stranger = SensorMessage::Radar(RadarScan { sensor: "rear".into(), timestamp: Timestamp(1), detections: vec![] });
-    assert!(matches!(a.push(stranger), Err(FusionError::UnknownSensor { .. })));
+    assert!(matches!(
+        a.push(lidar(100)),
+        Err(FusionError::DuplicateTimestamp { .. })
+    ));
+    assert!(matches!(
+        a.push(lidar(50)),
+        Err(FusionError::OutOfOrder { .. })
+    ));
+    let stranger = SensorMessage::Radar(RadarScan {
+        sensor: "rear".into(),
+        timestamp: Timestamp(1),
+        detections: vec![],
+    });
+    assert!(matches!(
+        a.push(stranger),
+        Err(FusionError::UnknownSensor { .. })
+    ));
     let st = a.stats();
-    assert_eq!((st.accepted, st.duplicate, st.out_of_order, st.unknown_sensor), (1, 1, 1, 1));
+    assert_eq!(
+        (
+            st.accepted,
+            st.duplicate,
+            st.out_of_order,
+            st.unknown_sensor
+        ),
+        (1, 1, 1, 1)
+    );
     // The rejected messages left no trace: the set for 100 still forms normally.
     let sets = push_all(&mut a, vec![camera(101), radar(102)]);
-    assert_eq!(sets.iter().map(summary).collect::<Vec<_>>(), vec![(100, vec![100, 101, 102], vec![])]);
+    assert_eq!(
+        sets.iter().map(summary).collect::<Vec<_>>(),
+        vec![(100, vec![100, 101, 102], vec![])]
+    );
 }
 
 #[test]
 fn bad_configurations_are_errors() {
     let bad_ref = TimeAlignmentConfig::new(vec!["cam".into()], "lidar", None);
-    assert!(matches!(TimeAligner::new(bad_ref), Err(FusionError::UnknownSensor { .. })));
+    assert!(matches!(
+        TimeAligner::new(bad_ref),
+        Err(FusionError::UnknownSensor { .. })
+    ));
     let dup = TimeAlignmentConfig::new(vec!["lidar".into(), "lidar".into()], "lidar", None);
-    assert!(matches!(TimeAligner::new(dup), Err(FusionError::InvalidConfig { .. })));
+    assert!(matches!(
+        TimeAligner::new(dup),
+        Err(FusionError::InvalidConfig { .. })
+    ));
 }

@@ -20,7 +20,13 @@ fn one_car(frames: usize, seed: u64) -> Vec<Frame> {
         speed: 10.0,
         yaw_rate: 0.0,
     };
-    static_sensor_frames(&[mover], frames, &Noise::default(), &mut Rng::new(seed), |_, _| true)
+    static_sensor_frames(
+        &[mover],
+        frames,
+        &Noise::default(),
+        &mut Rng::new(seed),
+        |_, _| true,
+    )
 }
 
 fn tracker_after(frames: &[Frame]) -> Tracker {
@@ -66,7 +72,11 @@ fn invalid_ego_motion_is_an_error() {
     let r = tracker.step(frames[4].timestamp, &frames[4].detections, Some(ego));
     assert!(matches!(r, Err(TrackingError::InvalidEgoMotion { .. })));
     assert_eq!(tracker.tracks(), before);
-    assert!(tracker.step(frames[4].timestamp, &frames[4].detections, None).is_ok());
+    assert!(
+        tracker
+            .step(frames[4].timestamp, &frames[4].detections, None)
+            .is_ok()
+    );
 }
 
 #[test]
@@ -166,7 +176,11 @@ fn unknown_track_switches_model_when_classified() {
     assert_eq!(models[9], MotionModel::ConstantVelocity);
     assert_eq!(models[29], MotionModel::Ctrv);
     let t = &tracker.tracks()[0];
-    assert!((t.velocity() - Vector2::new(10.0, 0.0)).norm() < 1.0, "v {}", t.velocity());
+    assert!(
+        (t.velocity() - Vector2::new(10.0, 0.0)).norm() < 1.0,
+        "v {}",
+        t.velocity()
+    );
 }
 
 #[test]
@@ -174,7 +188,11 @@ fn same_input_gives_bit_identical_output() {
     let movers: Vec<Mover> = (0..6)
         .map(|i| Mover {
             id: i,
-            class: if i % 2 == 0 { ObjectClass::Car } else { ObjectClass::Pedestrian },
+            class: if i % 2 == 0 {
+                ObjectClass::Car
+            } else {
+                ObjectClass::Pedestrian
+            },
             x: 5.0 * i as f64,
             y: -10.0 + 4.0 * i as f64,
             yaw: 0.3 * i as f64,
@@ -184,9 +202,14 @@ fn same_input_gives_bit_identical_output() {
         .collect();
     let make = || {
         let mut rng = Rng::new(18);
-        let mut frames = static_sensor_frames(&movers, 50, &Noise::default(), &mut rng, |k, id| (k + id) % 7 != 0);
+        let mut frames = static_sensor_frames(&movers, 50, &Noise::default(), &mut rng, |k, id| {
+            (k + id) % 7 != 0
+        });
         for f in &mut frames {
-            f.detections.push(clutter(Vector2::new(rng.range(0.0, 60.0), rng.range(-30.0, 30.0))));
+            f.detections.push(clutter(Vector2::new(
+                rng.range(0.0, 60.0),
+                rng.range(-30.0, 30.0),
+            )));
         }
         frames
     };
@@ -197,9 +220,17 @@ fn same_input_gives_bit_identical_output() {
 
 #[test]
 fn out_of_range_config_is_refused() {
-    let mut cfg = TrackerConfig::default();
-    cfg.gate_probability = 1.0;
-    assert!(matches!(Tracker::new(cfg), Err(TrackingError::InvalidConfig { field: "gate_probability", .. })));
+    let cfg = TrackerConfig {
+        gate_probability: 1.0,
+        ..TrackerConfig::default()
+    };
+    assert!(matches!(
+        Tracker::new(cfg),
+        Err(TrackingError::InvalidConfig {
+            field: "gate_probability",
+            ..
+        })
+    ));
     let mut cfg = TrackerConfig::default();
     cfg.lifecycle.confirm_hits = 1;
     assert!(Tracker::new(cfg).is_err());

@@ -37,7 +37,12 @@ mod tests {
     use super::*;
 
     fn det(b: [f32; 4]) -> Detection2d {
-        Detection2d { bbox: b, score: 1.0, class_id: 0, label: "car".into() }
+        Detection2d {
+            bbox: b,
+            score: 1.0,
+            class_id: 0,
+            label: "car".into(),
+        }
     }
 
     #[test]

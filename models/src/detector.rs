@@ -37,31 +37,36 @@ impl Detector {
     pub fn load(manifest_path: &Path) -> Result<Self, ModelError> {
         let manifest = ModelManifest::load(manifest_path)?;
         let model = VerifiedModel::load(&manifest, manifest_path)?;
-        Ok(Self::from_parts(manifest, model))
+        Self::from_parts(manifest, model)
     }
 
-    /// Builds a detector from an already verified model and its (validated) manifest.
-    pub fn from_parts(manifest: ModelManifest, model: VerifiedModel) -> Self {
+    /// Builds a detector from an already verified model and its manifest (validated here
+    /// again, since the manifest may have been edited in memory, e.g. `report_classes`).
+    pub fn from_parts(manifest: ModelManifest, model: VerifiedModel) -> Result<Self, ModelError> {
+        manifest.validate(Path::new(&manifest.name))?;
         let index = |name: &str| {
             manifest
                 .outputs
                 .iter()
                 .position(|o| o.name == name)
-                .expect("validated manifest declares every level output")
+                .ok_or_else(|| ModelError::Manifest {
+                    path: Path::new(&manifest.name).to_path_buf(),
+                    reason: format!("level output `{name}` is not declared"),
+                })
         };
         let level_outputs = manifest
             .decoder
             .levels
             .iter()
-            .map(|l| (index(&l.scores), index(&l.boxes)))
-            .collect();
+            .map(|l| Ok((index(&l.scores)?, index(&l.boxes)?)))
+            .collect::<Result<_, ModelError>>()?;
         let decoder = GflDecoder::new(&manifest.decoder, manifest.input.width());
-        Self {
+        Ok(Self {
             manifest,
             model,
             decoder,
             level_outputs,
-        }
+        })
     }
 
     /// The manifest of the model.

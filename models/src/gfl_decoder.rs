@@ -1,10 +1,10 @@
 //! Decoding NanoDet/GFL-style dense outputs (per-stride class-score maps and
 //! box-distribution logits) into [`Detection2d`]s in image pixels.
 
+use crate::Detection2d;
 use crate::manifest::{GflDecoderSpec, ScoreActivation};
 use crate::nms::nms;
 use crate::preprocess::InputTransform;
-use crate::Detection2d;
 use ndarray::ArrayView2;
 
 /// The two maps of one feature level: scores `[cells, classes]` and box logits
@@ -109,7 +109,10 @@ impl GflDecoder {
                 }
                 let d = expected_distances(&logits, self.spec.reg_max);
                 let s = level.stride as f32;
-                let (cx, cy) = (((cell % cols) as f32 + 0.5) * s, ((cell / cols) as f32 + 0.5) * s);
+                let (cx, cy) = (
+                    ((cell % cols) as f32 + 0.5) * s,
+                    ((cell / cols) as f32 + 0.5) * s,
+                );
                 let bbox = [cx - d[0] * s, cy - d[1] * s, cx + d[2] * s, cy + d[3] * s];
                 for (class, score) in hits {
                     out.push(Detection2d {

@@ -19,10 +19,16 @@ pub fn load_image_file(path: &Path) -> Result<CameraFrame, ModelError> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    CameraFrame::new(sensor, Timestamp(0), w, h, PixelEncoding::Rgb8, img.into_raw()).map_err(
-        |e| ModelError::Image {
-            what,
-            reason: e.to_string(),
-        },
+    CameraFrame::new(
+        sensor,
+        Timestamp(0),
+        w,
+        h,
+        PixelEncoding::Rgb8,
+        img.into_raw(),
     )
+    .map_err(|e| ModelError::Image {
+        what,
+        reason: e.to_string(),
+    })
 }

@@ -24,8 +24,7 @@ impl<'a> PixelView<'a> {
         encoding: PixelEncoding,
         data: &'a [u8],
     ) -> Result<Self, ModelError> {
-        if width == 0 || height == 0 || data.len() != width * height * encoding.bytes_per_pixel()
-        {
+        if width == 0 || height == 0 || data.len() != width * height * encoding.bytes_per_pixel() {
             return Err(ModelError::Image {
                 what: what.to_string(),
                 reason: format!(

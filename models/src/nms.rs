@@ -5,7 +5,11 @@ use crate::Detection2d;
 /// Keeps, per class, the highest-scored boxes and drops any box whose IoU with an
 /// already-kept box of the same class exceeds `iou_threshold`; returns at most `max_keep`
 /// boxes sorted by descending score. Ties keep input order, so the result is deterministic.
-pub fn nms(mut candidates: Vec<Detection2d>, iou_threshold: f32, max_keep: usize) -> Vec<Detection2d> {
+pub fn nms(
+    mut candidates: Vec<Detection2d>,
+    iou_threshold: f32,
+    max_keep: usize,
+) -> Vec<Detection2d> {
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut kept: Vec<Detection2d> = Vec::new();
     for c in candidates {
@@ -27,7 +31,12 @@ mod tests {
     use super::*;
 
     fn det(b: [f32; 4], score: f32, class_id: u32) -> Detection2d {
-        Detection2d { bbox: b, score, class_id, label: String::new() }
+        Detection2d {
+            bbox: b,
+            score,
+            class_id,
+            label: String::new(),
+        }
     }
 
     #[test]

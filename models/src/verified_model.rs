@@ -81,7 +81,10 @@ impl VerifiedModel {
             name: self.name.clone(),
             reason: format!("{e:#}"),
         };
-        let outputs = self.plan.run(tvec![Tensor::from(input).into()]).map_err(err)?;
+        let outputs = self
+            .plan
+            .run(tvec![Tensor::from(input).into()])
+            .map_err(err)?;
         outputs
             .iter()
             .map(|t| Ok(t.to_plain_array_view::<f32>().map_err(err)?.to_owned()))
@@ -125,7 +128,7 @@ fn check_input(
         Some(_) => fact
             .shape
             .dims()
-            .map(|d| d.concretize().and_then(|d| d.to_usize().ok()))
+            .map(|d| d.concretize().and_then(|d| d.as_i64()).map(|d| d as usize))
             .collect(),
         None => vec![None; 4],
     };
@@ -146,7 +149,11 @@ fn check_input(
     Ok(())
 }
 
-fn check_outputs(model: &TypedModel, manifest: &ModelManifest, path: &Path) -> Result<(), ModelError> {
+fn check_outputs(
+    model: &TypedModel,
+    manifest: &ModelManifest,
+    path: &Path,
+) -> Result<(), ModelError> {
     let outlets = model.output_outlets().map_err(|e| ModelError::Onnx {
         path: path.to_path_buf(),
         reason: format!("{e:#}"),

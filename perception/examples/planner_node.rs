@@ -23,7 +23,8 @@ const LANE_HALF_WIDTH_M: f64 = 1.8;
 /// to reach it at the current closing speed.
 fn act_on(msg: &ReceivedObjects) {
     let objects = msg.records();
-    let in_lane = |o: &&ObjectRecord| o.position[0] > 0.0 && o.position[1].abs() < LANE_HALF_WIDTH_M;
+    let in_lane =
+        |o: &&ObjectRecord| o.position[0] > 0.0 && o.position[1].abs() < LANE_HALF_WIDTH_M;
     let nearest = objects
         .iter()
         .filter(in_lane)
@@ -61,9 +62,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     .open()?;
     let ros = RosOutputSettings::default();
-    let client =
-        PlannerClient::subscribe(&session, ros.domain_id, &ros.tracked_topic, ObjectTopic::Tracked)?;
-    println!("planner_node: {endpoint}, subscribed to {}", client.key_expr());
+    let client = PlannerClient::subscribe(
+        &session,
+        ros.domain_id,
+        &ros.tracked_topic,
+        ObjectTopic::Tracked,
+    )?;
+    println!(
+        "planner_node: {endpoint}, subscribed to {}",
+        client.key_expr()
+    );
     let n = client.run(Duration::from_secs(30), |item| {
         match item {
             Ok(msg) => act_on(&msg),

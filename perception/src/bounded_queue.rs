@@ -36,6 +36,7 @@ impl QueuePolicy {
 struct Counters {
     pushed: AtomicU64,
     dropped: AtomicU64,
+    high_water: AtomicU64,
 }
 
 /// The producing end of a bounded queue. `push` never blocks.
@@ -63,6 +64,8 @@ pub struct QueueStats {
     pub dropped: u64,
     /// Messages waiting now.
     pub len: usize,
+    /// Most messages ever waiting at once (never above the capacity).
+    pub high_water: u64,
 }
 
 /// Creates a queue with `policy`.
@@ -89,7 +92,12 @@ impl<T> QueueSender<T> {
         let mut dropped = 0;
         loop {
             match self.tx.try_send(msg) {
-                Ok(()) | Err(TrySendError::Disconnected(_)) => return dropped,
+                Ok(()) => {
+                    let len = self.tx.len() as u64;
+                    self.counters.high_water.fetch_max(len, Ordering::Relaxed);
+                    return dropped;
+                }
+                Err(TrySendError::Disconnected(_)) => return dropped,
                 Err(TrySendError::Full(back)) => {
                     msg = back;
                     // The consumer may take the oldest between our try_send and this try_recv;
@@ -131,6 +139,7 @@ fn stats(c: &Counters, len: usize) -> QueueStats {
         pushed: c.pushed.load(Ordering::Relaxed),
         dropped: c.dropped.load(Ordering::Relaxed),
         len,
+        high_water: c.high_water.load(Ordering::Relaxed),
     }
 }
 
@@ -151,7 +160,8 @@ mod tests {
             QueueStats {
                 pushed: 5,
                 dropped: 4,
-                len: 0
+                len: 0,
+                high_water: 1
             }
         );
     }
@@ -166,6 +176,7 @@ mod tests {
         let got: Vec<i32> = std::iter::from_fn(|| rx.try_pop()).collect();
         assert_eq!(got, vec![7, 8, 9]);
         assert_eq!(rx.stats().dropped, 7);
+        assert_eq!(rx.stats().high_water, 3);
     }
 
     #[test]

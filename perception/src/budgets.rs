@@ -46,8 +46,8 @@ pub struct Budgets {
 impl Budgets {
     /// Parses and validates budgets text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Self, PerceptionError> {
-        let file: BudgetsFile = toml::from_str(text)
-            .map_err(|e| PerceptionError::Config(format!("{origin}: {e}")))?;
+        let file: BudgetsFile =
+            toml::from_str(text).map_err(|e| PerceptionError::Config(format!("{origin}: {e}")))?;
         if file.schema_version != 1 {
             return Err(PerceptionError::Config(format!(
                 "{origin}: schema_version {} is not supported (expected 1)",
@@ -75,7 +75,10 @@ impl Budgets {
                     )));
                 }
             }
-            if let Some(missing) = machines.iter().find(|m| !entry.per_machine.contains_key(*m)) {
+            if let Some(missing) = machines
+                .iter()
+                .find(|m| !entry.per_machine.contains_key(*m))
+            {
                 return Err(PerceptionError::Config(format!(
                     "{origin}: stage `{stage}` has no budget for machine class `{missing}`"
                 )));

@@ -165,7 +165,12 @@ mod tests {
         let e = unknown.unwrap_err().to_string();
         assert!(e.contains("user.toml") && e.contains("domian_id"), "{e}");
         let negative = KestrelConfig::from_toml_str("[runtime]\nhealth_period_s = -1\n", "u");
-        assert!(negative.unwrap_err().to_string().contains("health_period_s"));
+        assert!(
+            negative
+                .unwrap_err()
+                .to_string()
+                .contains("health_period_s")
+        );
         let machine = KestrelConfig::from_toml_str("[runtime]\nmachine = \"vax\"\n", "u").unwrap();
         assert!(machine.runtime_settings(BTreeSet::new()).is_err());
         assert!(KestrelConfig::from_toml_str("not toml [", "u").is_err());

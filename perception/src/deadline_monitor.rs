@@ -210,7 +210,11 @@ mod tests {
     fn unbudgeted_stage_is_measured_without_deadline() {
         let mut m = monitor(10.0);
         assert!(!m.record("decode", Duration::from_secs(3)));
-        let r = m.reports().into_iter().find(|r| r.stage == "decode").unwrap();
+        let r = m
+            .reports()
+            .into_iter()
+            .find(|r| r.stage == "decode")
+            .unwrap();
         assert_eq!(r.budget_ms, None);
         assert!(r.within_budget);
         assert_eq!(r.samples, 1);

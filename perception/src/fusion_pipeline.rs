@@ -36,7 +36,10 @@ fn describe(flags: &DegradedFlags) -> Vec<String> {
         (flags.camera_missing, "camera detections missing"),
         (flags.lidar_missing, "lidar missing"),
         (flags.radar_missing, "radar missing"),
-        (flags.ego_motion_missing, "radar velocities not ego-compensated"),
+        (
+            flags.ego_motion_missing,
+            "radar velocities not ego-compensated",
+        ),
     ] {
         if set {
             out.push(what.to_owned());

@@ -137,9 +137,9 @@ impl HealthMonitor {
                 let age_s = s.last.map(|l| now.seconds_since(l).max(0.0));
                 match age_s {
                     None => degraded.push(format!("sensor `{name}` missing: no message received")),
-                    Some(a) if a > self.stale_after_s => degraded.push(format!(
-                        "sensor `{name}` stale: last message {a:.3} s ago"
-                    )),
+                    Some(a) if a > self.stale_after_s => {
+                        degraded.push(format!("sensor `{name}` stale: last message {a:.3} s ago"))
+                    }
                     Some(_) => {}
                 }
                 let rate_hz = match (s.first, s.last) {
@@ -181,7 +181,10 @@ impl HealthMonitor {
             degraded.push(format!("stage: {flag} in {frames} frames"));
         }
         if self.stage_errors > 0 {
-            degraded.push(format!("{} messages rejected by the stage", self.stage_errors));
+            degraded.push(format!(
+                "{} messages rejected by the stage",
+                self.stage_errors
+            ));
         }
         HealthReport {
             stamp: now,
@@ -228,6 +231,7 @@ mod tests {
                 pushed: 10,
                 dropped: 4,
                 len: 1,
+                high_water: 3,
             },
         };
         let r = h.report(Timestamp(2 * S), vec![], vec![q], 0);

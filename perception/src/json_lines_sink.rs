@@ -34,7 +34,11 @@ impl JsonLinesSink {
         })
     }
 
-    fn write_line(&mut self, topic: &'static str, object: &ObjectRecord) -> Result<(), PerceptionError> {
+    fn write_line(
+        &mut self,
+        topic: &'static str,
+        object: &ObjectRecord,
+    ) -> Result<(), PerceptionError> {
         serde_json::to_writer(&mut self.out, &Line { topic, object })
             .map_err(|e| PerceptionError::io(&self.path, e.into()))?;
         self.out

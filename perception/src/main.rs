@@ -23,6 +23,8 @@ struct Cli {
 enum Command {
     /// Print what a sensor file or folder holds (KITTI, nuScenes, PCD, Ouster pcap, ...).
     Inspect(commands::inspect::Args),
+    /// Convert a KITTI / nuScenes folder or an Ouster pcap into an MCAP log (rosbag2 layout).
+    Convert(commands::convert::Args),
     /// Run a 2D detector (default: the shipped student) on image files and print detections.
     Detect(commands::detect::Args),
     /// Run the stack in real time (default: shipped log, embedded zenoh peer) and print a summary.
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         .init();
     let result = match cli.command {
         Command::Inspect(args) => commands::inspect::run(args),
+        Command::Convert(args) => commands::convert::run(args),
         Command::Detect(args) => commands::detect::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Replay(args) => commands::replay::run(args),

@@ -1,33 +1,37 @@
 //! `--record out.mcap`: inputs and outputs in one MCAP log (rosbag2 layout, via `kestrel_log`):
-//! every sensor message the runtime accepted on its default topic, and every output message
+//! every sensor message the runtime accepted on its rig topic (else Kestrel's default), and every output message
 //! on its ROS topic, so the recording replays through Kestrel and opens in Foxglove.
 
 use crate::error::PerceptionError;
 use crate::output::{EncodedFrame, OutputSink};
 use kestrel_log::LogWriter;
-use kestrel_log::mcap_writer::default_topic;
-use kestrel_sensors::SensorMessage;
+use kestrel_log::mcap_writer::topic_for;
+use kestrel_sensors::{Rig, SensorMessage};
 use std::path::{Path, PathBuf};
 
 /// Records inputs and outputs to an MCAP file.
 pub struct McapRecorder {
     path: PathBuf,
     writer: Option<LogWriter>,
+    rig: Option<Rig>,
     tracked_topic: String,
     detected_topic: String,
 }
 
 impl McapRecorder {
-    /// Creates `path`; outputs go on `tracked_topic` and `detected_topic`.
+    /// Creates `path`, storing `rig` (so the recording replays through the fusion stage);
+    /// outputs go on `tracked_topic` and `detected_topic`.
     pub fn create(
         path: &Path,
+        rig: Option<&Rig>,
         tracked_topic: &str,
         detected_topic: &str,
     ) -> Result<Self, PerceptionError> {
-        let writer = LogWriter::create(path, None).map_err(|e| err(path, e))?;
+        let writer = LogWriter::create(path, rig).map_err(|e| err(path, e))?;
         Ok(Self {
             path: path.to_owned(),
             writer: Some(writer),
+            rig: rig.cloned(),
             tracked_topic: tracked_topic.to_owned(),
             detected_topic: detected_topic.to_owned(),
         })
@@ -50,9 +54,9 @@ fn err(path: &Path, e: impl std::fmt::Display) -> PerceptionError {
 
 impl OutputSink for McapRecorder {
     fn on_input(&mut self, msg: &SensorMessage) -> Result<(), PerceptionError> {
-        let path = self.path.clone();
+        let (path, topic) = (self.path.clone(), topic_for(self.rig.as_ref(), msg));
         self.writer()?
-            .write_sensor(&default_topic(msg), msg)
+            .write_sensor(&topic, msg)
             .map_err(|e| err(&path, e))
     }
 

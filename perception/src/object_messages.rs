@@ -14,8 +14,9 @@
 use kestrel_fusion::DetectedObject;
 use kestrel_fusion::tracking::TrackedObject as FusionTrack;
 use kestrel_log::ros2_msg::autoware_perception_msgs::{
-    DetectedObject as WireDetected, DetectedObjectKinematics, DetectedObjects, ObjectClassification,
-    Shape, TrackedObject as WireTracked, TrackedObjectKinematics, TrackedObjects,
+    DetectedObject as WireDetected, DetectedObjectKinematics, DetectedObjects,
+    ObjectClassification, Shape, TrackedObject as WireTracked, TrackedObjectKinematics,
+    TrackedObjects,
 };
 use kestrel_log::ros2_msg::geometry_msgs::{
     Accel, AccelWithCovariance, Point, Polygon, Pose, PoseWithCovariance, Quaternion, Twist,
@@ -382,7 +383,11 @@ mod tests {
         let v = r.velocity.unwrap();
         assert!((v[0] - 5.0).abs() < 1e-12 && (v[1] - 1.0).abs() < 1e-12);
         // Twist is in the object frame: the velocity rotated by -yaw.
-        let t = &back.objects[0].kinematics.twist_with_covariance.twist.linear;
+        let t = &back.objects[0]
+            .kinematics
+            .twist_with_covariance
+            .twist
+            .linear;
         let expected = Rotation2::new(-0.5) * Vector2::new(5.0, 1.0);
         assert!((t.x - expected.x).abs() < 1e-12 && (t.y - expected.y).abs() < 1e-12);
         let cov = &back.objects[0].kinematics.pose_with_covariance.covariance;

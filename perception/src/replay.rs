@@ -125,7 +125,13 @@ mod tests {
     use kestrel_sensors::PointCloud;
 
     fn cloud(sensor: &str, t: u64) -> SensorMessage {
-        SensorMessage::Lidar(PointCloud::with_capacity(sensor, Timestamp(t), 0, false, false))
+        SensorMessage::Lidar(PointCloud::with_capacity(
+            sensor,
+            Timestamp(t),
+            0,
+            false,
+            false,
+        ))
     }
 
     #[test]

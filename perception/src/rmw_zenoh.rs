@@ -25,7 +25,6 @@ use kestrel_log::ros2_msg::RosMessage;
 use kestrel_log::ros2_msg::autoware_perception_msgs::{DetectedObjects, TrackedObjects};
 use kestrel_log::type_hash::rihs01;
 use kestrel_sensors::Timestamp;
-use std::time::{Duration, Instant};
 use zenoh::Wait;
 
 /// Size of a ROS 2 GID in rmw_zenoh (`RMW_GID_STORAGE_SIZE`, Jazzy and newer).
@@ -317,14 +316,12 @@ impl RosNode {
         let token_key =
             self.name
                 .publisher_token(&self.zid, self.node_id, entity_id, topic, &ty, &qos);
-        let reliability = match qos.reliability {
-            Reliability::Reliable => zenoh::qos::Reliability::Reliable,
-            Reliability::BestEffort => zenoh::qos::Reliability::BestEffort,
-        };
+        // The announced reliability is informational: zenoh's per-publisher reliability is
+        // an unstable API, so samples always travel on the (reliable) TCP link; congestion
+        // drops, as rmw_zenoh does for KEEP_LAST publishers.
         let publisher = self
             .session
             .declare_publisher(key.clone())
-            .reliability(reliability)
             .congestion_control(zenoh::qos::CongestionControl::Drop)
             .wait()
             .map_err(PerceptionError::zenoh("declare publisher"))?;
@@ -392,25 +389,14 @@ impl RosPublisher {
         Ok(attachment)
     }
 
-    /// Waits until at least one subscriber matches, up to `timeout`; true when one does.
-    /// (zenoh drops samples for which no subscriber is known yet.)
-    pub fn wait_for_subscriber(&self, timeout: Duration) -> bool {
-        let start = Instant::now();
-        loop {
-            let matching = self
-                .publisher
-                .matching_status()
-                .wait()
-                .map(|s| s.matching())
-                .unwrap_or(false);
-            if matching {
-                return true;
-            }
-            if start.elapsed() >= timeout {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+    /// True when zenoh knows at least one subscriber matching this publisher (zenoh drops
+    /// samples nobody is known to want).
+    pub fn has_subscriber(&self) -> bool {
+        self.publisher
+            .matching_status()
+            .wait()
+            .map(|s| s.matching())
+            .unwrap_or(false)
     }
 }
 
@@ -519,8 +505,8 @@ mod tests {
         assert_eq!(
             gid,
             [
-                0x7f, 0x49, 0x8d, 0x46, 0x24, 0xc3, 0x01, 0x60, 0xd8, 0x98, 0x47, 0x01, 0xd3,
-                0x06, 0xaa, 0x99
+                0x7f, 0x49, 0x8d, 0x46, 0x24, 0xc3, 0x01, 0x60, 0xd8, 0x98, 0x47, 0x01, 0xd3, 0x06,
+                0xaa, 0x99
             ]
         );
         assert_ne!(gid_of_token("a"), gid_of_token("b"));
@@ -535,9 +521,14 @@ mod tests {
             text: "std_msgs/Header header\nstring child_frame_id\n\
                    geometry_msgs/PoseWithCovariance pose\n\
                    geometry_msgs/TwistWithCovariance twist\n",
-            deps: &[&d::HEADER, &d::POSE_WITH_COVARIANCE, &d::TWIST_WITH_COVARIANCE],
+            deps: &[
+                &d::HEADER,
+                &d::POSE_WITH_COVARIANCE,
+                &d::TWIST_WITH_COVARIANCE,
+            ],
         };
-        let hash = |name: &str, text: &str| RosMessageType::from_definition(name, text).unwrap().hash;
+        let hash =
+            |name: &str, text: &str| RosMessageType::from_definition(name, text).unwrap().hash;
         assert_eq!(
             hash("std_msgs/msg/String", "string data\n"),
             "RIHS01_df668c740482bbd48fb39d76a70dfd4bd59db1288021743503259e948f6b1a18"
@@ -548,7 +539,7 @@ mod tests {
         );
         assert_eq!(
             hash("geometry_msgs/msg/Twist", &full_definition(&d::TWIST)),
-            "RIHS01_9c45bf16fe0983d80e3c3ce97a5449767bb172e2cfbc39ba2e6ee5ec2136d85a"
+            "RIHS01_9c45bf16fe0983d80e3cfe750d6835843d265a9a6c46bd2e609fcddde6fb8d2a"
         );
         assert_eq!(
             hash("nav_msgs/msg/Odometry", &full_definition(&ODOMETRY)),
@@ -556,8 +547,14 @@ mod tests {
         );
         // Kestrel's outputs, computed the same way from autoware_msgs' definitions; pinned so
         // that a definition change (which breaks subscribers) is noticed.
-        assert_eq!(RosMessageType::tracked_objects().hash, "RIHS01_PIN_TRACKED");
-        assert_eq!(RosMessageType::detected_objects().hash, "RIHS01_PIN_DETECTED");
+        assert_eq!(
+            RosMessageType::tracked_objects().hash,
+            "RIHS01_3559bd4e62ce8a4d96e32720c02bbe656cc090bb2b3f3f91f52a7c3ab095417a"
+        );
+        assert_eq!(
+            RosMessageType::detected_objects().hash,
+            "RIHS01_2facd6b15786cbd1f720cdd23d22e6d60d2e7e83b8dff8fd401330e24edb187b"
+        );
     }
 
     #[test]

@@ -211,7 +211,10 @@ impl Runtime {
 
     /// End of input: flushes the stage, sends a final health report, closes the sinks.
     pub fn finish(mut self, queues: &[QueueHealth]) -> Result<RunSummary, PerceptionError> {
-        match self.stage.finish() {
+        let start = Instant::now();
+        let flushed = self.stage.finish();
+        self.deadlines.record(self.stage.name(), start.elapsed());
+        match flushed {
             Ok(frames) => {
                 for frame in &frames {
                     self.publish(frame)?;

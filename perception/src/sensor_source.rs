@@ -4,7 +4,9 @@
 
 use crate::error::PerceptionError;
 use kestrel_log::sensor_reader::SensorLogReader;
-use kestrel_sensors::{Rig, SensorMessage};
+use kestrel_sensors::kitti::{self, KittiObjectFrame};
+use kestrel_sensors::nuscenes::NuscenesSample;
+use kestrel_sensors::{Rig, SensorError, SensorMessage, Timestamp};
 use std::path::Path;
 
 /// The messages of a source, one `Result` per message (a failed message does not end it).
@@ -75,12 +77,86 @@ impl SensorSource {
         })
     }
 
-    /// Opens whatever `path` holds: an MCAP log (`*.mcap`). Errors name the path and what
-    /// was expected.
+    /// A KITTI object-benchmark folder (`velodyne/`, `image_2/`, `calib/`) read through the
+    /// `kestrel_sensors` adapter: per frame, the Velodyne sweep and the left colour image.
+    /// KITTI object frames carry no time: frame `i` (in id order) gets `i` x 100 ms (KITTI's
+    /// 10 Hz). The rig is frame 0's calibration restricted to the two delivered sensors.
+    pub fn open_kitti(root: &Path) -> Result<Self, PerceptionError> {
+        let name = root.display().to_string();
+        let err = |e: SensorError| PerceptionError::Source {
+            source_name: name.clone(),
+            message: e.to_string(),
+        };
+        let ids = kitti::frame_ids(root).map_err(&err)?;
+        let first = ids.first().ok_or_else(|| PerceptionError::Source {
+            source_name: name.clone(),
+            message: "no frames in velodyne/".into(),
+        })?;
+        let mut rig = KittiObjectFrame::load(root, first).map_err(&err)?.rig;
+        rig.sensors
+            .retain(|s| s.name == kitti::calib::LIDAR || s.name == kitti::calib::CAMERAS[2]);
+        let root = root.to_owned();
+        let source_name = name.clone();
+        let messages = ids.into_iter().enumerate().flat_map(move |(i, id)| {
+            let t = Timestamp::from_nanos(i as u64 * 100_000_000);
+            match KittiObjectFrame::load(&root, &id) {
+                Ok(mut f) => {
+                    if f.skipped_points > 0 {
+                        tracing::warn!(
+                            "KITTI frame {id}: {} non-finite points skipped",
+                            f.skipped_points
+                        );
+                    }
+                    f.cloud.timestamp = t;
+                    f.image.timestamp = t;
+                    vec![
+                        Ok(SensorMessage::Lidar(f.cloud)),
+                        Ok(SensorMessage::Camera(f.image)),
+                    ]
+                }
+                Err(e) => vec![Err(PerceptionError::Source {
+                    source_name: source_name.clone(),
+                    message: format!("frame {id}: {e}"),
+                })],
+            }
+        });
+        Ok(Self::new(name, Vec::new(), Box::new(messages)).with_rig(rig))
+    }
+
+    /// A nuScenes sample folder (`info.json` + files) read through the `kestrel_sensors`
+    /// adapter: the LiDAR sweep and every camera image, at their recorded times.
+    pub fn open_nuscenes(dir: &Path) -> Result<Self, PerceptionError> {
+        let name = dir.display().to_string();
+        let err = |e: SensorError| PerceptionError::Source {
+            source_name: name.clone(),
+            message: e.to_string(),
+        };
+        let sample = NuscenesSample::load(dir).map_err(&err)?;
+        let mut messages = vec![sample.lidar().map(|d| {
+            if d.skipped > 0 {
+                tracing::warn!("{name}: {} invalid LiDAR points skipped", d.skipped);
+            }
+            SensorMessage::Lidar(d.cloud)
+        })];
+        let cameras: Vec<String> = sample.camera_names().map(str::to_owned).collect();
+        for cam in cameras {
+            messages.push(sample.camera(&cam).map(SensorMessage::Camera));
+        }
+        let mut messages: Vec<Result<SensorMessage, PerceptionError>> =
+            messages.into_iter().map(|m| m.map_err(&err)).collect();
+        // Time order within the source (camera exposures precede or follow the sweep).
+        messages.sort_by_key(|m| m.as_ref().map(|m| m.timestamp()).unwrap_or_default());
+        let rig = sample.rig.clone();
+        Ok(Self::new(name, Vec::new(), Box::new(messages.into_iter())).with_rig(rig))
+    }
+
+    /// Opens whatever `path` holds: an MCAP log (`*.mcap`), a KITTI object folder or a
+    /// nuScenes sample folder. Errors name the path and what was expected.
     pub fn open_path(path: &Path) -> Result<Self, PerceptionError> {
         let bad = |why: &str| {
             PerceptionError::Config(format!(
-                "input {}: {why} (expected an MCAP log `*.mcap`)",
+                "input {}: {why} (expected an MCAP log `*.mcap`, a KITTI object folder with \
+                 velodyne/ and calib/, or a nuScenes sample folder with info.json)",
                 path.display()
             ))
         };
@@ -90,12 +166,37 @@ impl SensorSource {
         if path.is_file() && path.extension().is_some_and(|e| e == "mcap") {
             return Self::open_log(path);
         }
+        if path.is_dir() && kitti::is_object_root(path) {
+            return Self::open_kitti(path);
+        }
+        if path.is_dir() && NuscenesSample::is_sample_dir(path) {
+            return Self::open_nuscenes(path);
+        }
         Err(bad("not a recognised input"))
     }
 
     /// The source's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Checks that every name in `names` is one of the source's sensors (when the source lists
+    /// them), so that a misspelt `--drop-sensor` is an error, not a silent no-op.
+    pub fn check_sensor_names<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a String>,
+    ) -> Result<(), PerceptionError> {
+        if self.sensors.is_empty() {
+            return Ok(());
+        }
+        match names.into_iter().find(|n| !self.sensors.contains(n)) {
+            Some(n) => Err(PerceptionError::Config(format!(
+                "sensor `{n}` is not in input {} (its sensors: {})",
+                self.name,
+                self.sensors.join(", ")
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Sensors the source is expected to deliver.

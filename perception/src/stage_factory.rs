@@ -7,9 +7,10 @@ use kestrel_fusion::camera::{CameraBranch, CameraConfig};
 use kestrel_sensors::Rig;
 use std::path::{Path, PathBuf};
 
-/// The shipped log `kestrel run` uses when given no input.
+/// The shipped input `kestrel run` uses when given none: the KITTI object fixture frames of
+/// the workspace (real HDL-64E sweeps and colour images, `sensors/testdata/kitti/object`).
 pub fn default_input() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures.mcap")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sensors/testdata/kitti/object")
 }
 
 /// The fusion pipeline for `rig`, with the camera detector of `model_manifest` when given

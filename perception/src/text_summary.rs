@@ -39,7 +39,10 @@ pub fn status_line(report: &HealthReport, last: Option<(u64, usize, usize)>) -> 
             s.stage, s.p50_ms, s.p99_ms, s.max_ms
         ));
         if let Some(b) = s.budget_ms {
-            line.push_str(&format!(" (budget {b:.1} ms, {} misses)", s.deadline_misses));
+            line.push_str(&format!(
+                " (budget {b:.1} ms, {} misses)",
+                s.deadline_misses
+            ));
         }
     }
     if !report.degraded.is_empty() {

@@ -8,8 +8,11 @@ use crate::rmw_zenoh::{
     Durability, Reliability, RosMessageType, RosNode, RosNodeName, RosPublisher, RosQos,
 };
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use zenoh::Wait;
+
+/// Pause between a subscriber becoming known and the first publication.
+pub const SUBSCRIBER_SETTLE: Duration = Duration::from_millis(300);
 
 /// ROS 2 side of the output (the `[ros]` table of the configuration).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,8 +36,8 @@ pub struct RosOutputSettings {
     pub durability: Durability,
     /// KEEP_LAST depth announced.
     pub depth: u32,
-    /// Before the first publication, wait up to this long for a subscriber to match (zenoh
-    /// drops samples nobody is known to want yet), seconds.
+    /// Before publishing, wait up to this long for a subscriber to either object topic
+    /// (zenoh drops samples nobody is known to want yet), seconds.
     pub wait_for_subscribers_s: f64,
 }
 
@@ -84,11 +87,11 @@ pub struct ZenohOutput {
     tracked: RosPublisher,
     detected: RosPublisher,
     health_key: String,
-    wait_for_subscribers: Option<Duration>,
 }
 
 impl ZenohOutput {
-    /// Declares the node, its two publishers and the health key on `session`.
+    /// Declares the node, its two publishers and the health key on `session`; with
+    /// `wait_for_subscribers_s` > 0, waits up to that long for a subscriber to either topic.
     pub fn new(
         session: &zenoh::Session,
         settings: &RosOutputSettings,
@@ -110,19 +113,42 @@ impl ZenohOutput {
                 "ros.wait_for_subscribers_s = {wait} must be >= 0"
             )));
         }
+        if wait > 0.0 {
+            let start = Instant::now();
+            loop {
+                if tracked.has_subscriber() || detected.has_subscriber() {
+                    // Matching is known before the route to the new subscriber is settled on
+                    // every link; give it a moment so the first sample is not lost.
+                    std::thread::sleep(SUBSCRIBER_SETTLE);
+                    break;
+                }
+                if start.elapsed().as_secs_f64() >= wait {
+                    tracing::warn!("no subscriber after {wait} s; publishing anyway");
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
         Ok(Self {
             session: session.clone(),
             _node: node,
             tracked,
             detected,
             health_key: settings.health_key.clone(),
-            wait_for_subscribers: (wait > 0.0).then(|| Duration::from_secs_f64(wait)),
         })
     }
 
     /// Key expression of the tracked-objects topic.
     pub fn tracked_key_expr(&self) -> &str {
         self.tracked.key_expr()
+    }
+
+    /// Whether a subscriber is known for (tracked, detected) objects.
+    pub fn has_subscribers(&self) -> (bool, bool) {
+        (
+            self.tracked.has_subscriber(),
+            self.detected.has_subscriber(),
+        )
     }
 
     /// Key expression of the detected-objects topic.
@@ -133,16 +159,6 @@ impl ZenohOutput {
 
 impl OutputSink for ZenohOutput {
     fn on_frame(&mut self, frame: &EncodedFrame) -> Result<(), PerceptionError> {
-        if let Some(timeout) = self.wait_for_subscribers.take() {
-            for publisher in [&self.tracked, &self.detected] {
-                if !publisher.wait_for_subscriber(timeout) {
-                    tracing::warn!(
-                        "no subscriber on {} after {timeout:?}; publishing anyway",
-                        publisher.key_expr()
-                    );
-                }
-            }
-        }
         self.tracked.publish(&frame.tracked_cdr, frame.stamp)?;
         self.detected.publish(&frame.detected_cdr, frame.stamp)?;
         Ok(())

@@ -6,7 +6,7 @@ mod common;
 
 use common::{BoxOfPointsStage, CollectSink, scene};
 use kestrel_log::LogWriter;
-use kestrel_log::mcap_writer::default_topic;
+use kestrel_log::mcap_writer::topic_for;
 use kestrel_perception::config::KestrelConfig;
 use kestrel_perception::mcap_recorder::McapRecorder;
 use kestrel_perception::output::OutputSink;
@@ -38,10 +38,16 @@ fn run(source: SensorSource, drop: &[&str], sinks: Vec<Box<dyn OutputSink>>) -> 
 fn same_inputs_give_the_same_digest() {
     let a = run(SensorSource::from_messages("a", scene(30)), &[], vec![]);
     let b = run(SensorSource::from_messages("b", scene(30)), &[], vec![]);
-    assert_eq!(a.counters.frames, 60, "one frame per sweep of lidar_top and lidar_rear");
+    assert_eq!(
+        a.counters.frames, 60,
+        "one frame per sweep of lidar_top and lidar_rear"
+    );
     assert_eq!(a.digest, b.digest);
     assert_eq!(a.digest_messages, 2 * a.counters.frames);
-    assert!(a.counters.tracked_objects > 0, "the moving block becomes a confirmed track");
+    assert!(
+        a.counters.tracked_objects > 0,
+        "the moving block becomes a confirmed track"
+    );
     // A different input changes the digest.
     let c = run(SensorSource::from_messages("c", scene(29)), &[], vec![]);
     assert_ne!(a.digest, c.digest);
@@ -54,15 +60,20 @@ fn replay_of_a_recorded_log_matches_and_records_round_trip() {
     let log = dir.join("scene.mcap");
     let mut w = LogWriter::create(&log, None).unwrap();
     for m in scene(20) {
-        w.write_sensor(&default_topic(&m), &m).unwrap();
+        w.write_sensor(&topic_for(None, &m), &m).unwrap();
     }
     w.finish().unwrap();
 
     let memory = run(SensorSource::from_messages("m", scene(20)), &[], vec![]);
     let first = run(SensorSource::open_log(&log).unwrap(), &[], vec![]);
     let recorded = dir.join("recorded.mcap");
-    let recorder = McapRecorder::create(&recorded, "/objects/tracked", "/objects/detected").unwrap();
-    let second = run(SensorSource::open_log(&log).unwrap(), &[], vec![Box::new(recorder)]);
+    let recorder =
+        McapRecorder::create(&recorded, None, "/objects/tracked", "/objects/detected").unwrap();
+    let second = run(
+        SensorSource::open_log(&log).unwrap(),
+        &[],
+        vec![Box::new(recorder)],
+    );
     assert_eq!(first.digest, second.digest);
     assert_eq!(first.digest, memory.digest, "the log holds the same inputs");
 
@@ -95,4 +106,41 @@ fn removing_a_sensor_completes_degraded() {
         dropped.health.degraded
     );
     assert_ne!(dropped.digest, full.digest);
+}
+
+#[test]
+fn shipped_kitti_frames_replay_deterministically_and_degrade_without_the_camera() {
+    use kestrel_perception::stage_factory::production_stage;
+    let kitti = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../sensors/testdata/kitti/object");
+    let run_kitti = |drop: &[&str]| {
+        let source = SensorSource::open_path(&kitti).unwrap();
+        let stage = production_stage(source.rig(), None).unwrap();
+        replay(vec![source], stage, vec![], settings(drop), |_| {}).unwrap()
+    };
+    let a = run_kitti(&[]);
+    let b = run_kitti(&[]);
+    assert_eq!(a.counters.inputs, 4);
+    assert_eq!(a.counters.frames, 2);
+    assert!(a.counters.detected_objects > 0);
+    assert_eq!(a.digest, b.digest);
+
+    let no_camera = run_kitti(&["cam2"]);
+    assert_eq!(no_camera.counters.inputs, 2);
+    assert_eq!(no_camera.counters.dropped_by_request, 2);
+    assert_eq!(
+        no_camera.counters.frames, 2,
+        "frames still come, flagged degraded"
+    );
+    let degraded = &no_camera.health.degraded;
+    assert!(
+        degraded
+            .iter()
+            .any(|d| d.contains("cam2") && d.contains("missing")),
+        "{degraded:?}"
+    );
+    assert!(
+        degraded.iter().any(|d| d.starts_with("stage: ")),
+        "{degraded:?}"
+    );
 }

@@ -8,13 +8,17 @@ mod common;
 use common::{BoxOfPointsStage, CollectSink, free_port, scene};
 use kestrel_perception::config::KestrelConfig;
 use kestrel_perception::object_messages::{detected_records, tracked_records};
+use kestrel_perception::output::EncodedFrame;
 use kestrel_perception::planner_client::{ObjectTopic, PlannerClient, ReceivedObjects};
 use kestrel_perception::replay::replay;
 use kestrel_perception::rmw_zenoh::{ATTACHMENT_SIZE, RosMessageType, gid_of_token};
 use kestrel_perception::sensor_source::SensorSource;
+use kestrel_perception::stage::PerceptionStage;
+use kestrel_perception::stage_factory::production_stage;
 use kestrel_perception::zenoh_output::{RosOutputSettings, ZenohOutput};
 use kestrel_perception::zenoh_session::ZenohSettings;
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::time::Duration;
 use zenoh::Wait;
 use zenoh::sample::SampleKind;
@@ -30,8 +34,20 @@ fn receive_all(client: &PlannerClient, n: usize) -> Vec<ReceivedObjects> {
     got
 }
 
-#[test]
-fn subscriber_receives_every_fused_object_message_exactly() {
+/// What one end-to-end run gave.
+struct Exchange {
+    zid: String,
+    produced: Vec<EncodedFrame>,
+    tracked: Vec<ReceivedObjects>,
+    detected: Vec<ReceivedObjects>,
+    tokens: Vec<String>,
+    health: Vec<serde_json::Value>,
+    tracked_objects: u64,
+}
+
+/// Replays `source` through `stage`, publishing on zenoh to a subscriber peer on another
+/// loopback port, and collects both sides.
+fn exchange(source: SensorSource, stage: Box<dyn PerceptionStage>) -> Exchange {
     let port = free_port();
     let subscriber_session = ZenohSettings {
         listen: vec![format!("tcp/127.0.0.1:{port}")],
@@ -40,7 +56,6 @@ fn subscriber_receives_every_fused_object_message_exactly() {
     .open()
     .unwrap();
     let ros = RosOutputSettings {
-        domain_id: 0,
         wait_for_subscribers_s: 10.0,
         ..RosOutputSettings::default()
     };
@@ -63,6 +78,10 @@ fn subscriber_receives_every_fused_object_message_exactly() {
         .declare_subscriber("@ros2_lv/0/**")
         .wait()
         .unwrap();
+    let health = subscriber_session
+        .declare_subscriber(ros.health_key.as_str())
+        .wait()
+        .unwrap();
 
     let pipeline_session = ZenohSettings {
         listen: vec![],
@@ -73,12 +92,17 @@ fn subscriber_receives_every_fused_object_message_exactly() {
     .unwrap();
     let zid = pipeline_session.zid().to_string();
     let output = ZenohOutput::new(&pipeline_session, &ros).unwrap();
-    let tracked_type = RosMessageType::tracked_objects();
-    let expected_key = format!(
-        "0/perception/object_recognition/tracking/objects/\
-         autoware_perception_msgs::msg::dds_::TrackedObjects_/{}",
-        tracked_type.hash
-    );
+    // Both subscriptions must be known to the publishing peer before the run starts.
+    let start = std::time::Instant::now();
+    while output.has_subscribers() != (true, true) {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "subscribers never matched"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(kestrel_perception::zenoh_output::SUBSCRIBER_SETTLE);
+    let expected_key = tracked_key();
     assert_eq!(output.tracked_key_expr(), expected_key);
     assert_eq!(tracked_client.key_expr(), expected_key);
 
@@ -88,8 +112,8 @@ fn subscriber_receives_every_fused_object_message_exactly() {
         .runtime_settings(BTreeSet::new())
         .unwrap();
     let summary = replay(
-        vec![SensorSource::from_messages("scene", scene(15))],
-        Box::new(BoxOfPointsStage::new(Duration::ZERO)),
+        vec![source],
+        stage,
         vec![Box::new(collect.clone()), Box::new(output)],
         settings,
         |_| {},
@@ -97,50 +121,115 @@ fn subscriber_receives_every_fused_object_message_exactly() {
     .unwrap();
     let produced = collect.0.lock().unwrap().clone();
     assert_eq!(produced.len() as u64, summary.counters.frames);
-    assert_eq!(produced.len(), 30);
-
     let tracked = receive_all(&tracked_client, produced.len());
     let detected = receive_all(&detected_client, produced.len());
-    let expected_token = format!(
-        "@ros2_lv/0/{zid}/0/1/MP/%/%/kestrel_perception/\
-         %perception%object_recognition%tracking%objects/\
-         autoware_perception_msgs::msg::dds_::TrackedObjects_/{}/::,1:,:,:,,",
-        tracked_type.hash
-    );
-    let gid = gid_of_token(&expected_token);
-    let mut total_tracks = 0;
-    for (i, (frame, got)) in produced.iter().zip(&tracked).enumerate() {
-        assert_eq!(got.key_expr, expected_key);
-        assert_eq!(got.cdr, frame.tracked_cdr, "frame {i}: bytes differ");
-        assert_eq!(&got.cdr[..4], &[0, 1, 0, 0], "CDR little-endian encapsulation");
-        assert_eq!(got.records(), tracked_records(&frame.tracked));
-        assert_eq!(got.attachment.sequence_number, i as i64 + 1);
-        assert_eq!(got.attachment.source_timestamp as u64, frame.stamp.as_nanos());
-        assert_eq!(got.attachment.source_gid, gid);
-        let bytes = got.attachment.to_bytes();
-        assert_eq!(bytes.len(), ATTACHMENT_SIZE);
-        assert_eq!(bytes[16], 16);
-        total_tracks += got.records().len();
-    }
-    assert_eq!(total_tracks as u64, summary.counters.tracked_objects);
-    assert!(total_tracks > 0);
-    for (frame, got) in produced.iter().zip(&detected) {
-        assert_eq!(got.cdr, frame.detected_cdr);
-        assert_eq!(got.records(), detected_records(&frame.detected));
-        assert!(got.key_expr.contains("::DetectedObjects_/RIHS01_"));
-    }
-
-    // Liveliness: the node and both publishers were announced with rmw_zenoh's token layout.
     let mut tokens = Vec::new();
     while let Ok(Some(s)) = liveliness.recv_timeout(Duration::from_millis(500)) {
         if s.kind() == SampleKind::Put {
             tokens.push(s.key_expr().as_str().to_owned());
         }
     }
-    assert!(tokens.contains(&expected_token), "{tokens:#?}");
-    assert!(
-        tokens.contains(&format!("@ros2_lv/0/{zid}/0/0/NN/%/%/kestrel_perception")),
-        "{tokens:#?}"
+    let mut reports = Vec::new();
+    while let Ok(Some(s)) = health.recv_timeout(Duration::from_millis(500)) {
+        reports.push(serde_json::from_slice(&s.payload().to_bytes()).unwrap());
+    }
+    Exchange {
+        zid,
+        produced,
+        tracked,
+        detected,
+        tokens,
+        health: reports,
+        tracked_objects: summary.counters.tracked_objects,
+    }
+}
+
+fn tracked_key() -> String {
+    format!(
+        "0/perception/object_recognition/tracking/objects/\
+         autoware_perception_msgs::msg::dds_::TrackedObjects_/{}",
+        RosMessageType::tracked_objects().hash
+    )
+}
+
+/// Every produced message arrived, byte for byte, with rmw_zenoh's key, attachment and tokens.
+fn check_exact(x: &Exchange) {
+    let tracked_type = RosMessageType::tracked_objects();
+    let expected_token = format!(
+        "@ros2_lv/0/{}/0/1/MP/%/%/kestrel_perception/\
+         %perception%object_recognition%tracking%objects/\
+         autoware_perception_msgs::msg::dds_::TrackedObjects_/{}/::,1:,:,:,,",
+        x.zid, tracked_type.hash
     );
-    assert!(tokens.iter().any(|t| t.contains("/0/2/MP/") && t.contains("DetectedObjects_")));
+    let gid = gid_of_token(&expected_token);
+    let mut total_tracks = 0;
+    for (i, (frame, got)) in x.produced.iter().zip(&x.tracked).enumerate() {
+        assert_eq!(got.key_expr, tracked_key());
+        assert_eq!(got.cdr, frame.tracked_cdr, "frame {i}: bytes differ");
+        assert_eq!(
+            &got.cdr[..4],
+            &[0, 1, 0, 0],
+            "CDR little-endian encapsulation"
+        );
+        assert_eq!(got.records(), tracked_records(&frame.tracked));
+        assert_eq!(got.attachment.sequence_number, i as i64 + 1);
+        assert_eq!(
+            got.attachment.source_timestamp as u64,
+            frame.stamp.as_nanos()
+        );
+        assert_eq!(got.attachment.source_gid, gid);
+        let bytes = got.attachment.to_bytes();
+        assert_eq!(bytes.len(), ATTACHMENT_SIZE);
+        assert_eq!(bytes[16], 16);
+        total_tracks += got.records().len();
+    }
+    assert_eq!(total_tracks as u64, x.tracked_objects);
+    for (i, (frame, got)) in x.produced.iter().zip(&x.detected).enumerate() {
+        assert_eq!(got.cdr, frame.detected_cdr);
+        assert_eq!(got.records(), detected_records(&frame.detected));
+        assert_eq!(got.attachment.sequence_number, i as i64 + 1);
+        assert!(got.key_expr.contains("::DetectedObjects_/RIHS01_"));
+    }
+    assert!(x.tokens.contains(&expected_token), "{:#?}", x.tokens);
+    assert!(
+        x.tokens.contains(&format!(
+            "@ros2_lv/0/{}/0/0/NN/%/%/kestrel_perception",
+            x.zid
+        )),
+        "{:#?}",
+        x.tokens
+    );
+    assert!(
+        x.tokens
+            .iter()
+            .any(|t| t.contains("/0/2/MP/") && t.contains("DetectedObjects_"))
+    );
+    // The final health report went out as JSON on the health key.
+    let last = x.health.last().expect("a health report");
+    assert_eq!(last["outputs"].as_u64(), Some(x.produced.len() as u64));
+    assert!(last["sensors"].as_array().is_some_and(|s| !s.is_empty()));
+    assert!(last["stages"].as_array().is_some_and(|s| !s.is_empty()));
+}
+
+#[test]
+fn shipped_kitti_frames_through_the_fusion_pipeline_arrive_exactly() {
+    let kitti = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sensors/testdata/kitti/object");
+    let source = SensorSource::open_path(&kitti).unwrap();
+    let stage = production_stage(source.rig(), None).unwrap();
+    let x = exchange(source, stage);
+    assert_eq!(x.produced.len(), 2, "one frame per KITTI sweep");
+    let detections: usize = x.detected.iter().map(|m| m.records().len()).sum();
+    assert!(detections > 0, "the KITTI sweeps hold obstacles");
+    check_exact(&x);
+}
+
+#[test]
+fn tracked_scene_arrives_exactly() {
+    let x = exchange(
+        SensorSource::from_messages("scene", scene(15)),
+        Box::new(BoxOfPointsStage::new(Duration::ZERO)),
+    );
+    assert_eq!(x.produced.len(), 30);
+    assert!(x.tracked_objects > 0);
+    check_exact(&x);
 }

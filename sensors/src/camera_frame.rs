@@ -122,16 +122,44 @@ mod tests {
 
     #[test]
     fn size_is_checked() {
-        let ok = CameraFrame::new("cam", Timestamp(1), 2, 2, PixelEncoding::Bgr8, vec![0u8; 12]);
+        let ok = CameraFrame::new(
+            "cam",
+            Timestamp(1),
+            2,
+            2,
+            PixelEncoding::Bgr8,
+            vec![0u8; 12],
+        );
         assert!(ok.is_ok());
-        let bad = CameraFrame::new("cam", Timestamp(1), 2, 2, PixelEncoding::Rgb8, vec![0u8; 11]);
-        assert!(matches!(bad, Err(SensorError::ImageSize { expected: 12, actual: 11, .. })));
+        let bad = CameraFrame::new(
+            "cam",
+            Timestamp(1),
+            2,
+            2,
+            PixelEncoding::Rgb8,
+            vec![0u8; 11],
+        );
+        assert!(matches!(
+            bad,
+            Err(SensorError::ImageSize {
+                expected: 12,
+                actual: 11,
+                ..
+            })
+        ));
     }
 
     #[test]
     fn bgr_reads_as_rgb() {
-        let f = CameraFrame::new("cam", Timestamp(1), 1, 1, PixelEncoding::Bgr8, vec![1, 2, 3])
-            .unwrap();
+        let f = CameraFrame::new(
+            "cam",
+            Timestamp(1),
+            1,
+            1,
+            PixelEncoding::Bgr8,
+            vec![1, 2, 3],
+        )
+        .unwrap();
         assert_eq!(f.rgb_at(0, 0), Some([3, 2, 1]));
         assert_eq!(f.rgb_at(1, 0), None);
     }

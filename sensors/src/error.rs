@@ -63,6 +63,14 @@ pub enum SensorError {
     /// A sensor name is not in the rig.
     #[error("sensor `{0}` is not in the rig")]
     UnknownSensor(String),
+    /// A network socket operation failed (live sensor input).
+    #[error("network error on {endpoint}: {source}")]
+    Network {
+        /// The local or remote address.
+        endpoint: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
     /// The data is well-formed but uses a format, profile or version this crate does not
     /// decode (e.g. an Ouster UDP profile without a decoder, a compressed PCD).
     #[error("{what}: unsupported: {reason}")]

@@ -92,7 +92,7 @@ impl CameraIntrinsics {
     /// Projects a point in the optical frame to pixels; `None` when it is behind the camera
     /// (z <= 1 cm) or not finite. The result may lie outside the image: see [`Self::contains`].
     pub fn project(&self, p: &Point3<f64>) -> Option<Point2<f64>> {
-        if !(p.z > 0.01) || !p.x.is_finite() || !p.y.is_finite() {
+        if p.z.is_nan() || p.z <= 0.01 || !p.x.is_finite() || !p.y.is_finite() {
             return None;
         }
         let (x, y) = self.distortion.distort(p.x / p.z, p.y / p.z);
@@ -141,7 +141,13 @@ mod tests {
 
     #[test]
     fn plumb_bob_matches_hand_computation() {
-        let d = Distortion::PlumbBob { k1: 0.1, k2: 0.0, p1: 0.0, p2: 0.0, k3: 0.0 };
+        let d = Distortion::PlumbBob {
+            k1: 0.1,
+            k2: 0.0,
+            p1: 0.0,
+            p2: 0.0,
+            k3: 0.0,
+        };
         let (x, y) = d.distort(0.5, 0.0);
         assert!((x - 0.5 * (1.0 + 0.1 * 0.25)).abs() < 1e-12);
         assert_eq!(y, 0.0);

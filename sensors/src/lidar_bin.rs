@@ -58,7 +58,9 @@ pub fn decode_float_records(
     let mut cloud = PointCloud::with_capacity(sensor, timestamp, n, with_ring, false);
     let mut skipped = 0;
     for rec in bytes.chunks_exact(stride) {
-        let f = |i: usize| f32::from_le_bytes([rec[4 * i], rec[4 * i + 1], rec[4 * i + 2], rec[4 * i + 3]]);
+        let f = |i: usize| {
+            f32::from_le_bytes([rec[4 * i], rec[4 * i + 1], rec[4 * i + 2], rec[4 * i + 3]])
+        };
         let (x, y, z, intensity) = (f(0), f(1), f(2), f(3));
         let ring = if with_ring { f(4) } else { 0.0 };
         let ring_ok = ring >= 0.0 && ring <= u16::MAX as f32 && ring.fract() == 0.0;
@@ -79,7 +81,13 @@ pub fn read_float_records(
     timestamp: Timestamp,
 ) -> Result<DecodedCloud, SensorError> {
     let bytes = std::fs::read(path).map_err(|e| SensorError::io(path, e))?;
-    decode_float_records(&bytes, layout, &path.display().to_string(), sensor, timestamp)
+    decode_float_records(
+        &bytes,
+        layout,
+        &path.display().to_string(),
+        sensor,
+        timestamp,
+    )
 }
 
 #[cfg(test)]
@@ -92,9 +100,23 @@ mod tests {
         for v in [1.0f32, 2.0, 3.0, 0.5, f32::NAN, 0.0, 0.0, 0.1] {
             bytes.extend_from_slice(&v.to_le_bytes());
         }
-        let d = decode_float_records(&bytes, FloatRecordLayout::Kitti, "t", "l", Timestamp(0)).unwrap();
+        let d =
+            decode_float_records(&bytes, FloatRecordLayout::Kitti, "t", "l", Timestamp(0)).unwrap();
         assert_eq!((d.cloud.len(), d.skipped), (1, 1));
-        let e = decode_float_records(&bytes[..30], FloatRecordLayout::Kitti, "t", "l", Timestamp(0));
-        assert!(matches!(e, Err(SensorError::Truncated { offset: 16, needed: 2, .. })));
+        let e = decode_float_records(
+            &bytes[..30],
+            FloatRecordLayout::Kitti,
+            "t",
+            "l",
+            Timestamp(0),
+        );
+        assert!(matches!(
+            e,
+            Err(SensorError::Truncated {
+                offset: 16,
+                needed: 2,
+                ..
+            })
+        ));
     }
 }

@@ -96,7 +96,8 @@ pub struct PcdFile {
 }
 
 fn parse_usize(v: &str, what: &str, line: usize) -> Result<usize, SensorError> {
-    v.parse().map_err(|_| SensorError::malformed(what, line, format!("`{v}` is not a count")))
+    v.parse()
+        .map_err(|_| SensorError::malformed(what, line, format!("`{v}` is not a count")))
 }
 
 fn parse_header(bytes: &[u8], what: &str) -> Result<(PcdHeader, usize), SensorError> {
@@ -104,7 +105,10 @@ fn parse_header(bytes: &[u8], what: &str) -> Result<(PcdHeader, usize), SensorEr
     let (mut width, mut height, mut points) = (None, None, None);
     let mut pos = 0;
     while pos < bytes.len() {
-        let end = bytes[pos..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| pos + i);
+        let end = bytes[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| pos + i);
         let line = std::str::from_utf8(&bytes[pos..end])
             .map_err(|_| SensorError::malformed(what, pos, "header line is not text"))?
             .trim();
@@ -116,13 +120,27 @@ fn parse_header(bytes: &[u8], what: &str) -> Result<(PcdHeader, usize), SensorEr
         let mut tok = line.split_whitespace();
         let key = tok.next().unwrap_or_default();
         let vals: Vec<&str> = tok.collect();
-        let one = || vals.first().copied().ok_or_else(|| SensorError::malformed(what, line_start, format!("{key} without value")));
+        let one = || {
+            vals.first().copied().ok_or_else(|| {
+                SensorError::malformed(what, line_start, format!("{key} without value"))
+            })
+        };
         match key {
             "VERSION" | "VIEWPOINT" => {}
             "FIELDS" => names = vals.iter().map(|s| s.to_string()).collect(),
-            "SIZE" => sizes = vals.iter().map(|v| parse_usize(v, what, line_start)).collect::<Result<_, _>>()?,
+            "SIZE" => {
+                sizes = vals
+                    .iter()
+                    .map(|v| parse_usize(v, what, line_start))
+                    .collect::<Result<_, _>>()?
+            }
             "TYPE" => types = vals.iter().map(|s| s.to_string()).collect(),
-            "COUNT" => counts = vals.iter().map(|v| parse_usize(v, what, line_start)).collect::<Result<_, _>>()?,
+            "COUNT" => {
+                counts = vals
+                    .iter()
+                    .map(|v| parse_usize(v, what, line_start))
+                    .collect::<Result<_, _>>()?
+            }
             "WIDTH" => width = Some(parse_usize(one()?, what, line_start)?),
             "HEIGHT" => height = Some(parse_usize(one()?, what, line_start)?),
             "POINTS" => points = Some(parse_usize(one()?, what, line_start)?),
@@ -131,40 +149,90 @@ fn parse_header(bytes: &[u8], what: &str) -> Result<(PcdHeader, usize), SensorEr
                     "ascii" => PcdData::Ascii,
                     "binary" => PcdData::Binary,
                     other => {
-                        return Err(SensorError::Unsupported { what: what.into(), reason: format!("DATA {other}") });
+                        return Err(SensorError::Unsupported {
+                            what: what.into(),
+                            reason: format!("DATA {other}"),
+                        });
                     }
                 };
                 if counts.is_empty() {
                     counts = vec![1; names.len()];
                 }
-                if names.is_empty() || sizes.len() != names.len() || types.len() != names.len() || counts.len() != names.len() {
-                    return Err(SensorError::malformed(what, line_start, "FIELDS/SIZE/TYPE/COUNT lengths differ"));
+                if names.is_empty()
+                    || sizes.len() != names.len()
+                    || types.len() != names.len()
+                    || counts.len() != names.len()
+                {
+                    return Err(SensorError::malformed(
+                        what,
+                        line_start,
+                        "FIELDS/SIZE/TYPE/COUNT lengths differ",
+                    ));
                 }
                 let mut fields = Vec::with_capacity(names.len());
-                for (((name, size), ty), count) in names.iter().zip(&sizes).zip(&types).zip(&counts) {
+                for (((name, size), ty), count) in names.iter().zip(&sizes).zip(&types).zip(&counts)
+                {
                     let ty = match (ty.as_str(), size) {
                         ("F", 4 | 8) => PcdType::Float(*size as u8),
                         ("I", 1 | 2 | 4 | 8) => PcdType::Int(*size as u8),
                         ("U", 1 | 2 | 4 | 8) => PcdType::Uint(*size as u8),
-                        _ => return Err(SensorError::malformed(what, line_start, format!("field {name}: TYPE {ty} SIZE {size}"))),
+                        _ => {
+                            return Err(SensorError::malformed(
+                                what,
+                                line_start,
+                                format!("field {name}: TYPE {ty} SIZE {size}"),
+                            ));
+                        }
                     };
                     if *count == 0 || *count > 1024 {
-                        return Err(SensorError::malformed(what, line_start, format!("field {name}: COUNT {count}")));
+                        return Err(SensorError::malformed(
+                            what,
+                            line_start,
+                            format!("field {name}: COUNT {count}"),
+                        ));
                     }
-                    fields.push(PcdField { name: name.clone(), ty, count: *count });
+                    fields.push(PcdField {
+                        name: name.clone(),
+                        ty,
+                        count: *count,
+                    });
                 }
-                let width = width.ok_or_else(|| SensorError::malformed(what, line_start, "no WIDTH"))?;
+                let width =
+                    width.ok_or_else(|| SensorError::malformed(what, line_start, "no WIDTH"))?;
                 let height = height.unwrap_or(1);
                 let points = points.unwrap_or(width.saturating_mul(height));
                 if width.checked_mul(height) != Some(points) {
-                    return Err(SensorError::malformed(what, line_start, format!("WIDTH {width} x HEIGHT {height} != POINTS {points}")));
+                    return Err(SensorError::malformed(
+                        what,
+                        line_start,
+                        format!("WIDTH {width} x HEIGHT {height} != POINTS {points}"),
+                    ));
                 }
-                return Ok((PcdHeader { fields, width, height, points, data }, pos));
+                return Ok((
+                    PcdHeader {
+                        fields,
+                        width,
+                        height,
+                        points,
+                        data,
+                    },
+                    pos,
+                ));
             }
-            other => return Err(SensorError::malformed(what, line_start, format!("unknown header key `{other}`"))),
+            other => {
+                return Err(SensorError::malformed(
+                    what,
+                    line_start,
+                    format!("unknown header key `{other}`"),
+                ));
+            }
         }
     }
-    Err(SensorError::Truncated { what: what.into(), offset: bytes.len(), needed: 1 })
+    Err(SensorError::Truncated {
+        what: what.into(),
+        offset: bytes.len(),
+        needed: 1,
+    })
 }
 
 impl PcdFile {
@@ -176,7 +244,7 @@ impl PcdFile {
         let trailing_bytes = match header.data {
             PcdData::Binary => {
                 let rs = header.record_size();
-                let need = header.points.checked_mul(rs).unwrap_or(usize::MAX);
+                let need = header.points.saturating_mul(rs);
                 if body.len() < need {
                     let got_points = body.len() / rs.max(1);
                     return Err(SensorError::Truncated {
@@ -198,18 +266,34 @@ impl PcdFile {
                 body.len() - need
             }
             PcdData::Ascii => {
-                let text = std::str::from_utf8(body).map_err(|e| SensorError::malformed(what, start + e.valid_up_to(), "ASCII data is not text"))?;
+                let text = std::str::from_utf8(body).map_err(|e| {
+                    SensorError::malformed(what, start + e.valid_up_to(), "ASCII data is not text")
+                })?;
                 let per_point: usize = header.fields.iter().map(|f| f.count).sum();
                 let mut lines = text.lines().filter(|l| !l.trim().is_empty());
                 for i in 0..header.points {
-                    let line = lines.next().ok_or_else(|| SensorError::Truncated { what: what.into(), offset: bytes.len(), needed: header.points - i })?;
+                    let line = lines.next().ok_or_else(|| SensorError::Truncated {
+                        what: what.into(),
+                        offset: bytes.len(),
+                        needed: header.points - i,
+                    })?;
                     let vals: Vec<&str> = line.split_whitespace().collect();
                     if vals.len() != per_point {
-                        return Err(SensorError::malformed(what, i, format!("point {i}: {} values, expected {per_point}", vals.len())));
+                        return Err(SensorError::malformed(
+                            what,
+                            i,
+                            format!("point {i}: {} values, expected {per_point}", vals.len()),
+                        ));
                     }
                     let mut k = 0;
                     for (f, col) in header.fields.iter().zip(columns.iter_mut()) {
-                        let v = vals[k].parse::<f64>().map_err(|_| SensorError::malformed(what, i, format!("point {i}: `{}` is not a number", vals[k])))?;
+                        let v = vals[k].parse::<f64>().map_err(|_| {
+                            SensorError::malformed(
+                                what,
+                                i,
+                                format!("point {i}: `{}` is not a number", vals[k]),
+                            )
+                        })?;
                         col.push(v);
                         k += f.count;
                     }
@@ -217,7 +301,11 @@ impl PcdFile {
                 lines.map(str::len).sum()
             }
         };
-        Ok(Self { header, columns, trailing_bytes })
+        Ok(Self {
+            header,
+            columns,
+            trailing_bytes,
+        })
     }
 
     /// Reads and parses a PCD file.
@@ -234,22 +322,38 @@ impl PcdFile {
 
     /// The column of field `name`, or a [`SensorError::Malformed`] naming `what`.
     pub fn require(&self, name: &str, what: &str) -> Result<&[f64], SensorError> {
-        self.field(name).ok_or_else(|| SensorError::malformed(what, 0, format!("PCD has no field `{name}`")))
+        self.field(name)
+            .ok_or_else(|| SensorError::malformed(what, 0, format!("PCD has no field `{name}`")))
     }
 
     /// The file as a LiDAR cloud of sensor `sensor`: needs `x y z`; takes `intensity` (or
     /// `reflectance`, `i`) and `ring` when present. Non-finite points are skipped and counted.
-    pub fn to_point_cloud(&self, sensor: &str, timestamp: Timestamp, what: &str) -> Result<DecodedCloud, SensorError> {
-        let (x, y, z) = (self.require("x", what)?, self.require("y", what)?, self.require("z", what)?);
-        let intensity = ["intensity", "reflectance", "i"].iter().find_map(|n| self.field(n));
+    pub fn to_point_cloud(
+        &self,
+        sensor: &str,
+        timestamp: Timestamp,
+        what: &str,
+    ) -> Result<DecodedCloud, SensorError> {
+        let (x, y, z) = (
+            self.require("x", what)?,
+            self.require("y", what)?,
+            self.require("z", what)?,
+        );
+        let intensity = ["intensity", "reflectance", "i"]
+            .iter()
+            .find_map(|n| self.field(n));
         let ring = self.field("ring");
-        let mut cloud = PointCloud::with_capacity(sensor, timestamp, x.len(), ring.is_some(), false);
+        let mut cloud =
+            PointCloud::with_capacity(sensor, timestamp, x.len(), ring.is_some(), false);
         let mut skipped = 0;
         for i in 0..x.len() {
             let v = intensity.map_or(0.0, |c| c[i]) as f32;
             let r = ring.map_or(0.0, |c| c[i]);
             let p = [x[i] as f32, y[i] as f32, z[i] as f32];
-            if p.iter().all(|c| c.is_finite()) && v.is_finite() && (0.0..=u16::MAX as f64).contains(&r) {
+            if p.iter().all(|c| c.is_finite())
+                && v.is_finite()
+                && (0.0..=u16::MAX as f64).contains(&r)
+            {
                 cloud.push(p[0], p[1], p[2], v, r as u16, 0);
             } else {
                 skipped += 1;
@@ -282,6 +386,9 @@ mod tests {
         assert_eq!(b.field("intensity"), Some(&[-4.0, 8.0][..]));
         let c = b.to_point_cloud("l", Timestamp(0), "b").unwrap();
         assert_eq!((c.cloud.len(), c.skipped), (2, 0));
-        assert!(matches!(PcdFile::parse(&bin[..bin.len() - 6], "b"), Err(SensorError::Truncated { .. })));
+        assert!(matches!(
+            PcdFile::parse(&bin[..bin.len() - 6], "b"),
+            Err(SensorError::Truncated { .. })
+        ));
     }
 }

@@ -41,7 +41,11 @@ impl PointCloud {
         intensity: Vec<f32>,
     ) -> Result<Self, SensorError> {
         let n = x.len();
-        for (name, len) in [("y", y.len()), ("z", z.len()), ("intensity", intensity.len())] {
+        for (name, len) in [
+            ("y", y.len()),
+            ("z", z.len()),
+            ("intensity", intensity.len()),
+        ] {
             if len != n {
                 return Err(SensorError::ColumnLength {
                     column: name,
@@ -182,8 +186,18 @@ mod tests {
 
     #[test]
     fn columns_must_match() {
-        let e = PointCloud::new("l", Timestamp(0), vec![0.0; 3], vec![0.0; 3], vec![0.0; 2], vec![0.0; 3]);
-        assert!(matches!(e, Err(SensorError::ColumnLength { column: "z", .. })));
+        let e = PointCloud::new(
+            "l",
+            Timestamp(0),
+            vec![0.0; 3],
+            vec![0.0; 3],
+            vec![0.0; 2],
+            vec![0.0; 3],
+        );
+        assert!(matches!(
+            e,
+            Err(SensorError::ColumnLength { column: "z", .. })
+        ));
     }
 
     #[test]

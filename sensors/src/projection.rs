@@ -28,10 +28,16 @@ pub fn project_cloud(
 
 /// Number of points of `cloud` that land inside the image of each camera of the rig, in the
 /// rig's camera order: `(camera name, count)`.
-pub fn points_in_cameras(rig: &Rig, cloud: &PointCloud) -> Result<Vec<(String, usize)>, SensorError> {
+pub fn points_in_cameras(
+    rig: &Rig,
+    cloud: &PointCloud,
+) -> Result<Vec<(String, usize)>, SensorError> {
     rig.cameras()
         .map(|cam| {
-            let n = project_cloud(rig, cloud, &cam.name)?.iter().flatten().count();
+            let n = project_cloud(rig, cloud, &cam.name)?
+                .iter()
+                .flatten()
+                .count();
             Ok((cam.name.clone(), n))
         })
         .collect()

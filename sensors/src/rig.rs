@@ -176,7 +176,10 @@ impl Rig {
     fn check(&self) -> Result<(), SensorError> {
         for (i, s) in self.sensors.iter().enumerate() {
             if self.sensors[..i].iter().any(|o| o.name == s.name) {
-                return Err(SensorError::Rig(format!("duplicate sensor name `{}`", s.name)));
+                return Err(SensorError::Rig(format!(
+                    "duplicate sensor name `{}`",
+                    s.name
+                )));
             }
         }
         Ok(())
@@ -210,7 +213,13 @@ mod tests {
                             fy: 50.0,
                             cx: 50.0,
                             cy: 25.0,
-                            distortion: Distortion::PlumbBob { k1: 0.01, k2: 0.0, p1: 0.0, p2: 0.0, k3: 0.0 },
+                            distortion: Distortion::PlumbBob {
+                                k1: 0.01,
+                                k2: 0.0,
+                                p1: 0.0,
+                                p2: 0.0,
+                                k3: 0.0,
+                            },
                         },
                     },
                     topic: None,
@@ -248,7 +257,10 @@ mod tests {
         let mut r = rig();
         r.sensors[1].name = "lidar".into();
         let text = r.to_toml_string().unwrap();
-        assert!(matches!(Rig::from_toml_str(&text), Err(SensorError::Rig(_))));
+        assert!(matches!(
+            Rig::from_toml_str(&text),
+            Err(SensorError::Rig(_))
+        ));
         let bad = "name='x'\n[[sensors]]\nname='l'\nkind='lidar'\nextrinsics={translation=[0,0,0],rotation_wxyz=[2,0,0,0]}\n";
         assert!(Rig::from_toml_str(bad).is_err());
     }

@@ -89,17 +89,27 @@ impl Actor {
             }
             self.fired[i] = true;
             match e {
-                Event::Brake { decel, target_speed, .. } => {
+                Event::Brake {
+                    decel,
+                    target_speed,
+                    ..
+                } => {
                     self.target_speed = target_speed;
                     self.accel_limit = decel;
                     self.braking = true;
                 }
-                Event::Speed { target_speed, accel, .. } => {
+                Event::Speed {
+                    target_speed,
+                    accel,
+                    ..
+                } => {
                     self.target_speed = target_speed;
                     self.accel_limit = accel;
                     self.braking = false;
                 }
-                Event::LaneChange { to_lane, duration, .. } => {
+                Event::LaneChange {
+                    to_lane, duration, ..
+                } => {
                     self.crossing = None;
                     self.lane_change = Some(LaneChange {
                         start: t,
@@ -118,16 +128,25 @@ impl Actor {
 
     /// Longitudinal acceleration for this step, m/s^2.
     fn acceleration(&self, leader: Option<Leader>, dt: f64) -> f64 {
-        let scripted = ((self.target_speed - self.speed) / dt).clamp(-self.accel_limit, self.accel_limit);
+        let scripted =
+            ((self.target_speed - self.speed) / dt).clamp(-self.accel_limit, self.accel_limit);
         match self.spec.behaviour {
             Behaviour::Scripted => scripted,
-            Behaviour::Idm { time_gap, min_gap, max_accel, comfort_decel, .. } => {
+            Behaviour::Idm {
+                time_gap,
+                min_gap,
+                max_accel,
+                comfort_decel,
+                ..
+            } => {
                 let v = self.speed;
                 let v0 = self.target_speed.max(0.1);
                 let mut a = max_accel * (1.0 - (v / v0).powi(4));
                 if let Some(l) = leader {
                     let dv = v - l.speed;
-                    let s_star = min_gap + (v * time_gap + v * dv / (2.0 * (max_accel * comfort_decel).sqrt())).max(0.0);
+                    let s_star = min_gap
+                        + (v * time_gap + v * dv / (2.0 * (max_accel * comfort_decel).sqrt()))
+                            .max(0.0);
                     a -= max_accel * (s_star / l.gap.max(0.1)).powi(2);
                 }
                 let a = if self.braking { a.min(scripted) } else { a };
@@ -196,17 +215,49 @@ mod tests {
     use kestrel_sensors::ObjectClass;
 
     fn road() -> Road {
-        Road::new(RoadSpec { lanes: 2, lane_width: 3.5, segments: vec![SegmentSpec { length: 500.0, curvature: 0.0 }] }, "t").unwrap()
+        Road::new(
+            RoadSpec {
+                lanes: 2,
+                lane_width: 3.5,
+                segments: vec![SegmentSpec {
+                    length: 500.0,
+                    curvature: 0.0,
+                }],
+            },
+            "t",
+        )
+        .unwrap()
     }
 
     fn spec(events: Vec<Event>, behaviour: Behaviour) -> ActorSpec {
-        ActorSpec { name: "a".into(), class: ObjectClass::Car, lane: 0, d: None, s: 10.0, speed: 20.0, size: None, behaviour, events }
+        ActorSpec {
+            name: "a".into(),
+            class: ObjectClass::Car,
+            lane: 0,
+            d: None,
+            s: 10.0,
+            speed: 20.0,
+            size: None,
+            behaviour,
+            events,
+        }
     }
 
     #[test]
     fn braking_event_stops_at_the_right_place() {
         let r = road();
-        let mut a = Actor::new(1, &spec(vec![Event::Brake { at: 1.0, decel: 5.0, target_speed: 0.0 }], Behaviour::Scripted), &r);
+        let mut a = Actor::new(
+            1,
+            &spec(
+                vec![Event::Brake {
+                    at: 1.0,
+                    decel: 5.0,
+                    target_speed: 0.0,
+                }],
+                Behaviour::Scripted,
+            ),
+            &r,
+        );
         let dt = 0.01;
         for i in 0..800 {
             a.step(i as f64 * dt, dt, &r, None);
@@ -219,7 +270,18 @@ mod tests {
     #[test]
     fn lane_change_reaches_the_target_lane() {
         let r = road();
-        let mut a = Actor::new(1, &spec(vec![Event::LaneChange { at: 0.5, to_lane: 1, duration: 2.0 }], Behaviour::Scripted), &r);
+        let mut a = Actor::new(
+            1,
+            &spec(
+                vec![Event::LaneChange {
+                    at: 0.5,
+                    to_lane: 1,
+                    duration: 2.0,
+                }],
+                Behaviour::Scripted,
+            ),
+            &r,
+        );
         for i in 0..300 {
             a.step(i as f64 * 0.01, 0.01, &r, None);
         }
@@ -229,7 +291,13 @@ mod tests {
     #[test]
     fn idm_does_not_hit_a_stopped_leader() {
         let r = road();
-        let idm = Behaviour::Idm { desired_speed: 20.0, time_gap: 1.5, min_gap: 2.0, max_accel: 1.5, comfort_decel: 2.0 };
+        let idm = Behaviour::Idm {
+            desired_speed: 20.0,
+            time_gap: 1.5,
+            min_gap: 2.0,
+            max_accel: 1.5,
+            comfort_decel: 2.0,
+        };
         let mut a = Actor::new(1, &spec(vec![], idm), &r);
         let leader_rear = 150.0;
         for i in 0..3000 {
@@ -237,6 +305,10 @@ mod tests {
             a.step(i as f64 * 0.01, 0.01, &r, Some(Leader { gap, speed: 0.0 }));
         }
         let gap = leader_rear - (a.s + a.length() / 2.0);
-        assert!(a.speed < 0.1 && gap > 0.5 && gap < 4.0, "gap {gap} speed {}", a.speed);
+        assert!(
+            a.speed < 0.1 && gap > 0.5 && gap < 4.0,
+            "gap {gap} speed {}",
+            a.speed
+        );
     }
 }

@@ -27,7 +27,10 @@ struct Patch {
 impl Patch {
     fn decode(name: &'static str, png: &[u8]) -> Result<Self, SimError> {
         let img = image::load_from_memory_with_format(png, image::ImageFormat::Png)
-            .map_err(|e| SimError::Asset { name, reason: e.to_string() })?
+            .map_err(|e| SimError::Asset {
+                name,
+                reason: e.to_string(),
+            })?
             .to_rgb8();
         Ok(Self {
             width: img.width() as usize,
@@ -120,7 +123,7 @@ fn clip_rect(r: [f64; 4], w: usize, h: usize) -> Option<[usize; 4]> {
     let v0 = r[1].round().max(0.0);
     let u1 = r[2].round().min(w as f64);
     let v1 = r[3].round().min(h as f64);
-    (u1 > u0 && v1 > v0).then(|| [u0 as usize, v0 as usize, u1 as usize, v1 as usize])
+    (u1 > u0 && v1 > v0).then_some([u0 as usize, v0 as usize, u1 as usize, v1 as usize])
 }
 
 /// A front camera.
@@ -143,17 +146,31 @@ const NEAR: f64 = 0.3;
 
 impl CameraModel {
     /// A camera; decodes the built-in vehicle patches.
-    pub fn new(name: &str, intrinsics: CameraIntrinsics, extrinsics: Isometry3<f64>, w: &WeatherSpec) -> Result<Self, SimError> {
+    pub fn new(
+        name: &str,
+        intrinsics: CameraIntrinsics,
+        extrinsics: Isometry3<f64>,
+        w: &WeatherSpec,
+    ) -> Result<Self, SimError> {
         Ok(Self {
             name: name.to_owned(),
             intrinsics,
             extrinsics,
             look: CameraLook::from_weather(w),
             cars: [
-                Patch::decode("car_black_rear.png", include_bytes!("../assets/car_black_rear.png"))?,
-                Patch::decode("car_white_rear.png", include_bytes!("../assets/car_white_rear.png"))?,
+                Patch::decode(
+                    "car_black_rear.png",
+                    include_bytes!("../assets/car_black_rear.png"),
+                )?,
+                Patch::decode(
+                    "car_white_rear.png",
+                    include_bytes!("../assets/car_white_rear.png"),
+                )?,
             ],
-            large_vehicle: Patch::decode("suv_white_rear.png", include_bytes!("../assets/suv_white_rear.png"))?,
+            large_vehicle: Patch::decode(
+                "suv_white_rear.png",
+                include_bytes!("../assets/suv_white_rear.png"),
+            )?,
         })
     }
 
@@ -161,21 +178,39 @@ impl CameraModel {
     /// when any corner is closer than the near plane (behind or beside the camera).
     pub fn actor_rect(&self, actor: &ActorTruth) -> Option<[f64; 4]> {
         let cam_from_vehicle = self.extrinsics.inverse();
-        let mut r = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+        let mut r = [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
         for c in actor.box_vehicle.corners() {
             let p = cam_from_vehicle * c;
             if p.z < NEAR {
                 return None;
             }
             let uv = self.intrinsics.project(&p)?;
-            r = [r[0].min(uv.x), r[1].min(uv.y), r[2].max(uv.x), r[3].max(uv.y)];
+            r = [
+                r[0].min(uv.x),
+                r[1].min(uv.y),
+                r[2].max(uv.x),
+                r[3].max(uv.y),
+            ];
         }
         Some(r)
     }
 
     /// Renders the frame at the truth's time.
-    pub fn render(&self, truth: &GroundTruthFrame, road: &Road, rng: &mut SimRng) -> Result<CameraFrame, SimError> {
-        let (w, h) = (self.intrinsics.width as usize, self.intrinsics.height as usize);
+    pub fn render(
+        &self,
+        truth: &GroundTruthFrame,
+        road: &Road,
+        rng: &mut SimRng,
+    ) -> Result<CameraFrame, SimError> {
+        let (w, h) = (
+            self.intrinsics.width as usize,
+            self.intrinsics.height as usize,
+        );
         let mut canvas = Canvas {
             width: w,
             height: h,
@@ -193,12 +228,22 @@ impl CameraModel {
             .collect();
         order.sort_by(|a, b| b.0.total_cmp(&a.0));
         for (_, a) in order {
-            if let Some(rect) = self.actor_rect(a).and_then(|r| clip_rect(r, w, h).map(|c| (r, c))) {
+            if let Some(rect) = self
+                .actor_rect(a)
+                .and_then(|r| clip_rect(r, w, h).map(|c| (r, c)))
+            {
                 self.paint_actor(&mut canvas, a, rect.0, rect.1);
             }
         }
         let data = self.finish(canvas, rng);
-        Ok(CameraFrame::new(self.name.clone(), truth.timestamp, w as u32, h as u32, PixelEncoding::Rgb8, data)?)
+        Ok(CameraFrame::new(
+            self.name.clone(),
+            truth.timestamp,
+            w as u32,
+            h as u32,
+            PixelEncoding::Rgb8,
+            data,
+        )?)
     }
 
     /// Sky gradient above the horizon, verge below, by each pixel's ray elevation.
@@ -207,7 +252,11 @@ impl CameraModel {
         let rot = self.extrinsics.rotation;
         for v in 0..c.height {
             for u in 0..c.width {
-                let ray = nalgebra::Vector3::new((u as f64 + 0.5 - k.cx) / k.fx, (v as f64 + 0.5 - k.cy) / k.fy, 1.0);
+                let ray = nalgebra::Vector3::new(
+                    (u as f64 + 0.5 - k.cx) / k.fx,
+                    (v as f64 + 0.5 - k.cy) / k.fy,
+                    1.0,
+                );
                 let d = rot * ray;
                 let elev = d.z / d.norm();
                 let col = if elev >= 0.0 {
@@ -282,7 +331,9 @@ impl CameraModel {
     fn paint_actor(&self, c: &mut Canvas, a: &ActorTruth, rect: [f64; 4], clipped: [usize; 4]) {
         let patch = match a.class {
             ObjectClass::Car | ObjectClass::Unknown => Some(&self.cars[(a.id % 2) as usize]),
-            ObjectClass::Truck | ObjectClass::Bus | ObjectClass::Trailer => Some(&self.large_vehicle),
+            ObjectClass::Truck | ObjectClass::Bus | ObjectClass::Trailer => {
+                Some(&self.large_vehicle)
+            }
             _ => None,
         };
         let (rw, rh) = ((rect[2] - rect[0]).max(1e-6), (rect[3] - rect[1]).max(1e-6));
@@ -292,10 +343,15 @@ impl CameraModel {
                 let fx = ((u as f64 + 0.5 - rect[0]) / rw).clamp(0.0, 0.999_999);
                 let px = match patch {
                     Some(p) => {
-                        let (x, y) = ((fx * p.width as f64) as usize, (fy * p.height as f64) as usize);
+                        let (x, y) = (
+                            (fx * p.width as f64) as usize,
+                            (fy * p.height as f64) as usize,
+                        );
                         let i = 3 * (y * p.width + x);
                         let col = [p.rgb[i], p.rgb[i + 1], p.rgb[i + 2]];
-                        let light = col[0] > 120 && col[0] as f32 > 1.6 * col[1] as f32 && col[0] as f32 > 1.6 * col[2] as f32;
+                        let light = col[0] > 120
+                            && col[0] as f32 > 1.6 * col[1] as f32
+                            && col[0] as f32 > 1.6 * col[2] as f32;
                         Some((col, light))
                     }
                     None => silhouette(a, fx, fy).map(|col| (col, false)),
@@ -361,7 +417,8 @@ fn silhouette(a: &ActorTruth, fx: f64, fy: f64) -> Option<[u8; 3]> {
                     let d = (((fx - x0) / r).powi(2) + ((fy - 0.76) / 0.24).powi(2)).sqrt();
                     (0.75..=1.0).contains(&d)
                 };
-                (wheel(0.25) || wheel(0.75) || (cx.abs() < 0.04 && fy < 0.8)).then_some([25, 25, 25])
+                (wheel(0.25) || wheel(0.75) || (cx.abs() < 0.04 && fy < 0.8))
+                    .then_some([25, 25, 25])
             }
         }
     }

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 pub const EVAL_RANGE: f64 = 80.0;
 /// Look-ahead of the time-to-collision check, seconds.
 pub const TTC_HORIZON: f64 = 10.0;
-/// Trace sampling period, steps... expressed as seconds.
+/// Trace sampling period, seconds.
 const TRACE_PERIOD: f64 = 0.1;
 
 /// Paths of a run for plotting, world frame `(x, y)` metres.
@@ -100,7 +100,10 @@ impl ScenarioReport {
             self.output_digest
         );
         if let Some(m) = &self.min_ttc {
-            s += &format!("\n  min TTC {:.2} s with `{}` at {:.2} s", m.ttc, m.actor, m.time);
+            s += &format!(
+                "\n  min TTC {:.2} s with `{}` at {:.2} s",
+                m.ttc, m.actor, m.time
+            );
         }
         for f in &self.failures {
             s += &format!("\n  failed: {f}");
@@ -110,7 +113,9 @@ impl ScenarioReport {
 }
 
 /// Perfect perception for tests: every actor within `max_range` metres, from ground truth.
-pub fn oracle_stack(max_range: f64) -> impl FnMut(&[SensorMessage], &GroundTruthFrame) -> Vec<ObservedObject> {
+pub fn oracle_stack(
+    max_range: f64,
+) -> impl FnMut(&[SensorMessage], &GroundTruthFrame) -> Vec<ObservedObject> {
     move |_, truth| truth.oracle(max_range)
 }
 
@@ -139,7 +144,11 @@ pub fn run_scenario_with_truth(
     let mut sensor_digest = Digest::default();
     let mut output_digest = Digest::default();
     let mut message_counts: BTreeMap<String, u64> = BTreeMap::new();
-    let mut first_reported: BTreeMap<String, Option<f64>> = scenario.actors.iter().map(|a| (a.name.clone(), None)).collect();
+    let mut first_reported: BTreeMap<String, Option<f64>> = scenario
+        .actors
+        .iter()
+        .map(|a| (a.name.clone(), None))
+        .collect();
     let mut trace = RunTrace::default();
     let mut objects: Vec<ObservedObject> = Vec::new();
     let mut min_ttc: Option<MinTtc> = None;
@@ -158,9 +167,16 @@ pub fn run_scenario_with_truth(
             objects = stack(&obs.messages, truth);
             objects.iter().for_each(|o| output_digest.object(o));
             metrics.add_frame(truth, &objects);
-            let centres: Vec<_> = truth.actors.iter().map(|a| (a.box_vehicle.center.x, a.box_vehicle.center.y)).collect();
+            let centres: Vec<_> = truth
+                .actors
+                .iter()
+                .map(|a| (a.box_vehicle.center.x, a.box_vehicle.center.y))
+                .collect();
             for (i, _) in match_frame(&centres, &objects) {
-                first_reported.entry(truth.actors[i].name.clone()).or_default().get_or_insert(t);
+                first_reported
+                    .entry(truth.actors[i].name.clone())
+                    .or_default()
+                    .get_or_insert(t);
             }
             for o in &objects {
                 let p = truth.ego.pose * Point3::new(o.position.x, o.position.y, 0.0);
@@ -168,11 +184,15 @@ pub fn run_scenario_with_truth(
             }
         }
         track_min_ttc(truth, t, &mut min_ttc);
-        if step % trace_every == 0 {
+        if step.is_multiple_of(trace_every) {
             let p = truth.ego.pose.translation.vector;
             trace.ego.push((p.x, p.y));
             for a in &truth.actors {
-                trace.actors.entry(a.name.clone()).or_default().push((a.box_world.center.x, a.box_world.center.y));
+                trace
+                    .actors
+                    .entry(a.name.clone())
+                    .or_default()
+                    .push((a.box_world.center.x, a.box_world.center.y));
             }
         }
         let curvature = world.lane_keeping_curvature();
@@ -193,7 +213,12 @@ pub fn run_scenario_with_truth(
         }
     }
     let collision = world.collision().cloned();
-    let failures = verdict(scenario, collision.as_ref(), min_ttc.as_ref(), &first_reported);
+    let failures = verdict(
+        scenario,
+        collision.as_ref(),
+        min_ttc.as_ref(),
+        &first_reported,
+    );
     Ok(ScenarioReport {
         scenario: scenario.name.clone(),
         seed: scenario.seed,
@@ -219,10 +244,19 @@ fn track_min_ttc(truth: &GroundTruthFrame, t: f64, min_ttc: &mut Option<MinTtc>)
     let yaw = truth.ego.yaw;
     let v_ego = nalgebra::Vector2::new(yaw.cos(), yaw.sin()) * truth.ego.speed;
     for a in &truth.actors {
-        if let Some(ttc) = time_to_collision(&truth.ego.body, &v_ego, &a.box_world, &a.velocity_world, TTC_HORIZON)
-            && min_ttc.as_ref().is_none_or(|m| ttc < m.ttc)
+        if let Some(ttc) = time_to_collision(
+            &truth.ego.body,
+            &v_ego,
+            &a.box_world,
+            &a.velocity_world,
+            TTC_HORIZON,
+        ) && min_ttc.as_ref().is_none_or(|m| ttc < m.ttc)
         {
-            *min_ttc = Some(MinTtc { ttc, time: t, actor: a.name.clone() });
+            *min_ttc = Some(MinTtc {
+                ttc,
+                time: t,
+                actor: a.name.clone(),
+            });
         }
     }
 }
@@ -254,7 +288,10 @@ fn verdict(
     }
     for f in &c.first_track {
         match first_reported.get(&f.actor).copied().flatten() {
-            None => out.push(format!("actor `{}` was never reported by the stack (required by t = {:.2} s)", f.actor, f.by)),
+            None => out.push(format!(
+                "actor `{}` was never reported by the stack (required by t = {:.2} s)",
+                f.actor, f.by
+            )),
             Some(t) if t > f.by + 1e-9 => out.push(format!(
                 "actor `{}` first reported at t = {t:.2} s, required by t = {:.2} s",
                 f.actor, f.by

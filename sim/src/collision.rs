@@ -39,7 +39,9 @@ pub fn boxes_overlap(a: &OrientedBox3, b: &OrientedBox3) -> bool {
 fn project(pts: &[Vector2<f64>; 4], axis: &Vector2<f64>) -> (f64, f64) {
     pts.iter()
         .map(|p| p.dot(axis))
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        })
 }
 
 /// Time (seconds, >= 0) until boxes `a` and `b`, moving at constant velocities `va`, `vb`
@@ -92,7 +94,13 @@ mod tests {
     use nalgebra::Point3;
 
     fn car(x: f64, y: f64, yaw: f64) -> OrientedBox3 {
-        OrientedBox3 { center: Point3::new(x, y, 0.75), length: 4.0, width: 2.0, height: 1.5, yaw }
+        OrientedBox3 {
+            center: Point3::new(x, y, 0.75),
+            length: 4.0,
+            width: 2.0,
+            height: 1.5,
+            yaw,
+        }
     }
 
     #[test]
@@ -103,7 +111,10 @@ mod tests {
         // rotated box's length axis).
         let r = car(3.4, 2.8, std::f64::consts::FRAC_PI_4);
         assert!(!boxes_overlap(&car(0.0, 0.0, 0.0), &r));
-        assert!(boxes_overlap(&car(0.0, 0.0, 0.0), &car(2.6, 2.0, std::f64::consts::FRAC_PI_4)));
+        assert!(boxes_overlap(
+            &car(0.0, 0.0, 0.0),
+            &car(2.6, 2.0, std::f64::consts::FRAC_PI_4)
+        ));
     }
 
     #[test]
@@ -111,8 +122,24 @@ mod tests {
         let a = car(0.0, 0.0, 0.0);
         let b = car(24.0, 0.0, 0.0);
         // Gap 20 m, closing 10 m/s.
-        let t = time_to_collision(&a, &Vector2::new(20.0, 0.0), &b, &Vector2::new(10.0, 0.0), 5.0).unwrap();
+        let t = time_to_collision(
+            &a,
+            &Vector2::new(20.0, 0.0),
+            &b,
+            &Vector2::new(10.0, 0.0),
+            5.0,
+        )
+        .unwrap();
         assert!((t - 2.0).abs() < 2e-3, "{t}");
-        assert!(time_to_collision(&a, &Vector2::new(10.0, 0.0), &b, &Vector2::new(10.0, 0.0), 5.0).is_none());
+        assert!(
+            time_to_collision(
+                &a,
+                &Vector2::new(10.0, 0.0),
+                &b,
+                &Vector2::new(10.0, 0.0),
+                5.0
+            )
+            .is_none()
+        );
     }
 }

@@ -146,15 +146,27 @@ impl EgoVehicle {
     pub fn step(&mut self, accel: f64, curvature: f64, dt: f64) {
         let p = self.params;
         let st = &mut self.state;
-        let accel = if accel.is_finite() { accel.clamp(-p.max_decel, p.max_accel) } else { 0.0 };
-        let want = if curvature.is_finite() { (curvature * p.wheelbase).atan() } else { st.steer };
+        let accel = if accel.is_finite() {
+            accel.clamp(-p.max_decel, p.max_accel)
+        } else {
+            0.0
+        };
+        let want = if curvature.is_finite() {
+            (curvature * p.wheelbase).atan()
+        } else {
+            st.steer
+        };
         let max_delta = p.max_steer_rate * dt;
         st.steer = (st.steer + (want - st.steer).clamp(-max_delta, max_delta))
             .clamp(-p.max_steer, p.max_steer);
         let v0 = st.speed;
         let v1 = (v0 + accel * dt).max(0.0);
         // Distance travelled under constant acceleration, stopping at zero speed.
-        let ds = if v1 == 0.0 && accel < 0.0 { v0 * v0 / (2.0 * -accel) } else { 0.5 * (v0 + v1) * dt };
+        let ds = if v1 == 0.0 && accel < 0.0 {
+            v0 * v0 / (2.0 * -accel)
+        } else {
+            0.5 * (v0 + v1) * dt
+        };
         let k = st.steer.tan() / p.wheelbase;
         let h0 = st.yaw;
         let h1 = h0 + k * ds;
@@ -181,7 +193,8 @@ impl EgoVehicle {
 
     /// The body box, world frame.
     pub fn body(&self) -> OrientedBox3 {
-        let c = self.pose() * Point3::new(self.params.centre_offset(), 0.0, self.params.height / 2.0);
+        let c =
+            self.pose() * Point3::new(self.params.centre_offset(), 0.0, self.params.height / 2.0);
         OrientedBox3 {
             center: c,
             length: self.params.length,
@@ -203,8 +216,10 @@ mod tests {
 
     #[test]
     fn constant_curvature_drives_a_circle() {
-        let mut p = EgoParams::default();
-        p.max_steer_rate = 100.0;
+        let p = EgoParams {
+            max_steer_rate: 100.0,
+            ..EgoParams::default()
+        };
         let mut ego = EgoVehicle::new(p, 0.0, 0.0, 0.0, 10.0);
         let k = 0.02;
         let circumference = std::f64::consts::TAU / k;

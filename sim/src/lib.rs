@@ -20,6 +20,8 @@
 //! println!("{}", report.summary());
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod actor_motion;
 pub mod bev_plot;
 pub mod camera_model;

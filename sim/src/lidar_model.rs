@@ -31,8 +31,13 @@ pub struct BeamPattern {
 impl BeamPattern {
     /// Ouster OS-1-32-like: 32 beams uniformly from +22.5° to -22.5°, 1024 columns.
     pub fn os1_32() -> Self {
-        let elevations = (0..32).map(|i| (22.5 - 45.0 * i as f64 / 31.0).to_radians()).collect();
-        Self { elevations, columns: 1024 }
+        let elevations = (0..32)
+            .map(|i| (22.5 - 45.0 * i as f64 / 31.0).to_radians())
+            .collect();
+        Self {
+            elevations,
+            columns: 1024,
+        }
     }
 
     /// Velodyne HDL-64E-like: upper block of 32 beams from +2° down in 1/3° steps, lower block
@@ -41,7 +46,10 @@ impl BeamPattern {
         let upper = (0..32).map(|i| 2.0 - i as f64 / 3.0);
         let lower = (0..32).map(|i| -8.83 - 0.5 * i as f64);
         let elevations = upper.chain(lower).map(f64::to_radians).collect();
-        Self { elevations, columns: 2048 }
+        Self {
+            elevations,
+            columns: 2048,
+        }
     }
 
     /// The pattern for a scenario switch.
@@ -154,7 +162,13 @@ pub struct LidarModel {
 
 impl LidarModel {
     /// A LiDAR with an explicit pattern and noise.
-    pub fn new(name: &str, pattern: BeamPattern, extrinsics: Isometry3<f64>, noise: LidarNoise, rate_hz: f64) -> Self {
+    pub fn new(
+        name: &str,
+        pattern: BeamPattern,
+        extrinsics: Isometry3<f64>,
+        noise: LidarNoise,
+        rate_hz: f64,
+    ) -> Self {
         Self {
             name: name.to_owned(),
             pattern,
@@ -165,8 +179,20 @@ impl LidarModel {
     }
 
     /// A LiDAR with a scenario's pattern and weather.
-    pub fn for_pattern(name: &str, p: LidarPattern, extrinsics: Isometry3<f64>, w: &WeatherSpec, rate_hz: f64) -> Self {
-        Self::new(name, BeamPattern::for_pattern(p), extrinsics, LidarNoise::from_weather(w), rate_hz)
+    pub fn for_pattern(
+        name: &str,
+        p: LidarPattern,
+        extrinsics: Isometry3<f64>,
+        w: &WeatherSpec,
+        rate_hz: f64,
+    ) -> Self {
+        Self::new(
+            name,
+            BeamPattern::for_pattern(p),
+            extrinsics,
+            LidarNoise::from_weather(w),
+            rate_hz,
+        )
     }
 
     /// Inclusive column range `[first, last]` (possibly wrapping) covering azimuths
@@ -181,10 +207,13 @@ impl LidarModel {
         (wrap(first), wrap(last))
     }
 
-    /// One sweep at the frame's time.
+    /// One sweep at the frame's time (an empty cloud for a pattern without columns or beams).
     pub fn scan(&self, truth: &GroundTruthFrame, rng: &mut SimRng) -> PointCloud {
         let cols = self.pattern.columns;
         let rows = self.pattern.elevations.len();
+        if cols == 0 || rows == 0 {
+            return PointCloud::with_capacity(self.name.clone(), truth.timestamp, 0, true, true);
+        }
         let sensor_from_vehicle = self.extrinsics.inverse();
         let rot_inv: Rotation3<f64> = sensor_from_vehicle.rotation.to_rotation_matrix();
         let mut per_column: Vec<Vec<u16>> = vec![Vec::new(); cols];
@@ -230,8 +259,19 @@ impl LidarModel {
         // Ground plane z_vehicle = 0 in the sensor frame: n . p + c = 0.
         let n = rot_inv * Vector3::z();
         let c = self.extrinsics.translation.vector.z;
-        let trig: Vec<(f64, f64)> = self.pattern.elevations.iter().map(|e| e.sin_cos()).collect();
-        let mut cloud = PointCloud::with_capacity(self.name.clone(), truth.timestamp, cols * rows / 2, true, true);
+        let trig: Vec<(f64, f64)> = self
+            .pattern
+            .elevations
+            .iter()
+            .map(|e| e.sin_cos())
+            .collect();
+        let mut cloud = PointCloud::with_capacity(
+            self.name.clone(),
+            truth.timestamp,
+            cols * rows / 2,
+            true,
+            true,
+        );
         for (j, candidates) in per_column.iter().enumerate() {
             let (sa, ca) = self.pattern.azimuth(j).sin_cos();
             let t_off = (j as u64 * self.period_ns as u64 / cols as u64) as u32;
@@ -260,7 +300,14 @@ impl LidarModel {
                 }
                 let r = range + self.noise.range_std * rng.normal();
                 let p = Point3::from(dir * r);
-                cloud.push(p.x as f32, p.y as f32, p.z as f32, (255.0 * refl) as f32, ring as u16, t_off);
+                cloud.push(
+                    p.x as f32,
+                    p.y as f32,
+                    p.z as f32,
+                    (255.0 * refl) as f32,
+                    ring as u16,
+                    t_off,
+                );
             }
         }
         cloud

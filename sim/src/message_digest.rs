@@ -67,7 +67,13 @@ impl Digest {
             SensorMessage::Radar(s) => {
                 self.u64(s.detections.len() as u64);
                 for d in &s.detections {
-                    self.f32s(&[d.position.x, d.position.y, d.position.z, d.radial_velocity, d.rcs]);
+                    self.f32s(&[
+                        d.position.x,
+                        d.position.y,
+                        d.position.z,
+                        d.radial_velocity,
+                        d.rcs,
+                    ]);
                     if let Some(v) = d.compensated_velocity {
                         self.f32s(&[v.x, v.y]);
                     }
@@ -79,7 +85,13 @@ impl Digest {
 
     /// Feeds one stack output object.
     pub fn object(&mut self, o: &ObservedObject) {
-        for v in [o.position.x, o.position.y, o.position.z, o.velocity.x, o.velocity.y] {
+        for v in [
+            o.position.x,
+            o.position.y,
+            o.position.z,
+            o.velocity.x,
+            o.velocity.y,
+        ] {
             self.f64(v);
         }
         self.bytes(&[o.class.label()]);

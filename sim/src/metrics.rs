@@ -19,7 +19,10 @@ pub const DISTANCE_BANDS: [f64; 3] = [20.0, 40.0, 80.0];
 
 /// Distance band index of a range: 0 for < 20 m, 1 for < 40 m, 2 for < 80 m, 3 beyond.
 pub fn band_of(range: f64) -> usize {
-    DISTANCE_BANDS.iter().position(|&e| range < e).unwrap_or(DISTANCE_BANDS.len())
+    DISTANCE_BANDS
+        .iter()
+        .position(|&e| range < e)
+        .unwrap_or(DISTANCE_BANDS.len())
 }
 
 /// Pairs `(truth index, object index)` for one frame; `truths` are `(x, y)` centres.
@@ -126,13 +129,20 @@ impl MetricsAccumulator {
 
     /// Adds one frame: the truth at the time of the stack's output and the output.
     pub fn add_frame(&mut self, truth: &GroundTruthFrame, objects: &[ObservedObject]) {
-        let gts: Vec<_> = truth.actors.iter().filter(|a| a.range() <= self.eval_range).collect();
+        let gts: Vec<_> = truth
+            .actors
+            .iter()
+            .filter(|a| a.range() <= self.eval_range)
+            .collect();
         let objs: Vec<ObservedObject> = objects
             .iter()
             .filter(|o| o.position.x.hypot(o.position.y) <= self.eval_range)
             .copied()
             .collect();
-        let centres: Vec<(f64, f64)> = gts.iter().map(|a| (a.box_vehicle.center.x, a.box_vehicle.center.y)).collect();
+        let centres: Vec<(f64, f64)> = gts
+            .iter()
+            .map(|a| (a.box_vehicle.center.x, a.box_vehicle.center.y))
+            .collect();
         let pairs = match_frame(&centres, &objs);
         let mut gt_matched = vec![None; gts.len()];
         let mut obj_matched = vec![false; objs.len()];
@@ -171,7 +181,10 @@ impl MetricsAccumulator {
         for (j, o) in objs.iter().enumerate() {
             if !obj_matched[j] {
                 self.false_positives += 1;
-                self.detection.entry((o.class, band_of(o.position.x.hypot(o.position.y)))).or_default().fp += 1;
+                self.detection
+                    .entry((o.class, band_of(o.position.x.hypot(o.position.y))))
+                    .or_default()
+                    .fp += 1;
             }
         }
     }
@@ -187,10 +200,19 @@ impl MetricsAccumulator {
             mota: if self.gt_count == 0 {
                 1.0
             } else {
-                1.0 - (self.misses + self.false_positives + self.id_switches) as f64 / self.gt_count as f64
+                1.0 - (self.misses + self.false_positives + self.id_switches) as f64
+                    / self.gt_count as f64
             },
-            position_rmse: if self.matches == 0 { 0.0 } else { (self.pos_sq / m).sqrt() },
-            velocity_rmse: if self.matches == 0 { 0.0 } else { (self.vel_sq / m).sqrt() },
+            position_rmse: if self.matches == 0 {
+                0.0
+            } else {
+                (self.pos_sq / m).sqrt()
+            },
+            velocity_rmse: if self.matches == 0 {
+                0.0
+            } else {
+                (self.vel_sq / m).sqrt()
+            },
         }
     }
 
@@ -228,7 +250,10 @@ pub fn latency_summary(pairs: &[(Timestamp, Timestamp)]) -> Option<LatencySummar
     if pairs.is_empty() {
         return None;
     }
-    let mut l: Vec<f64> = pairs.iter().map(|(a, b)| b.seconds_since(*a).max(0.0)).collect();
+    let mut l: Vec<f64> = pairs
+        .iter()
+        .map(|(a, b)| b.seconds_since(*a).max(0.0))
+        .collect();
     l.sort_by(f64::total_cmp);
     let rank = |q: f64| l[((q * l.len() as f64).ceil() as usize).clamp(1, l.len()) - 1];
     Some(LatencySummary {
@@ -246,22 +271,131 @@ mod tests {
     use nalgebra::{Point3, Vector2};
 
     fn obj(x: f64, id: u64, class: ObjectClass) -> ObservedObject {
-        ObservedObject { position: Point3::new(x, 0.0, 0.7), velocity: Vector2::zeros(), class, track_id: id }
+        ObservedObject {
+            position: Point3::new(x, 0.0, 0.7),
+            velocity: Vector2::zeros(),
+            class,
+            track_id: id,
+        }
     }
 
     #[test]
     fn greedy_matching_prefers_closest() {
-        let pairs = match_frame(&[(10.0, 0.0), (12.0, 0.0)], &[obj(11.9, 1, ObjectClass::Car), obj(10.5, 2, ObjectClass::Car)]);
+        let pairs = match_frame(
+            &[(10.0, 0.0), (12.0, 0.0)],
+            &[
+                obj(11.9, 1, ObjectClass::Car),
+                obj(10.5, 2, ObjectClass::Car),
+            ],
+        );
         assert_eq!(pairs, vec![(1, 0), (0, 1)]);
         assert!(match_frame(&[(10.0, 0.0)], &[obj(13.0, 1, ObjectClass::Car)]).is_empty());
     }
 
+    fn truth(actors: &[(u32, f64, ObjectClass)]) -> GroundTruthFrame {
+        use crate::ground_truth::{ActorTruth, EgoTruth};
+        use kestrel_sensors::OrientedBox3;
+        let bx = |x: f64| OrientedBox3 {
+            center: Point3::new(x, 0.0, 0.75),
+            length: 4.5,
+            width: 1.8,
+            height: 1.5,
+            yaw: 0.0,
+        };
+        GroundTruthFrame {
+            timestamp: Timestamp(0),
+            ego: EgoTruth {
+                pose: nalgebra::Isometry3::identity(),
+                yaw: 0.0,
+                speed: 0.0,
+                accel: 0.0,
+                yaw_rate: 0.0,
+                s: 0.0,
+                d: 0.0,
+                body: bx(1.45),
+            },
+            actors: actors
+                .iter()
+                .map(|&(id, x, class)| ActorTruth {
+                    id,
+                    name: format!("a{id}"),
+                    class,
+                    box_world: bx(x),
+                    velocity_world: Vector2::new(1.0, 0.0),
+                    box_vehicle: bx(x),
+                    velocity_vehicle: Vector2::new(1.0, 0.0),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn tracking_metrics_count_misses_false_positives_and_switches() {
+        let mut m = MetricsAccumulator::new(80.0);
+        let gt = truth(&[
+            (1, 10.0, ObjectClass::Car),
+            (2, 30.0, ObjectClass::Pedestrian),
+            (3, 90.0, ObjectClass::Car),
+        ]);
+        // Frame 1: car found 1 m off (track 7), pedestrian missed, a ghost at 50 m.
+        m.add_frame(
+            &gt,
+            &[
+                obj(11.0, 7, ObjectClass::Car),
+                obj(50.0, 8, ObjectClass::Car),
+            ],
+        );
+        // Frame 2: car found exactly but under a new track id, pedestrian found as a car.
+        m.add_frame(
+            &gt,
+            &[
+                obj(10.0, 9, ObjectClass::Car),
+                obj(30.0, 10, ObjectClass::Car),
+            ],
+        );
+        let t = m.tracking();
+        // The car at 90 m is outside the evaluation range.
+        assert_eq!(
+            (t.gt_count, t.misses, t.false_positives, t.id_switches),
+            (4, 1, 1, 1)
+        );
+        assert!((t.mota - (1.0 - 3.0 / 4.0)).abs() < 1e-12);
+        // Matches: 1 m, 0 m, 0 m of position error; velocity error 1 m/s each (objects report 0).
+        assert!((t.position_rmse - (1.0f64 / 3.0).sqrt()).abs() < 1e-12);
+        assert!((t.velocity_rmse - 1.0).abs() < 1e-12);
+        let by_class = m.detection_by_class();
+        assert_eq!(
+            by_class[&ObjectClass::Car],
+            Counts {
+                tp: 2,
+                fp: 2,
+                fn_: 0
+            }
+        );
+        assert_eq!(
+            by_class[&ObjectClass::Pedestrian],
+            Counts {
+                tp: 0,
+                fp: 0,
+                fn_: 2
+            }
+        );
+        assert_eq!(m.detection[&(ObjectClass::Pedestrian, 1)].fn_, 2);
+        assert_eq!(by_class[&ObjectClass::Car].precision(), Some(0.5));
+    }
+
     #[test]
     fn latency_percentiles() {
-        let pairs: Vec<_> = (1..=100u64).map(|i| (Timestamp(0), Timestamp(i * 1_000_000))).collect();
+        let pairs: Vec<_> = (1..=100u64)
+            .map(|i| (Timestamp(0), Timestamp(i * 1_000_000)))
+            .collect();
         let s = latency_summary(&pairs).unwrap();
         assert_eq!(s.count, 100);
-        assert!((s.p50 - 0.050).abs() < 1e-12 && (s.p95 - 0.095).abs() < 1e-12 && (s.max - 0.1).abs() < 1e-12);
+        assert!(
+            (s.p50 - 0.050).abs() < 1e-12
+                && (s.p95 - 0.095).abs() < 1e-12
+                && (s.max - 0.1).abs() < 1e-12
+        );
         assert!((s.mean - 0.0505).abs() < 1e-12);
         assert!(latency_summary(&[]).is_none());
     }

@@ -122,12 +122,20 @@ pub struct Planner {
 impl Planner {
     /// A planner with `config`.
     pub fn new(config: PlannerConfig) -> Self {
-        Self { config, aeb_latched: false }
+        Self {
+            config,
+            aeb_latched: false,
+        }
     }
 
     /// The in-path lead among `objects` (vehicle frame) for an ego at `ego_speed` m/s driving
     /// a path of curvature `curvature` 1/m.
-    pub fn select_lead(&self, objects: &[ObservedObject], ego_speed: f64, curvature: f64) -> Option<Lead> {
+    pub fn select_lead(
+        &self,
+        objects: &[ObservedObject],
+        ego_speed: f64,
+        curvature: f64,
+    ) -> Option<Lead> {
         let c = &self.config;
         objects
             .iter()
@@ -141,7 +149,11 @@ impl Planner {
                 let offset = o.position.y - curvature * x * x / 2.0;
                 let corridor = c.ego_half_width + half_w + c.corridor_margin;
                 let closing = ego_speed - o.velocity.x;
-                let t_reach = if closing > 0.1 { (gap.max(0.0) / closing).min(c.prediction_horizon) } else { 0.0 };
+                let t_reach = if closing > 0.1 {
+                    (gap.max(0.0) / closing).min(c.prediction_horizon)
+                } else {
+                    0.0
+                };
                 let later = offset + o.velocity.y * t_reach;
                 let crosses = offset.signum() != later.signum();
                 let in_path = offset.abs() < corridor || later.abs() < corridor || crosses;
@@ -149,23 +161,41 @@ impl Planner {
                     track_id: o.track_id,
                     gap,
                     speed: o.velocity.x,
-                    ttc: if closing > 0.0 { gap.max(0.0) / closing } else { f64::INFINITY },
+                    ttc: if closing > 0.0 {
+                        gap.max(0.0) / closing
+                    } else {
+                        f64::INFINITY
+                    },
                 })
             })
             .min_by(|a, b| a.gap.total_cmp(&b.gap).then(a.track_id.cmp(&b.track_id)))
     }
 
     /// One planning cycle.
-    pub fn plan(&mut self, objects: &[ObservedObject], ego_speed: f64, curvature: f64) -> PlannerOutput {
+    pub fn plan(
+        &mut self,
+        objects: &[ObservedObject],
+        ego_speed: f64,
+        curvature: f64,
+    ) -> PlannerOutput {
         let c = self.config;
         let lead = self.select_lead(objects, ego_speed, curvature);
-        let cruise = (c.speed_gain * (c.cruise_speed - ego_speed)).clamp(-c.max_acc_decel, c.max_accel);
+        let cruise =
+            (c.speed_gain * (c.cruise_speed - ego_speed)).clamp(-c.max_acc_decel, c.max_accel);
         let Some(l) = lead else {
             self.aeb_latched = false;
-            return PlannerOutput { acceleration: cruise, mode: PlannerMode::Cruise, lead: None };
+            return PlannerOutput {
+                acceleration: cruise,
+                mode: PlannerMode::Cruise,
+                lead: None,
+            };
         };
         let closing = ego_speed - l.speed;
-        let required = if closing > 0.0 { closing * closing / (2.0 * (l.gap - 0.5).max(0.1)) } else { 0.0 };
+        let required = if closing > 0.0 {
+            closing * closing / (2.0 * (l.gap - 0.5).max(0.1))
+        } else {
+            0.0
+        };
         let threat = l.ttc < c.aeb_ttc || required > c.aeb_required_decel;
         if threat {
             self.aeb_latched = true;
@@ -173,12 +203,20 @@ impl Planner {
             self.aeb_latched = false;
         }
         if self.aeb_latched {
-            return PlannerOutput { acceleration: -c.aeb_decel, mode: PlannerMode::Aeb, lead };
+            return PlannerOutput {
+                acceleration: -c.aeb_decel,
+                mode: PlannerMode::Aeb,
+                lead,
+            };
         }
         let desired = c.standstill_gap + c.time_gap * ego_speed;
         let follow = c.gap_gain * (l.gap - desired) + c.speed_gain * (l.speed - ego_speed);
         let acceleration = follow.min(cruise).clamp(-c.max_acc_decel, c.max_accel);
-        PlannerOutput { acceleration, mode: PlannerMode::Follow, lead }
+        PlannerOutput {
+            acceleration,
+            mode: PlannerMode::Follow,
+            lead,
+        }
     }
 }
 
@@ -188,13 +226,21 @@ mod tests {
     use nalgebra::{Point3, Vector2};
 
     fn obj(x: f64, y: f64, vx: f64, vy: f64, class: ObjectClass, id: u64) -> ObservedObject {
-        ObservedObject { position: Point3::new(x, y, 0.7), velocity: Vector2::new(vx, vy), class, track_id: id }
+        ObservedObject {
+            position: Point3::new(x, y, 0.7),
+            velocity: Vector2::new(vx, vy),
+            class,
+            track_id: id,
+        }
     }
 
     #[test]
     fn picks_nearest_in_lane_and_ignores_next_lane() {
         let p = Planner::new(PlannerConfig::new(20.0));
-        let objs = [obj(40.0, 0.2, 15.0, 0.0, ObjectClass::Car, 1), obj(20.0, 3.5, 15.0, 0.0, ObjectClass::Car, 2)];
+        let objs = [
+            obj(40.0, 0.2, 15.0, 0.0, ObjectClass::Car, 1),
+            obj(20.0, 3.5, 15.0, 0.0, ObjectClass::Car, 2),
+        ];
         let lead = p.select_lead(&objs, 20.0, 0.0).unwrap();
         assert_eq!(lead.track_id, 1);
         assert!((lead.gap - (40.0 - 2.25 - 3.8)).abs() < 1e-9);

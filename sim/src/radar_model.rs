@@ -78,7 +78,10 @@ fn segment_blocked(p: &Vector2<f64>, corners: &[Vector2<f64>; 4]) -> bool {
     let (lx, ly) = (ax.norm() / 2.0, ay.norm() / 2.0);
     let (ux, uy) = (ax / (2.0 * lx), ay / (2.0 * ly));
     let o = -centre;
-    let (o, d) = (Vector2::new(o.dot(&ux), o.dot(&uy)), Vector2::new(p.dot(&ux), p.dot(&uy)));
+    let (o, d) = (
+        Vector2::new(o.dot(&ux), o.dot(&uy)),
+        Vector2::new(p.dot(&ux), p.dot(&uy)),
+    );
     let (mut t0, mut t1) = (0.0f64, 0.98f64);
     for (k, half) in [(0, lx), (1, ly)] {
         if d[k].abs() < 1e-12 {
@@ -139,7 +142,13 @@ fn reflection_points(fp: &[Vector2<f64>; 4], max_points: usize) -> Vec<Vector2<f
 
 impl RadarModel {
     /// A radar with a scenario's weather.
-    pub fn new(name: &str, extrinsics: Isometry3<f64>, fov: f64, max_range: f64, w: &WeatherSpec) -> Self {
+    pub fn new(
+        name: &str,
+        extrinsics: Isometry3<f64>,
+        fov: f64,
+        max_range: f64,
+        w: &WeatherSpec,
+    ) -> Self {
         Self {
             name: name.to_owned(),
             extrinsics,
@@ -162,12 +171,22 @@ impl RadarModel {
             .iter()
             .map(|a| {
                 let b = a.box_vehicle.transformed(&s_from_v);
-                let v = s_from_v.rotation * Vector3::new(a.velocity_vehicle.x, a.velocity_vehicle.y, 0.0);
+                let v = s_from_v.rotation
+                    * Vector3::new(a.velocity_vehicle.x, a.velocity_vehicle.y, 0.0);
                 (b, v, a.class)
             })
             .collect();
-        targets.sort_by(|a, b| a.0.center.coords.xy().norm().total_cmp(&b.0.center.coords.xy().norm()));
-        let footprints: Vec<_> = targets.iter().map(|(b, _, _)| footprint(&b.center, b.length, b.width, b.yaw)).collect();
+        targets.sort_by(|a, b| {
+            a.0.center
+                .coords
+                .xy()
+                .norm()
+                .total_cmp(&b.0.center.coords.xy().norm())
+        });
+        let footprints: Vec<_> = targets
+            .iter()
+            .map(|(b, _, _)| footprint(&b.center, b.length, b.width, b.yaw))
+            .collect();
         let half_fov = self.fov / 2.0;
         let mut detections = Vec::new();
         for (i, (b, v_target, class)) in targets.iter().enumerate() {
@@ -185,9 +204,18 @@ impl RadarModel {
                 }
                 let z = (b.center.z - b.height / 4.0).max(-r.z + 0.2);
                 let los = Vector3::new(p.x, p.y, z).normalize();
-                let radial = (v_target - v_sensor).dot(&los) + self.noise.velocity_std * rng.normal();
+                let radial =
+                    (v_target - v_sensor).dot(&los) + self.noise.velocity_std * rng.normal();
                 let over_ground = v_target.dot(&los);
-                detections.push(self.detection(range, az, z, radial, over_ground, rcs + 2.0 * rng.normal(), rng));
+                detections.push(self.detection(
+                    range,
+                    az,
+                    z,
+                    radial,
+                    over_ground,
+                    rcs + 2.0 * rng.normal(),
+                    rng,
+                ));
             }
         }
         for _ in 0..rng.poisson(self.noise.clutter_rate) {
@@ -208,7 +236,16 @@ impl RadarModel {
 
     /// A detection at true `range` / `azimuth` (noise added here), height `z`.
     #[allow(clippy::too_many_arguments)]
-    fn detection(&self, range: f64, az: f64, z: f64, radial: f64, over_ground: f64, rcs: f64, rng: &mut SimRng) -> RadarDetection {
+    fn detection(
+        &self,
+        range: f64,
+        az: f64,
+        z: f64,
+        radial: f64,
+        over_ground: f64,
+        rcs: f64,
+        rng: &mut SimRng,
+    ) -> RadarDetection {
         let range = (range + self.noise.range_std * rng.normal()).max(0.1);
         let az = az + self.noise.azimuth_std * rng.normal();
         let (s, c) = az.sin_cos();

@@ -125,7 +125,7 @@ impl SimRng {
 
     /// Poisson variate with mean `lambda` (0 for a non-positive or non-finite mean).
     pub fn poisson(&mut self, lambda: f64) -> u32 {
-        if !(lambda > 0.0) || !lambda.is_finite() {
+        if lambda.is_nan() || lambda <= 0.0 || !lambda.is_finite() {
             return 0;
         }
         if lambda > 30.0 {
@@ -153,7 +153,11 @@ mod tests {
         let got: Vec<u64> = (0..3).map(|_| splitmix64(&mut s)).collect();
         assert_eq!(
             got,
-            vec![6_457_827_717_110_365_317, 3_203_168_211_198_807_973, 9_817_491_932_198_370_423]
+            vec![
+                6_457_827_717_110_365_317,
+                3_203_168_211_198_807_973,
+                9_817_491_932_198_370_423
+            ]
         );
     }
 
@@ -197,18 +201,24 @@ mod tests {
 
     #[test]
     fn streams_are_independent_and_reproducible() {
-        let a: Vec<u64> = (0..4).map({
-            let mut r = SimRng::for_stream(1, "lidar");
-            move |_| r.next_u64()
-        }).collect();
-        let b: Vec<u64> = (0..4).map({
-            let mut r = SimRng::for_stream(1, "lidar");
-            move |_| r.next_u64()
-        }).collect();
-        let c: Vec<u64> = (0..4).map({
-            let mut r = SimRng::for_stream(1, "radar");
-            move |_| r.next_u64()
-        }).collect();
+        let a: Vec<u64> = (0..4)
+            .map({
+                let mut r = SimRng::for_stream(1, "lidar");
+                move |_| r.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map({
+                let mut r = SimRng::for_stream(1, "lidar");
+                move |_| r.next_u64()
+            })
+            .collect();
+        let c: Vec<u64> = (0..4)
+            .map({
+                let mut r = SimRng::for_stream(1, "radar");
+                move |_| r.next_u64()
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
     }

@@ -90,10 +90,8 @@ impl Road {
         let mut starts = Vec::with_capacity(spec.segments.len());
         let (mut s, mut x, mut y, mut h) = (0.0, 0.0, 0.0, 0.0);
         for (i, seg) in spec.segments.iter().enumerate() {
-            if !(seg.length > 0.0 && seg.length.is_finite())
-                || !seg.curvature.is_finite()
-                || seg.curvature.abs() > 0.2
-            {
+            let length_ok = seg.length > 0.0 && seg.length.is_finite();
+            if !length_ok || !seg.curvature.is_finite() || seg.curvature.abs() > 0.2 {
                 return Err(bad(format!(
                     "road segment {i}: length {} m / curvature {} 1/m out of range (length > 0, |curvature| <= 0.2)",
                     seg.length, seg.curvature
@@ -132,7 +130,10 @@ impl Road {
     /// The segment containing `s` (the first before 0, the last — extended straight — after
     /// the end).
     fn segment(&self, s: f64) -> (SegmentStart, f64) {
-        let idx = self.starts.partition_point(|st| st.s <= s).saturating_sub(1);
+        let idx = self
+            .starts
+            .partition_point(|st| st.s <= s)
+            .saturating_sub(1);
         let st = self.starts[idx];
         if s > st.s + st.length && idx + 1 == self.starts.len() {
             // Past the end: continue straight from the end pose.
@@ -148,7 +149,13 @@ impl Road {
             return (end, s - end.s);
         }
         if s < 0.0 {
-            return (SegmentStart { curvature: 0.0, ..st }, s);
+            return (
+                SegmentStart {
+                    curvature: 0.0,
+                    ..st
+                },
+                s,
+            );
         }
         (st, s - st.s)
     }
@@ -235,8 +242,14 @@ mod tests {
                 lanes: 2,
                 lane_width: 3.5,
                 segments: vec![
-                    SegmentSpec { length: 50.0, curvature: 0.0 },
-                    SegmentSpec { length: 100.0 * PI / 2.0, curvature: 0.01 },
+                    SegmentSpec {
+                        length: 50.0,
+                        curvature: 0.0,
+                    },
+                    SegmentSpec {
+                        length: 100.0 * PI / 2.0,
+                        curvature: 0.01,
+                    },
                 ],
             },
             "t",
@@ -261,8 +274,21 @@ mod tests {
         for &(s, d) in &[(10.0, 0.0), (60.0, 3.5), (120.0, -1.0), (200.0, 2.0)] {
             let (p, _) = r.to_world(s, d);
             let (s2, d2) = r.project(&p, s - 5.0);
-            assert!((s2 - s).abs() < 1e-6 && (d2 - d).abs() < 1e-6, "{s} {d} -> {s2} {d2}");
+            assert!(
+                (s2 - s).abs() < 1e-6 && (d2 - d).abs() < 1e-6,
+                "{s} {d} -> {s2} {d2}"
+            );
         }
-        assert!(Road::new(RoadSpec { lanes: 0, lane_width: 3.5, segments: vec![] }, "t").is_err());
+        assert!(
+            Road::new(
+                RoadSpec {
+                    lanes: 0,
+                    lane_width: 3.5,
+                    segments: vec![]
+                },
+                "t"
+            )
+            .is_err()
+        );
     }
 }

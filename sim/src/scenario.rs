@@ -368,7 +368,10 @@ impl Scenario {
             return bad(format!("step {} s not in [0.001, 0.05]", self.step));
         }
         if self.ego.lane >= self.road.lanes {
-            return bad(format!("ego lane {} but the road has {} lanes", self.ego.lane, self.road.lanes));
+            return bad(format!(
+                "ego lane {} but the road has {} lanes",
+                self.ego.lane, self.road.lanes
+            ));
         }
         if !(self.ego.speed >= 0.0 && self.ego.set_speed() >= 0.0 && self.ego.set_speed() < 70.0) {
             return bad("ego speeds must be in [0, 70) m/s".into());
@@ -377,7 +380,10 @@ impl Scenario {
         let probs = [
             ("weather.rain", w.rain),
             ("weather.lidar_dropout", w.lidar_dropout),
-            ("weather.radar_detection_probability", w.radar_detection_probability),
+            (
+                "weather.radar_detection_probability",
+                w.radar_detection_probability,
+            ),
         ];
         for (name, p) in probs {
             if !(0.0..=1.0).contains(&p) {
@@ -400,30 +406,52 @@ impl Scenario {
                 return bad(format!("duplicate actor name `{}`", a.name));
             }
             if a.d.is_none() && a.lane >= self.road.lanes {
-                return bad(format!("actor `{}` in lane {} of {}", a.name, a.lane, self.road.lanes));
+                return bad(format!(
+                    "actor `{}` in lane {} of {}",
+                    a.name, a.lane, self.road.lanes
+                ));
             }
-            if !(a.speed >= 0.0) || a.dimensions().iter().any(|v| !(*v > 0.0)) {
-                return bad(format!("actor `{}`: speed and size must be positive", a.name));
+            if a.speed.is_nan()
+                || a.speed < 0.0
+                || a.dimensions().iter().any(|v| v.is_nan() || *v <= 0.0)
+            {
+                return bad(format!(
+                    "actor `{}`: speed and size must be positive",
+                    a.name
+                ));
             }
             for e in &a.events {
                 let ok = match *e {
-                    Event::Brake { at, decel, target_speed } => {
-                        at >= 0.0 && decel > 0.0 && target_speed >= 0.0
+                    Event::Brake {
+                        at,
+                        decel,
+                        target_speed,
+                    } => at >= 0.0 && decel > 0.0 && target_speed >= 0.0,
+                    Event::Speed {
+                        at,
+                        target_speed,
+                        accel,
+                    } => at >= 0.0 && accel > 0.0 && target_speed >= 0.0,
+                    Event::LaneChange {
+                        at,
+                        to_lane,
+                        duration,
+                    } => at >= 0.0 && duration > 0.0 && to_lane < self.road.lanes,
+                    Event::Cross { at, speed, to_d } => {
+                        at >= 0.0 && speed > 0.0 && to_d.is_finite()
                     }
-                    Event::Speed { at, target_speed, accel } => {
-                        at >= 0.0 && accel > 0.0 && target_speed >= 0.0
-                    }
-                    Event::LaneChange { at, to_lane, duration } => {
-                        at >= 0.0 && duration > 0.0 && to_lane < self.road.lanes
-                    }
-                    Event::Cross { at, speed, to_d } => at >= 0.0 && speed > 0.0 && to_d.is_finite(),
                 };
                 if !ok {
                     return bad(format!("actor `{}`: invalid event {e:?}", a.name));
                 }
             }
-            if let Behaviour::Idm { desired_speed, time_gap, min_gap, max_accel, comfort_decel } =
-                a.behaviour
+            if let Behaviour::Idm {
+                desired_speed,
+                time_gap,
+                min_gap,
+                max_accel,
+                comfort_decel,
+            } = a.behaviour
                 && !(desired_speed >= 0.0
                     && time_gap > 0.0
                     && min_gap >= 0.0
@@ -435,9 +463,63 @@ impl Scenario {
         }
         for f in &self.criteria.first_track {
             if !self.actors.iter().any(|a| a.name == f.actor) {
-                return bad(format!("criteria.first_track names unknown actor `{}`", f.actor));
+                return bad(format!(
+                    "criteria.first_track names unknown actor `{}`",
+                    f.actor
+                ));
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "name = 'm'\nduration = 5.0\nseed = 1\n[road]\nlanes = 2\nsegments = [{ length = 100.0 }]\n[ego]\nlane = 0\nspeed = 10.0\n";
+
+    #[test]
+    fn minimal_scenario_takes_defaults() {
+        let sc = Scenario::from_toml_str(MINIMAL, "m").unwrap();
+        assert_eq!(sc.step, 0.01);
+        assert!(sc.sensors.camera && sc.sensors.lidar && sc.sensors.radar);
+        assert!(sc.criteria.no_collision);
+        assert_eq!(sc.ego.set_speed(), 10.0);
+    }
+
+    #[test]
+    fn bad_scenarios_are_typed_errors_naming_the_problem() {
+        let truncated = &MINIMAL[..MINIMAL.len() - 12];
+        assert!(matches!(
+            Scenario::from_toml_str(truncated, "t"),
+            Err(SimError::ScenarioToml { .. })
+        ));
+        let unknown_field = format!("{MINIMAL}colour = 'red'\n");
+        assert!(matches!(
+            Scenario::from_toml_str(&unknown_field, "u"),
+            Err(SimError::ScenarioToml { .. })
+        ));
+        let negative = MINIMAL.replace("duration = 5.0", "duration = -1.0");
+        let e = Scenario::from_toml_str(&negative, "n").unwrap_err();
+        assert!(e.to_string().contains("duration"), "{e}");
+        let bad_lane = MINIMAL.replace("lane = 0", "lane = 5");
+        assert!(
+            Scenario::from_toml_str(&bad_lane, "l")
+                .unwrap_err()
+                .to_string()
+                .contains("ego lane 5")
+        );
+        let ghost =
+            format!("{MINIMAL}[criteria]\nfirst_track = [{{ actor = 'ghost', by = 1.0 }}]\n");
+        assert!(
+            Scenario::from_toml_str(&ghost, "g")
+                .unwrap_err()
+                .to_string()
+                .contains("ghost")
+        );
+        let nan_speed =
+            format!("{MINIMAL}[[actors]]\nname = 'a'\nclass = 'car'\ns = 10.0\nspeed = nan\n");
+        assert!(Scenario::from_toml_str(&nan_speed, "s").is_err());
     }
 }

@@ -7,11 +7,26 @@ use crate::scenario::Scenario;
 const LIBRARY: [(&str, &str); 7] = [
     ("lead_brake", include_str!("../scenarios/lead_brake.toml")),
     ("cut_in", include_str!("../scenarios/cut_in.toml")),
-    ("pedestrian_crossing", include_str!("../scenarios/pedestrian_crossing.toml")),
-    ("stationary_obstacle", include_str!("../scenarios/stationary_obstacle.toml")),
-    ("crossing_cyclist", include_str!("../scenarios/crossing_cyclist.toml")),
-    ("dense_traffic", include_str!("../scenarios/dense_traffic.toml")),
-    ("night_no_lidar_radar", include_str!("../scenarios/night_no_lidar_radar.toml")),
+    (
+        "pedestrian_crossing",
+        include_str!("../scenarios/pedestrian_crossing.toml"),
+    ),
+    (
+        "stationary_obstacle",
+        include_str!("../scenarios/stationary_obstacle.toml"),
+    ),
+    (
+        "crossing_cyclist",
+        include_str!("../scenarios/crossing_cyclist.toml"),
+    ),
+    (
+        "dense_traffic",
+        include_str!("../scenarios/dense_traffic.toml"),
+    ),
+    (
+        "night_no_lidar_radar",
+        include_str!("../scenarios/night_no_lidar_radar.toml"),
+    ),
 ];
 
 /// Names of the canonical scenarios, in library order.

@@ -40,13 +40,16 @@ pub fn camera_intrinsics() -> CameraIntrinsics {
 /// looking forward (optical z = vehicle x), LiDAR at (1.3, 0, 1.9), radar in the front bumper
 /// at (3.75, 0, 0.5).
 pub fn sim_rig(pattern: LidarPattern) -> Rig {
-    let optical = UnitQuaternion::from_basis_unchecked(&[-Vector3::y(), -Vector3::z(), Vector3::x()]);
+    let optical =
+        UnitQuaternion::from_basis_unchecked(&[-Vector3::y(), -Vector3::z(), Vector3::x()]);
     Rig {
         name: "kestrel_sim".into(),
         sensors: vec![
             SensorSpec {
                 name: CAMERA.into(),
-                kind: SensorKind::Camera { intrinsics: camera_intrinsics() },
+                kind: SensorKind::Camera {
+                    intrinsics: camera_intrinsics(),
+                },
                 topic: Some("/sensing/camera/front/image_raw".into()),
                 rate_hz: Some(CAMERA_RATE_HZ),
                 extrinsics: Isometry3::from_parts(Translation3::new(1.6, 0.0, 1.35), optical),

@@ -41,7 +41,7 @@ impl<M> Scheduled<M> {
     }
 
     fn due(&self, step: u64) -> bool {
-        step >= self.phase_steps && (step - self.phase_steps) % self.period_steps == 0
+        step >= self.phase_steps && (step - self.phase_steps).is_multiple_of(self.period_steps)
     }
 }
 
@@ -97,25 +97,66 @@ impl World {
             .map(|(i, a)| Actor::new(i as u32 + 1, a, &road))
             .collect();
         let ext = |name: &str| {
-            rig.sensor(name)
-                .map(|s| s.extrinsics)
-                .ok_or_else(|| SimError::Sensor(kestrel_sensors::SensorError::UnknownSensor(name.into())))
+            rig.sensor(name).map(|s| s.extrinsics).ok_or_else(|| {
+                SimError::Sensor(kestrel_sensors::SensorError::UnknownSensor(name.into()))
+            })
         };
         let sw = scenario.sensors;
         let camera = if sw.camera {
-            let model = CameraModel::new(CAMERA, sim_rig::camera_intrinsics(), ext(CAMERA)?, &scenario.weather)?;
-            Some(Scheduled::new(model, scenario, CAMERA, sim_rig::CAMERA_RATE_HZ, 0.02))
+            let model = CameraModel::new(
+                CAMERA,
+                sim_rig::camera_intrinsics(),
+                ext(CAMERA)?,
+                &scenario.weather,
+            )?;
+            Some(Scheduled::new(
+                model,
+                scenario,
+                CAMERA,
+                sim_rig::CAMERA_RATE_HZ,
+                0.02,
+            ))
         } else {
             None
         };
-        let lidar = sw.lidar.then(|| -> Result<_, SimError> {
-            let model = LidarModel::for_pattern(LIDAR, sw.lidar_pattern, ext(LIDAR)?, &scenario.weather, sim_rig::LIDAR_RATE_HZ);
-            Ok(Scheduled::new(model, scenario, LIDAR, sim_rig::LIDAR_RATE_HZ, 0.0))
-        }).transpose()?;
-        let radar = sw.radar.then(|| -> Result<_, SimError> {
-            let model = RadarModel::new(RADAR, ext(RADAR)?, sim_rig::RADAR_FOV, sim_rig::RADAR_MAX_RANGE, &scenario.weather);
-            Ok(Scheduled::new(model, scenario, RADAR, sim_rig::RADAR_RATE_HZ, 0.01))
-        }).transpose()?;
+        let lidar = sw
+            .lidar
+            .then(|| -> Result<_, SimError> {
+                let model = LidarModel::for_pattern(
+                    LIDAR,
+                    sw.lidar_pattern,
+                    ext(LIDAR)?,
+                    &scenario.weather,
+                    sim_rig::LIDAR_RATE_HZ,
+                );
+                Ok(Scheduled::new(
+                    model,
+                    scenario,
+                    LIDAR,
+                    sim_rig::LIDAR_RATE_HZ,
+                    0.0,
+                ))
+            })
+            .transpose()?;
+        let radar = sw
+            .radar
+            .then(|| -> Result<_, SimError> {
+                let model = RadarModel::new(
+                    RADAR,
+                    ext(RADAR)?,
+                    sim_rig::RADAR_FOV,
+                    sim_rig::RADAR_MAX_RANGE,
+                    &scenario.weather,
+                );
+                Ok(Scheduled::new(
+                    model,
+                    scenario,
+                    RADAR,
+                    sim_rig::RADAR_RATE_HZ,
+                    0.01,
+                ))
+            })
+            .transpose()?;
         Ok(Self {
             scenario: scenario.clone(),
             road,
@@ -217,7 +258,9 @@ impl World {
         let step = self.step_index;
         let mut messages = Vec::new();
         if let Some(c) = self.camera.as_mut().filter(|c| c.due(step)) {
-            messages.push(SensorMessage::Camera(c.model.render(&truth, &self.road, &mut c.rng)?));
+            messages.push(SensorMessage::Camera(
+                c.model.render(&truth, &self.road, &mut c.rng)?,
+            ));
         }
         if let Some(l) = self.lidar.as_mut().filter(|l| l.due(step)) {
             messages.push(SensorMessage::Lidar(l.model.scan(&truth, &mut l.rng)));
@@ -233,7 +276,10 @@ impl World {
     pub fn lane_keeping_curvature(&self) -> f64 {
         let st = self.ego.state;
         let look = (0.8 * st.speed).max(6.0);
-        let (target, _) = self.road.to_world(self.ego_s + look, self.road.lane_centre(self.scenario.ego.lane));
+        let (target, _) = self.road.to_world(
+            self.ego_s + look,
+            self.road.lane_centre(self.scenario.ego.lane),
+        );
         let local = self.ego.pose().inverse() * Point3::new(target.x, target.y, 0.0);
         2.0 * local.y / (local.x * local.x + local.y * local.y)
     }
@@ -242,7 +288,10 @@ impl World {
     pub fn advance(&mut self, command: EgoCommand) {
         let dt = self.scenario.step;
         let t = self.time();
-        let leaders: Vec<Option<Leader>> = (0..self.actors.len()).map(|i| self.leader_of(i)).collect();
+        let ego_d = self.truth_ego_d();
+        let leaders: Vec<Option<Leader>> = (0..self.actors.len())
+            .map(|i| self.leader_of(i, ego_d))
+            .collect();
         for (a, leader) in self.actors.iter_mut().zip(leaders) {
             a.step(t, dt, &self.road, leader);
         }
@@ -261,7 +310,11 @@ impl World {
         self.step_index += 1;
         if self.collision.is_none() {
             let body = self.ego.body();
-            if let Some(a) = self.actors.iter().find(|a| boxes_overlap(&body, &a.world_state(&self.road).0)) {
+            if let Some(a) = self
+                .actors
+                .iter()
+                .find(|a| boxes_overlap(&body, &a.world_state(&self.road).0))
+            {
                 self.collision = Some(Collision {
                     time: self.time(),
                     actor: a.spec.name.clone(),
@@ -272,18 +325,22 @@ impl World {
     }
 
     /// The nearest road user ahead of actor `i` in its lane (other actors and the ego).
-    fn leader_of(&self, i: usize) -> Option<Leader> {
+    fn leader_of(&self, i: usize, ego_d: f64) -> Option<Leader> {
         let me = &self.actors[i];
         let half_lane = self.road.lane_width() / 2.0;
         let ego_centre_s = self.ego_s + self.ego.params.centre_offset();
-        let ego_d = self.truth_ego_d();
         let others = self
             .actors
             .iter()
             .enumerate()
             .filter(|(j, _)| *j != i)
             .map(|(_, o)| (o.s, o.d, o.length(), o.speed))
-            .chain(std::iter::once((ego_centre_s, ego_d, self.ego.params.length, self.ego.state.speed)));
+            .chain(std::iter::once((
+                ego_centre_s,
+                ego_d,
+                self.ego.params.length,
+                self.ego.state.speed,
+            )));
         others
             .filter(|&(s, d, _, _)| s > me.s && (d - me.d).abs() < half_lane)
             .map(|(s, _, len, speed)| Leader {
@@ -296,5 +353,29 @@ impl World {
     fn truth_ego_d(&self) -> f64 {
         let st = self.ego.state;
         self.road.project(&Point2::new(st.x, st.y), self.ego_s).1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_keeper_follows_a_curve_while_speed_changes() {
+        let sc = crate::scenario_library::load("cut_in").unwrap();
+        let sc = Scenario {
+            actors: Vec::new(),
+            criteria: Default::default(),
+            ..sc
+        };
+        let mut w = World::new(&sc).unwrap();
+        let mut worst: f64 = 0.0;
+        for i in 0..1000 {
+            worst = worst.max(w.truth().ego.d.abs());
+            let a = if (300..500).contains(&i) { -3.0 } else { 0.5 };
+            w.advance(EgoCommand::accelerate_in_lane(a));
+        }
+        assert!(w.truth().ego.s > 150.0, "did not reach the curve");
+        assert!(worst < 0.1, "left the lane centre by {worst} m");
     }
 }

@@ -60,10 +60,19 @@ pub struct RangedDetection {
 /// Depth (optical z, metres) of the obstacle points whose projection lies in the central
 /// `core` fraction of `bbox`: the median of at least `min_points` depths. `projected` holds
 /// `(u, v, depth)` of every obstacle point visible in the camera.
-pub fn frustum_depth(projected: &[(f32, f32, f32)], bbox: &[f32; 4], config: &CameraRangeConfig) -> Option<f64> {
+pub fn frustum_depth(
+    projected: &[(f32, f32, f32)],
+    bbox: &[f32; 4],
+    config: &CameraRangeConfig,
+) -> Option<f64> {
     let (w, h) = (bbox[2] - bbox[0], bbox[3] - bbox[1]);
     let m = (1.0 - config.frustum_core.clamp(0.0, 1.0)) / 2.0;
-    let (u1, u2, v1, v2) = (bbox[0] + m * w, bbox[2] - m * w, bbox[1] + m * h, bbox[3] - m * h);
+    let (u1, u2, v1, v2) = (
+        bbox[0] + m * w,
+        bbox[2] - m * w,
+        bbox[1] + m * h,
+        bbox[3] - m * h,
+    );
     let mut depths: Vec<f32> = projected
         .iter()
         .filter(|(u, v, _)| *u >= u1 && *u <= u2 && *v >= v1 && *v <= v2)
@@ -125,7 +134,8 @@ pub fn range_detection(
     }
     let bottom = Point2::new(centre.x, b[3] as f64);
     let (o, dir) = view.ray(&bottom);
-    if !(dir.z < -1e-9) {
+    // Only rays pointing down meet the ground (a NaN direction fails this too).
+    if dir.z.partial_cmp(&-1e-9) != Some(std::cmp::Ordering::Less) {
         return None;
     }
     let t = (ground_z - o.z) / dir.z;

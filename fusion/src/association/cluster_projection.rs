@@ -24,11 +24,13 @@ impl CameraView {
             sensor: name.to_owned(),
             kind: "camera",
         })?;
-        let intrinsics = *spec.intrinsics().ok_or_else(|| FusionError::WrongSensorKind {
-            sensor: name.to_owned(),
-            expected: "camera",
-            actual: spec.kind.name(),
-        })?;
+        let intrinsics = *spec
+            .intrinsics()
+            .ok_or_else(|| FusionError::WrongSensorKind {
+                sensor: name.to_owned(),
+                expected: "camera",
+                actual: spec.kind.name(),
+            })?;
         Ok(Self {
             name: name.to_owned(),
             intrinsics,
@@ -85,12 +87,19 @@ pub fn project_points(
         if let Some((uv, _)) = view.project(&Point3::new(x as f64, y as f64, z as f64)) {
             visible += 1;
             let (u, v) = (uv.x as f32, uv.y as f32);
-            bbox = [bbox[0].min(u), bbox[1].min(v), bbox[2].max(u), bbox[3].max(v)];
+            bbox = [
+                bbox[0].min(u),
+                bbox[1].min(v),
+                bbox[2].max(u),
+                bbox[3].max(v),
+            ];
         }
     }
-    (visible >= min_visible.max(1) && visible as f64 >= min_fraction * total as f64).then_some(ProjectedBox {
-        bbox,
-        visible,
-        total,
-    })
+    (visible >= min_visible.max(1) && visible as f64 >= min_fraction * total as f64).then_some(
+        ProjectedBox {
+            bbox,
+            visible,
+            total,
+        },
+    )
 }

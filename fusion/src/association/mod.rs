@@ -21,12 +21,12 @@ use crate::lidar::LidarDetections;
 use crate::radar::{RadarCluster, RadarDetections};
 use crate::tracking::{CostMatrix, solve_assignment};
 use crate::{DetectedObject, FusionError, SensorSources};
-use camera_range::{range_detection, CameraRangeConfig, RangeSource};
+use camera_range::{CameraRangeConfig, RangeSource, range_detection};
 use class_priors::class_prior;
-use cluster_projection::{project_points, CameraView};
+use cluster_projection::{CameraView, project_points};
 use kestrel_sensors::{ObjectClass, OrientedBox3, Rig};
 use nalgebra::{Matrix2, Point3, Vector2};
-use radar_gating::{gate_radar, RadarGateConfig};
+use radar_gating::{RadarGateConfig, gate_radar};
 use serde::{Deserialize, Serialize};
 use shape_completion::complete_shape;
 use std::collections::BTreeMap;
@@ -148,8 +148,13 @@ pub fn associate(
                 let boxes = clusters
                     .iter()
                     .map(|c| {
-                        project_points(view, lidar.cluster_points(c), config.min_visible_points, config.min_visible_fraction)
-                            .map(|p| p.bbox)
+                        project_points(
+                            view,
+                            lidar.cluster_points(c),
+                            config.min_visible_points,
+                            config.min_visible_fraction,
+                        )
+                        .map(|p| p.bbox)
                     })
                     .collect();
                 (*name, boxes)
@@ -160,7 +165,11 @@ pub fn associate(
         };
         let costs = CostMatrix::from_fn(clusters.len(), detections.len(), |ci, di| {
             let v = iou(ci, &detections[di]);
-            if v >= config.min_iou { 1.0 - v as f64 } else { f64::INFINITY }
+            if v >= config.min_iou {
+                1.0 - v as f64
+            } else {
+                f64::INFINITY
+            }
         });
         let assignment = solve_assignment(&costs)?;
         for (ci, cluster) in clusters.iter().enumerate() {
@@ -174,7 +183,10 @@ pub fn associate(
                 position_covariance: isotropic(0.15 + 0.01 * range),
                 velocity: None,
                 velocity_covariance: None,
-                sources: SensorSources { lidar: true, ..SensorSources::default() },
+                sources: SensorSources {
+                    lidar: true,
+                    ..SensorSources::default()
+                },
             };
             if let Some(di) = assignment.row_to_col[ci] {
                 let d = &detections[di];
@@ -184,15 +196,23 @@ pub fn associate(
                 object.class_confidence = d.score;
                 object.existence_confidence = combine(&[lidar_existence(n), d.score]);
                 object.sources.camera = true;
-                let view = views[d.camera.as_str()].camera_to_vehicle.translation.vector;
-                object.bbox = complete_shape(&cluster.bbox, &class_prior(d.class), &Vector2::new(view.x, view.y));
+                let view = views[d.camera.as_str()]
+                    .camera_to_vehicle
+                    .translation
+                    .vector;
+                object.bbox = complete_shape(
+                    &cluster.bbox,
+                    &class_prior(d.class),
+                    &Vector2::new(view.x, view.y),
+                );
             }
             objects.push(object);
         }
         // A detection overlapping a matched cluster is another camera's view of it.
         for (di, d) in detections.iter().enumerate() {
             if !det_taken[di]
-                && (0..clusters.len()).any(|ci| assignment.row_to_col[ci].is_some() && iou(ci, d) >= config.min_iou)
+                && (0..clusters.len())
+                    .any(|ci| assignment.row_to_col[ci].is_some() && iou(ci, d) >= config.min_iou)
             {
                 det_taken[di] = true;
                 stats.camera_duplicate_views += 1;
@@ -214,7 +234,8 @@ pub fn associate(
                 (0..p.len())
                     .filter_map(|i| {
                         let q = Point3::new(p.x[i] as f64, p.y[i] as f64, p.z[i] as f64);
-                        view.project(&q).map(|(uv, depth)| (uv.x as f32, uv.y as f32, depth as f32))
+                        view.project(&q)
+                            .map(|(uv, depth)| (uv.x as f32, uv.y as f32, depth as f32))
                     })
                     .collect()
             })
@@ -227,13 +248,22 @@ pub fn associate(
         };
         let camera_pos = view.camera_to_vehicle.translation.vector;
         let ground_z = ground_at(camera_pos.x, camera_pos.y);
-        let Some(r) = range_detection(d, view, projected.map(|p| p.as_slice()), radar_clusters, ground_z, &config.range)
-        else {
+        let Some(r) = range_detection(
+            d,
+            view,
+            projected.map(|p| p.as_slice()),
+            radar_clusters,
+            ground_z,
+            &config.range,
+        ) else {
             stats.camera_unranged += 1;
             continue;
         };
         let prior = class_prior(d.class);
-        let c = r.surface_point.coords.xy() + r.viewing_direction * (prior.width / 2.0);
+        // The cue sees the near surface; the centre lies half the object's depth further along
+        // the ray. With the heading unknown, that depth is taken as the mean of length and width.
+        let c = r.surface_point.coords.xy()
+            + r.viewing_direction * ((prior.length + prior.width) / 4.0);
         let g = ground_at(c.x, c.y);
         let (slot, along) = match r.source {
             RangeSource::LidarFrustum => (0, 0.3 + 0.05 * r.range),
@@ -252,10 +282,17 @@ pub fn associate(
             class: d.class,
             class_confidence: d.score,
             existence_confidence: d.score,
-            position_covariance: oriented_covariance(&r.viewing_direction, along, 0.3 + 0.01 * r.range),
+            position_covariance: oriented_covariance(
+                &r.viewing_direction,
+                along,
+                0.3 + 0.01 * r.range,
+            ),
             velocity: None,
             velocity_covariance: None,
-            sources: SensorSources { camera: true, ..SensorSources::default() },
+            sources: SensorSources {
+                camera: true,
+                ..SensorSources::default()
+            },
         });
     }
 
@@ -268,7 +305,8 @@ pub fn associate(
         radar_taken[j] = true;
         stats.radar_matched += 1;
         object.sources.radar = true;
-        object.existence_confidence = combine(&[object.existence_confidence, radar_existence(rc.detections)]);
+        object.existence_confidence =
+            combine(&[object.existence_confidence, radar_existence(rc.detections)]);
         if rc.compensated {
             object.velocity = Some(rc.velocity.velocity);
             object.velocity_covariance = Some(rc.velocity.covariance);
@@ -300,7 +338,10 @@ pub fn associate(
             position_covariance: isotropic(0.5 + 0.01 * range),
             velocity: Some(v),
             velocity_covariance: Some(rc.velocity.covariance),
-            sources: SensorSources { radar: true, ..SensorSources::default() },
+            sources: SensorSources {
+                radar: true,
+                ..SensorSources::default()
+            },
         });
     }
     Ok((objects, stats))

@@ -63,7 +63,8 @@ pub fn gate_radar(
     let costs = CostMatrix::from_fn(objects.len(), radar.len(), |i, j| {
         let r = &radar[j];
         let d = distance_to_footprint(&objects[i].bbox, &Point2::new(r.position.x, r.position.y));
-        if d <= config.distance_gate_m && speed_plausible(&objects[i], r, config.speed_gate_sigmas) {
+        if d <= config.distance_gate_m && speed_plausible(&objects[i], r, config.speed_gate_sigmas)
+        {
             d
         } else {
             f64::INFINITY

@@ -11,15 +11,21 @@ use nalgebra::Vector2;
 /// (the sensor position, vehicle frame x/y). If the observed long side is much shorter than
 /// the prior's length (only one face seen), the box axis closer to the viewing direction
 /// becomes the length axis. Height is kept (it is measured).
-pub fn complete_shape(b: &OrientedBox3, prior: &ClassPrior, viewpoint: &Vector2<f64>) -> OrientedBox3 {
+pub fn complete_shape(
+    b: &OrientedBox3,
+    prior: &ClassPrior,
+    viewpoint: &Vector2<f64>,
+) -> OrientedBox3 {
     let centre = Vector2::new(b.center.x, b.center.y);
-    let view = (centre - viewpoint).try_normalize(1e-9).unwrap_or(Vector2::x());
+    let view = (centre - viewpoint)
+        .try_normalize(1e-9)
+        .unwrap_or(Vector2::x());
     let axis_l = Vector2::new(b.yaw.cos(), b.yaw.sin());
     let axis_w = Vector2::new(-axis_l.y, axis_l.x);
     // (axis, observed extent) for the future length and width axes.
-    let (len_axis, len_obs, wid_axis, wid_obs) = if b.length >= 0.7 * prior.length {
-        (axis_l, b.length, axis_w, b.width)
-    } else if axis_l.dot(&view).abs() >= axis_w.dot(&view).abs() {
+    let keep_axes =
+        b.length >= 0.7 * prior.length || axis_l.dot(&view).abs() >= axis_w.dot(&view).abs();
+    let (len_axis, len_obs, wid_axis, wid_obs) = if keep_axes {
         (axis_l, b.length, axis_w, b.width)
     } else {
         (axis_w, b.width, axis_l, b.length)
@@ -67,10 +73,20 @@ mod tests {
         };
         let b = complete_shape(&seen, &class_prior(ObjectClass::Car), &Vector2::zeros());
         assert!((b.length - 4.5).abs() < 1e-9 && (b.width - 1.8).abs() < 1e-9);
-        assert!((b.center.x - 22.25).abs() < 1e-9 && b.center.y.abs() < 1e-9, "{b:?}");
+        assert!(
+            (b.center.x - 22.25).abs() < 1e-9 && b.center.y.abs() < 1e-9,
+            "{b:?}"
+        );
         assert!(b.yaw.abs() < 1e-9);
         // A fully seen box is unchanged.
-        let full = OrientedBox3 { length: 4.6, width: 1.9, ..seen };
-        assert_eq!(complete_shape(&full, &class_prior(ObjectClass::Car), &Vector2::zeros()), full);
+        let full = OrientedBox3 {
+            length: 4.6,
+            width: 1.9,
+            ..seen
+        };
+        assert_eq!(
+            complete_shape(&full, &class_prior(ObjectClass::Car), &Vector2::zeros()),
+            full
+        );
     }
 }

@@ -18,10 +18,11 @@ pub struct BevGrid {
 }
 
 impl BevGrid {
-    /// A grid covering `[x_min, x_max] x [y_min, y_max]` with cells of `cell` metres
-    /// (at least one cell per axis). `cell` must be positive (checked by the configs).
+    /// A grid covering the closed rectangle `[x_min, x_max] x [y_min, y_max]` with cells of
+    /// `cell` metres (the upper edges always fall inside the last cell). `cell` must be
+    /// positive (checked by the configs).
     pub fn covering(x_min: f32, x_max: f32, y_min: f32, y_max: f32, cell: f32) -> Self {
-        let count = |lo: f32, hi: f32| (((hi - lo) / cell).ceil().max(1.0)) as usize;
+        let count = |lo: f32, hi: f32| ((hi - lo) / cell).max(0.0).floor() as usize + 1;
         Self {
             x_min,
             y_min,
@@ -76,10 +77,11 @@ mod tests {
     #[test]
     fn indexes_and_rejects_outside_points() {
         let g = BevGrid::covering(-1.0, 1.0, -2.0, 2.0, 0.5);
-        assert_eq!((g.nx, g.ny), (4, 8));
+        assert_eq!((g.nx, g.ny), (5, 9));
         assert_eq!(g.index(-1.0, -2.0), Some(0));
-        assert_eq!(g.index(0.9, 1.9), Some(3 * 8 + 7));
-        assert_eq!(g.index(1.0, 0.0), None);
+        assert_eq!(g.index(0.9, 1.9), Some(3 * 9 + 7));
+        assert_eq!(g.index(1.0, 2.0), Some(4 * 9 + 8));
+        assert_eq!(g.index(1.5, 0.0), None);
         assert_eq!(g.index(-1.01, 0.0), None);
         assert_eq!(g.index(f32::NAN, 0.0), None);
         assert_eq!(g.center(0, 0), (-0.75, -1.75));

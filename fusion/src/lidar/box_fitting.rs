@@ -140,7 +140,11 @@ pub fn fit_box(
     } else {
         (e2, e1, theta + FRAC_PI_2)
     };
-    let yaw = if yaw > FRAC_PI_2 { yaw - std::f32::consts::PI } else { yaw };
+    let yaw = if yaw > FRAC_PI_2 {
+        yaw - std::f32::consts::PI
+    } else {
+        yaw
+    };
     let z_hi = z_hi.max(z_lo + config.min_side);
     OrientedBox3 {
         center: Point3::new(cx as f64, cy as f64, ((z_lo + z_hi) / 2.0) as f64),
@@ -201,15 +205,26 @@ mod tests {
             let b = fit_box(&samples, pts.iter().copied(), 0.0, &BoxFitConfig::default());
             let err = yaw_error(b.yaw, yaw as f64).to_degrees();
             assert!(err < 1.0, "yaw {deg}: error {err} deg");
-            assert!((b.length - 4.5).abs() < 0.05 && (b.width - 1.8).abs() < 0.05, "{b:?}");
-            assert!((b.center.x - 15.0).abs() < 0.05 && (b.center.y - 5.0).abs() < 0.05, "{b:?}");
+            assert!(
+                (b.length - 4.5).abs() < 0.05 && (b.width - 1.8).abs() < 0.05,
+                "{b:?}"
+            );
+            assert!(
+                (b.center.x - 15.0).abs() < 0.05 && (b.center.y - 5.0).abs() < 0.05,
+                "{b:?}"
+            );
             assert!((b.height - 0.8).abs() < 1e-6 && (b.center.z - 0.4).abs() < 1e-6);
         }
     }
 
     #[test]
     fn degenerate_clusters_get_minimum_sides() {
-        let b = fit_box(&[[5.0, 1.0]], [[5.0, 1.0, 0.5]].into_iter(), 0.0, &BoxFitConfig::default());
+        let b = fit_box(
+            &[[5.0, 1.0]],
+            [[5.0, 1.0, 0.5]].into_iter(),
+            0.0,
+            &BoxFitConfig::default(),
+        );
         assert_eq!((b.length, b.width), (0.1f32 as f64, 0.1f32 as f64));
         assert_eq!(b.yaw, 0.0);
         assert!((b.center.x - 5.0).abs() < 1e-6);

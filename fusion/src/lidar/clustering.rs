@@ -44,7 +44,10 @@ impl ClusterConfig {
     pub fn validate(&self) -> Result<(), FusionError> {
         for (field, v) in [
             ("lidar.cluster.cell_size", self.cell_size),
-            ("lidar.cluster.max_height_above_ground", self.max_height_above_ground),
+            (
+                "lidar.cluster.max_height_above_ground",
+                self.max_height_above_ground,
+            ),
             ("lidar.cluster.max_extent", self.max_extent),
         ] {
             if !(v.is_finite() && v > 0.0) {
@@ -112,7 +115,10 @@ pub fn cluster_points(
         let keep = candidate.get(i).copied().unwrap_or(false);
         let cell = if !keep {
             None
-        } else if height_above_ground.get(i).is_some_and(|&h| h <= config.max_height_above_ground) {
+        } else if height_above_ground
+            .get(i)
+            .is_some_and(|&h| h <= config.max_height_above_ground)
+        {
             grid.index(points.x[i], points.y[i])
         } else {
             out.too_high += 1;
@@ -161,7 +167,10 @@ pub fn cluster_points(
             }
         }
         members.sort_unstable();
-        let n_points: usize = members.iter().map(|&c| (start[c + 1] - start[c]) as usize).sum();
+        let n_points: usize = members
+            .iter()
+            .map(|&c| (start[c + 1] - start[c]) as usize)
+            .sum();
         if n_points < config.min_points {
             out.dropped_small += 1;
             continue;
@@ -226,7 +235,13 @@ mod tests {
         pts.push(30.0, 10.0, 1.0);
         pts.push(30.05, 10.0, 1.2);
         let n = pts.len();
-        let c = cluster_points(&pts, &vec![true; n], &pts.z.clone(), &RoiConfig::default(), &ClusterConfig::default());
+        let c = cluster_points(
+            &pts,
+            &vec![true; n],
+            &pts.z.clone(),
+            &RoiConfig::default(),
+            &ClusterConfig::default(),
+        );
         assert_eq!(c.clusters.len(), 2);
         assert_eq!(c.dropped_small, 1);
         for (k, span) in c.clusters.iter().enumerate() {
@@ -247,10 +262,22 @@ mod tests {
         let n = pts.len();
         let mut cand = vec![true; n];
         cand[n - 1] = false;
-        let c = cluster_points(&pts, &cand, &pts.z.clone(), &RoiConfig::default(), &ClusterConfig::default());
+        let c = cluster_points(
+            &pts,
+            &cand,
+            &pts.z.clone(),
+            &RoiConfig::default(),
+            &ClusterConfig::default(),
+        );
         assert!(c.clusters.is_empty());
         assert_eq!((c.too_high, c.dropped_large, c.dropped_small), (1, 1, 0));
-        let empty = cluster_points(&VehiclePoints::default(), &[], &[], &RoiConfig::default(), &ClusterConfig::default());
+        let empty = cluster_points(
+            &VehiclePoints::default(),
+            &[],
+            &[],
+            &RoiConfig::default(),
+            &ClusterConfig::default(),
+        );
         assert!(empty.clusters.is_empty() && empty.order.is_empty());
     }
 }

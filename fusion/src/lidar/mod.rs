@@ -8,11 +8,11 @@ pub mod ground_segmentation;
 pub mod roi_crop;
 
 use crate::FusionError;
-use box_fitting::{fit_box, BoxFitConfig};
-use clustering::{cluster_points, ClusterConfig};
-use ground_segmentation::{segment_ground, GroundConfig, GroundSurface};
+use box_fitting::{BoxFitConfig, fit_box};
+use clustering::{ClusterConfig, cluster_points};
+use ground_segmentation::{GroundConfig, GroundSurface, segment_ground};
 use kestrel_sensors::{OrientedBox3, PointCloud, Rig};
-use roi_crop::{crop_to_vehicle, CropStats, RoiConfig, VehiclePoints};
+use roi_crop::{CropStats, RoiConfig, VehiclePoints, crop_to_vehicle};
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
@@ -112,7 +112,13 @@ impl LidarBranch {
         let (points, crop) = crop_to_vehicle(clouds, rig, &cfg.roi)?;
         let ground = segment_ground(&points, &cfg.roi, &cfg.ground);
         let obstacle: Vec<bool> = ground.is_ground.iter().map(|g| !g).collect();
-        let groups = cluster_points(&points, &obstacle, &ground.height_above_ground, &cfg.roi, &cfg.cluster);
+        let groups = cluster_points(
+            &points,
+            &obstacle,
+            &ground.height_above_ground,
+            &cfg.roi,
+            &cfg.cluster,
+        );
 
         let mut obstacle_points = VehiclePoints::default();
         let mut in_cluster = vec![false; points.len()];
@@ -140,7 +146,11 @@ impl LidarBranch {
                     samples.push([sx / n, sy / n]);
                 }
                 let pts = span.points.clone().map(|k| {
-                    [obstacle_points.x[k], obstacle_points.y[k], obstacle_points.z[k]]
+                    [
+                        obstacle_points.x[k],
+                        obstacle_points.y[k],
+                        obstacle_points.z[k],
+                    ]
                 });
                 let (mx, my) = samples
                     .iter()

@@ -131,10 +131,12 @@ pub fn crop_to_vehicle(
     };
     let [ex0, ex1, ey0, ey1] = roi.ego_box;
     for cloud in clouds {
-        let spec = rig.sensor(&cloud.sensor).ok_or_else(|| FusionError::UnknownSensor {
-            sensor: cloud.sensor.clone(),
-            kind: "lidar",
-        })?;
+        let spec = rig
+            .sensor(&cloud.sensor)
+            .ok_or_else(|| FusionError::UnknownSensor {
+                sensor: cloud.sensor.clone(),
+                kind: "lidar",
+            })?;
         if !matches!(spec.kind, SensorKind::Lidar { .. }) {
             return Err(FusionError::WrongSensorKind {
                 sensor: cloud.sensor.clone(),
@@ -201,7 +203,12 @@ mod tests {
         assert_eq!((pts.x[0], pts.y[0], pts.z[0]), (11.0, 0.0, 0.0));
         assert_eq!(
             stats,
-            CropStats { input: 5, non_finite: 2, outside_roi: 1, ego: 1 }
+            CropStats {
+                input: 5,
+                non_finite: 2,
+                outside_roi: 1,
+                ego: 1
+            }
         );
     }
 

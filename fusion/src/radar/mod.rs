@@ -5,13 +5,13 @@
 pub mod radar_clustering;
 pub mod velocity_estimation;
 
-use crate::ego_velocity::EgoVelocity;
 use crate::FusionError;
+use crate::ego_velocity::EgoVelocity;
 use kestrel_sensors::{RadarScan, Rig, SensorKind};
 use nalgebra::{Point3, Vector2, Vector3};
-use radar_clustering::{cluster_detections, RadarClusterConfig};
+use radar_clustering::{RadarClusterConfig, cluster_detections};
 use serde::{Deserialize, Serialize};
-use velocity_estimation::{estimate_velocity, VelocityEstimate, VelocityEstimationConfig};
+use velocity_estimation::{VelocityEstimate, VelocityEstimationConfig, estimate_velocity};
 
 /// Configuration of the radar branch.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -42,7 +42,10 @@ impl RadarConfig {
         let v = &self.velocity;
         for (field, x) in [
             ("radar.velocity.radial_sigma_mps", v.radial_sigma_mps),
-            ("radar.velocity.unobserved_sigma_mps", v.unobserved_sigma_mps),
+            (
+                "radar.velocity.unobserved_sigma_mps",
+                v.unobserved_sigma_mps,
+            ),
         ] {
             if !(x.is_finite() && x > 0.0) {
                 return Err(FusionError::InvalidConfig {
@@ -103,6 +106,10 @@ pub struct RadarDetections {
     pub stats: RadarStats,
 }
 
+/// A detection that passed the filters: (position in the vehicle frame, unit line of sight
+/// from the radar, compensated radial velocity m/s, rcs dBsm, compensated?).
+type KeptDetection = (Point3<f64>, Vector2<f64>, f64, f64, bool);
+
 /// The radar branch (stateless; holds its validated configuration).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RadarBranch {
@@ -120,15 +127,21 @@ impl RadarBranch {
     /// estimates each cluster's velocity over ground. Doppler velocities are compensated with
     /// the detection's own `compensated_velocity` when present, else with `ego`; with neither,
     /// they stay relative and are counted in [`RadarStats::uncompensated`].
-    pub fn detect(&self, scans: &[RadarScan], rig: &Rig, ego: Option<&EgoVelocity>) -> Result<RadarDetections, FusionError> {
+    pub fn detect(
+        &self,
+        scans: &[RadarScan],
+        rig: &Rig,
+        ego: Option<&EgoVelocity>,
+    ) -> Result<RadarDetections, FusionError> {
         let mut stats = RadarStats::default();
-        // (position, line of sight, compensated radial velocity, rcs, compensated?)
-        let mut kept: Vec<(Point3<f64>, Vector2<f64>, f64, f64, bool)> = Vec::new();
+        let mut kept: Vec<KeptDetection> = Vec::new();
         for scan in scans {
-            let spec = rig.sensor(&scan.sensor).ok_or_else(|| FusionError::UnknownSensor {
-                sensor: scan.sensor.clone(),
-                kind: "radar",
-            })?;
+            let spec = rig
+                .sensor(&scan.sensor)
+                .ok_or_else(|| FusionError::UnknownSensor {
+                    sensor: scan.sensor.clone(),
+                    kind: "radar",
+                })?;
             if !matches!(spec.kind, SensorKind::Radar { .. }) {
                 return Err(FusionError::WrongSensorKind {
                     sensor: scan.sensor.clone(),
@@ -158,7 +171,8 @@ impl RadarBranch {
                     continue;
                 }
                 let pv = iso * p;
-                let Some(los) = Vector2::new(pv.x - origin.x, pv.y - origin.y).try_normalize(1e-6) else {
+                let Some(los) = Vector2::new(pv.x - origin.x, pv.y - origin.y).try_normalize(1e-6)
+                else {
                     stats.non_finite += 1;
                     continue;
                 };
@@ -167,7 +181,10 @@ impl RadarBranch {
                         let v = iso.rotation * Vector3::new(v.x, v.y, 0.0);
                         (Vector2::new(v.x, v.y).dot(&los), true)
                     }
-                    (None, Some(ego)) => (d.radial_velocity as f64 + ego.velocity_at(&origin).dot(&los), true),
+                    (None, Some(ego)) => (
+                        d.radial_velocity as f64 + ego.velocity_at(&origin).dot(&los),
+                        true,
+                    ),
                     (None, None) => {
                         stats.uncompensated += 1;
                         (d.radial_velocity as f64, false)
@@ -181,9 +198,16 @@ impl RadarBranch {
             .into_iter()
             .filter_map(|members| {
                 let n = members.len() as f64;
-                let meas: Vec<(Vector2<f64>, f64)> = members.iter().map(|&i| (kept[i].1, kept[i].2)).collect();
+                let meas: Vec<(Vector2<f64>, f64)> =
+                    members.iter().map(|&i| (kept[i].1, kept[i].2)).collect();
                 let velocity = estimate_velocity(&meas, &self.config.velocity)?;
-                let position = Point3::from(members.iter().map(|&i| kept[i].0.coords).sum::<Vector3<f64>>() / n);
+                let position = Point3::from(
+                    members
+                        .iter()
+                        .map(|&i| kept[i].0.coords)
+                        .sum::<Vector3<f64>>()
+                        / n,
+                );
                 Some(RadarCluster {
                     position,
                     velocity,
@@ -209,7 +233,10 @@ mod tests {
             name: "t".into(),
             sensors: vec![SensorSpec {
                 name: "radar".into(),
-                kind: SensorKind::Radar { horizontal_fov: None, max_range: None },
+                kind: SensorKind::Radar {
+                    horizontal_fov: None,
+                    max_range: None,
+                },
                 topic: None,
                 rate_hz: None,
                 extrinsics: Isometry3::from_parts(
@@ -221,7 +248,12 @@ mod tests {
     }
 
     fn valid() -> RadarValidity {
-        RadarValidity { valid: true, velocity_unambiguous: true, quality_valid: true, dynamic_property: 0 }
+        RadarValidity {
+            valid: true,
+            velocity_unambiguous: true,
+            quality_valid: true,
+            dynamic_property: 0,
+        }
     }
 
     /// A target moving at a known velocity seen by a yawed radar on a turning ego vehicle: the
@@ -231,15 +263,18 @@ mod tests {
     fn recovers_target_velocity_from_radial_velocities() {
         let yaw = 0.4;
         let rig = rig(yaw);
-        let ego = EgoVelocity { velocity: Vector2::new(12.0, 0.3), yaw_rate: 0.15 };
+        let ego = EgoVelocity {
+            velocity: Vector2::new(12.0, 0.3),
+            yaw_rate: 0.15,
+        };
         let target_v = Vector2::new(4.0, -6.0);
         let iso = rig.sensors[0].extrinsics;
         let origin = Vector2::new(3.5, 0.6);
         let sensor_v = ego.velocity_at(&origin);
-        // Four reflections on a 4.5 m long car centred at (25, 10) in the vehicle frame.
+        // Four reflections along the side of a car crossing at about (25.5, 10), vehicle frame.
         let mut dets = Vec::new();
         for k in 0..4 {
-            let pv = Point3::new(23.0 + 1.5 * k as f64, 9.0 + 0.6 * k as f64, 0.6);
+            let pv = Point3::new(25.0 + 0.3 * k as f64, 8.0 + 1.2 * k as f64, 0.6);
             let los = Vector2::new(pv.x - origin.x, pv.y - origin.y).normalize();
             let radial = (target_v - sensor_v).dot(&los);
             let ps = iso.inverse() * pv;
@@ -259,23 +294,39 @@ mod tests {
         let mut nan = dets[0];
         nan.radial_velocity = f32::NAN;
         dets.push(nan);
-        let scan = RadarScan { sensor: "radar".into(), timestamp: Timestamp(0), detections: dets };
+        let scan = RadarScan {
+            sensor: "radar".into(),
+            timestamp: Timestamp(0),
+            detections: dets,
+        };
         let branch = RadarBranch::new(RadarConfig::default()).unwrap();
-        let out = branch.detect(&[scan.clone()], &rig, Some(&ego)).unwrap();
-        assert_eq!((out.stats.input, out.stats.invalid, out.stats.non_finite), (6, 1, 1));
+        let out = branch
+            .detect(std::slice::from_ref(&scan), &rig, Some(&ego))
+            .unwrap();
+        assert_eq!(
+            (out.stats.input, out.stats.invalid, out.stats.non_finite),
+            (6, 1, 1)
+        );
         assert_eq!(out.clusters.len(), 1);
         let c = &out.clusters[0];
         assert_eq!(c.velocity.observability, VelocityObservability::Full);
         let err = (c.velocity.velocity - target_v).norm();
-        assert!(err < 0.05, "velocity {:?} vs {target_v:?}", c.velocity.velocity);
-        assert!((c.position.x - 25.25).abs() < 1e-4 && (c.position.y - 9.9).abs() < 1e-4);
+        assert!(
+            err < 0.05,
+            "velocity {:?} vs {target_v:?}",
+            c.velocity.velocity
+        );
+        assert!((c.position.x - 25.45).abs() < 1e-4 && (c.position.y - 9.8).abs() < 1e-4);
 
         // One detection only: the radial component is right, the covariance is wide across.
-        let single = RadarScan { detections: scan.detections[..1].to_vec(), ..scan };
+        let single = RadarScan {
+            detections: scan.detections[..1].to_vec(),
+            ..scan
+        };
         let out = branch.detect(&[single], &rig, Some(&ego)).unwrap();
         let c = &out.clusters[0];
         assert_eq!(c.velocity.observability, VelocityObservability::RadialOnly);
-        let los = Vector2::new(23.0 - origin.x, 9.0 - origin.y).normalize();
+        let los = Vector2::new(25.0 - origin.x, 8.0 - origin.y).normalize();
         assert!((c.velocity.velocity.dot(&los) - target_v.dot(&los)).abs() < 1e-4);
         assert!(c.velocity.covariance.trace() > 99.0);
     }

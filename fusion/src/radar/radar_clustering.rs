@@ -48,7 +48,10 @@ impl RadarClusterConfig {
 /// Groups detections given as `(position, compensated radial velocity)` (vehicle frame,
 /// metres, m/s). Returns the groups as index lists; each group is sorted, and groups are
 /// ordered by their smallest index (deterministic).
-pub fn cluster_detections(detections: &[(Point3<f64>, f64)], config: &RadarClusterConfig) -> Vec<Vec<usize>> {
+pub fn cluster_detections(
+    detections: &[(Point3<f64>, f64)],
+    config: &RadarClusterConfig,
+) -> Vec<Vec<usize>> {
     let n = detections.len();
     let mut label = vec![usize::MAX; n];
     let mut groups = Vec::new();

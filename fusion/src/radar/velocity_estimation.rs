@@ -76,7 +76,10 @@ pub fn estimate_velocity(
             let v = inv * atb;
             // Inflate the noise by the fit's residuals when there is redundancy.
             let scale = if n > 2 {
-                let rss: f64 = measurements.iter().map(|(u, r)| (u.dot(&v) - r).powi(2)).sum();
+                let rss: f64 = measurements
+                    .iter()
+                    .map(|(u, r)| (u.dot(&v) - r).powi(2))
+                    .sum();
                 (rss / (n - 2) as f64).max(var)
             } else {
                 var

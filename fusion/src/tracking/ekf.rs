@@ -103,12 +103,60 @@ impl<const N: usize> Gaussian<N> {
         let gain = self.covariance * h.transpose() * innovation.covariance_inverse;
         self.mean += gain * innovation.residual;
         let i_kh = SMatrix::<f64, N, N>::identity() - gain * h;
-        self.covariance =
-            i_kh * self.covariance * i_kh.transpose() + gain * r * gain.transpose();
+        self.covariance = i_kh * self.covariance * i_kh.transpose() + gain * r * gain.transpose();
         self.symmetrize();
     }
 
     fn symmetrize(&mut self) {
         self.covariance = (self.covariance + self.covariance.transpose()) * 0.5;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nalgebra::{Matrix1, Matrix1x2, Matrix2, Vector1, Vector2};
+
+    #[test]
+    fn scalar_update_matches_the_closed_form() {
+        // State [position, velocity], measure position: K = P H' / (H P H' + R).
+        let mut g = Gaussian {
+            mean: Vector2::new(1.0, 2.0),
+            covariance: Matrix2::new(4.0, 1.0, 1.0, 2.0),
+        };
+        let h = Matrix1x2::new(1.0, 0.0);
+        let r = Matrix1::new(1.0);
+        let inn = g.innovation(Vector1::new(3.0 - 1.0), &h, &r).unwrap();
+        assert!((inn.covariance[(0, 0)] - 5.0).abs() < 1e-12);
+        assert!((inn.mahalanobis_sq() - 4.0 / 5.0).abs() < 1e-12);
+        let expected_density = (-0.4f64).exp() / (2.0 * std::f64::consts::PI * 5.0).sqrt();
+        assert!((inn.likelihood() - expected_density).abs() < 1e-12);
+        g.update(&inn, &h, &r);
+        // K = [4/5, 1/5]; mean += K * 2; P = (I - K H) P (Joseph form gives the same).
+        assert!((g.mean - Vector2::new(1.0 + 1.6, 2.0 + 0.4)).norm() < 1e-12);
+        let p = Matrix2::new(
+            4.0 - 16.0 / 5.0,
+            1.0 - 4.0 / 5.0,
+            1.0 - 4.0 / 5.0,
+            2.0 - 1.0 / 5.0,
+        );
+        assert!((g.covariance - p).norm() < 1e-12);
+    }
+
+    #[test]
+    fn non_positive_definite_innovation_is_refused() {
+        let g = Gaussian {
+            mean: Vector2::zeros(),
+            covariance: Matrix2::zeros(),
+        };
+        let h = Matrix1x2::new(1.0, 0.0);
+        assert!(
+            g.innovation(Vector1::new(1.0), &h, &Matrix1::new(0.0))
+                .is_none()
+        );
+        assert!(
+            g.innovation(Vector1::new(f64::NAN), &h, &Matrix1::new(1.0))
+                .is_none()
+        );
     }
 }

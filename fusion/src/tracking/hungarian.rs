@@ -1,10 +1,18 @@
 //! Optimal rectangular assignment (Kuhn-Munkres / Hungarian algorithm, O(n^2 m)) with
 //! forbidden pairs.
 //!
-//! Semantics: among all assignments that use only allowed pairs, the solver returns one with
-//! the **largest number of pairs**, and among those one with the **smallest total cost**.
-//! Forbidden pairs (`+inf`) are never returned. Rows and columns may be left unassigned when
-//! the matrix is rectangular or when gating forbids every partner.
+//! Two semantics, both never returning a forbidden pair (`+inf`):
+//! - [`solve_assignment`]: among all assignments that use only allowed pairs, one with the
+//!   **largest number of pairs**, and among those one with the **smallest total cost**;
+//! - [`solve_assignment_below`]: the **smallest total of `cost - threshold`** over any set of
+//!   allowed pairs, so a pair is made only where it pays compared with leaving its row and
+//!   column unassigned (global nearest neighbour with a non-assignment cost).
+//!
+//! Rows and columns may be left unassigned when the matrix is rectangular or when gating
+//! forbids every partner.
+//!
+//! Rows and columns linked by allowed pairs are split into independent sub-problems first, so
+//! sparse (gated) problems cost far less than O(n^3).
 //!
 //! Determinism: the search scans columns in index order and only replaces a candidate on a
 //! strictly smaller reduced cost, so ties are broken towards the lower column index, and the
@@ -74,8 +82,33 @@ impl Assignment {
 /// Errors: [`TrackingError::InvalidCost`] for a NaN or `-inf` entry,
 /// [`TrackingError::CostRangeTooWide`] when the finite costs cannot be combined exactly.
 pub fn solve_assignment(costs: &CostMatrix) -> Result<Assignment, TrackingError> {
+    solve(costs, None)
+}
+
+/// Solves the assignment problem with a non-assignment option: minimises the sum of
+/// `cost - threshold` over the chosen pairs, so only pairs cheaper than `threshold` are ever
+/// made, and a pair is made only when the total gets lower (see the module docs).
+///
+/// Errors: as [`solve_assignment`]; a non-finite `threshold` is reported as
+/// [`TrackingError::InvalidCost`] at `(rows, cols)`.
+pub fn solve_assignment_below(
+    costs: &CostMatrix,
+    threshold: f64,
+) -> Result<Assignment, TrackingError> {
+    if !threshold.is_finite() {
+        return Err(TrackingError::InvalidCost {
+            row: costs.rows,
+            col: costs.cols,
+            value: threshold,
+        });
+    }
+    solve(costs, Some(threshold))
+}
+
+fn solve(costs: &CostMatrix, threshold: Option<f64>) -> Result<Assignment, TrackingError> {
     let (rows, cols) = (costs.rows, costs.cols);
-    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    // Pairs at or above the threshold never pay: treat them as forbidden.
+    let allowed = |c: f64| c.is_finite() && threshold.is_none_or(|t| c < t);
     for (i, &c) in costs.costs.iter().enumerate() {
         if c.is_nan() || c == f64::NEG_INFINITY {
             return Err(TrackingError::InvalidCost {
@@ -84,28 +117,107 @@ pub fn solve_assignment(costs: &CostMatrix) -> Result<Assignment, TrackingError>
                 value: c,
             });
         }
-        if c.is_finite() {
-            min = min.min(c);
-            max = max.max(c);
-        }
     }
     let mut result = Assignment {
         row_to_col: vec![None; rows],
         col_to_row: vec![None; cols],
         total_cost: 0.0,
     };
+    // Rows and columns linked by allowed pairs form independent sub-problems (gating makes
+    // them small); both objectives are sums over pairs, so solving each one exactly solves
+    // the whole problem.
+    for (sub_rows, sub_cols) in components(costs, &allowed) {
+        let sub = CostMatrix::from_fn(sub_rows.len(), sub_cols.len(), |r, c| {
+            costs.costs[sub_rows[r] * cols + sub_cols[c]]
+        });
+        for (r, c) in solve_dense(&sub, threshold, &allowed)? {
+            let (r, c) = (sub_rows[r], sub_cols[c]);
+            result.row_to_col[r] = Some(c);
+            result.col_to_row[c] = Some(r);
+            result.total_cost += costs.costs[r * cols + c];
+        }
+    }
+    Ok(result)
+}
+
+/// Connected components of the bipartite graph of allowed pairs, each as (rows, columns) in
+/// increasing index order; components are ordered by their smallest row.
+fn components(costs: &CostMatrix, allowed: &impl Fn(f64) -> bool) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let (rows, cols) = (costs.rows, costs.cols);
+    // Union-find over rows (0..rows) and columns (rows..rows + cols).
+    let mut parent: Vec<usize> = (0..rows + cols).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for r in 0..rows {
+        for c in 0..cols {
+            if allowed(costs.costs[r * cols + c]) {
+                let (a, b) = (root(&mut parent, r), root(&mut parent, rows + c));
+                if a != b {
+                    parent[a.max(b)] = a.min(b);
+                }
+            }
+        }
+    }
+    let mut index_of_root = vec![usize::MAX; rows + cols];
+    let mut out: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
+    for node in 0..rows + cols {
+        let rt = root(&mut parent, node);
+        if rt == node && node >= rows {
+            continue; // a column with no allowed pair
+        }
+        if index_of_root[rt] == usize::MAX {
+            index_of_root[rt] = out.len();
+            out.push((Vec::new(), Vec::new()));
+        }
+        let (sub_rows, sub_cols) = &mut out[index_of_root[rt]];
+        if node < rows {
+            sub_rows.push(node);
+        } else {
+            sub_cols.push(node - rows);
+        }
+    }
+    out.retain(|(_, c)| !c.is_empty());
+    out
+}
+
+/// Exact solution of one (connected) sub-problem; returns the chosen allowed pairs.
+fn solve_dense(
+    costs: &CostMatrix,
+    threshold: Option<f64>,
+    allowed: &impl Fn(f64) -> bool,
+) -> Result<Vec<(usize, usize)>, TrackingError> {
+    let (rows, cols) = (costs.rows, costs.cols);
+    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &c in costs.costs.iter().filter(|&&c| allowed(c)) {
+        min = min.min(c);
+        max = max.max(c);
+    }
     if min > max {
-        // No allowed pair at all (or an empty matrix).
-        return Ok(result);
+        return Ok(Vec::new());
     }
     // The reduced problem has n <= m; transpose when there are more rows than columns.
     let transposed = rows > cols;
-    let (n, m) = if transposed { (cols, rows) } else { (rows, cols) };
-    // Forbidden pairs become a cost so large that using one more of them always costs more
-    // than any difference between assignments of allowed pairs: big > n * (max - min).
+    let (n, m) = if transposed {
+        (cols, rows)
+    } else {
+        (rows, cols)
+    };
     let span = max - min;
-    let big = (span + 1.0) * (n as f64 + 1.0);
-    if !big.is_finite() || big > 1e15 {
+    // Max-cardinality mode: forbidden pairs become a cost so large that using one more of
+    // them always costs more than any difference between assignments of allowed pairs:
+    // big > n * (max - min). Threshold mode: allowed pairs cost `c - threshold` < 0 and an
+    // unusable pair costs 0, the same as leaving both unassigned, so the min-cost complete
+    // assignment of the smaller side is the min-cost partial assignment.
+    let (offset, unusable) = match threshold {
+        None => (min, (span + 1.0) * (n as f64 + 1.0)),
+        Some(t) => (t, 0.0),
+    };
+    if !unusable.is_finite() || unusable > 1e15 || span > 1e15 {
         return Err(TrackingError::CostRangeTooWide { span });
     }
     let reduced = |i: usize, j: usize| {
@@ -114,19 +226,15 @@ pub fn solve_assignment(costs: &CostMatrix) -> Result<Assignment, TrackingError>
         } else {
             costs.costs[i * cols + j]
         };
-        if c.is_finite() { c - min } else { big }
+        if allowed(c) { c - offset } else { unusable }
     };
     let col_of_row = kuhn_munkres(n, m, reduced);
-    for (i, &j) in col_of_row.iter().enumerate() {
-        let (r, c) = if transposed { (j, i) } else { (i, j) };
-        let cost = costs.costs[r * cols + c];
-        if cost.is_finite() {
-            result.row_to_col[r] = Some(c);
-            result.col_to_row[c] = Some(r);
-            result.total_cost += cost;
-        }
-    }
-    Ok(result)
+    Ok(col_of_row
+        .iter()
+        .enumerate()
+        .map(|(i, &j)| if transposed { (j, i) } else { (i, j) })
+        .filter(|&(r, c)| allowed(costs.costs[r * cols + c]))
+        .collect())
 }
 
 /// Shortest-augmenting-path Hungarian algorithm with potentials for an `n x m` problem,

@@ -19,8 +19,9 @@ use nalgebra::{
 /// Below this speed (m/s) a heading is not derived from the velocity vector; the box heading
 /// is used instead.
 pub const MIN_HEADING_SPEED: f64 = 0.5;
-/// A CTRV track whose signed speed drops below minus this value (m/s) is flipped (heading +
-/// pi, speed negated): box headings are ambiguous by pi and objects rarely reverse fast.
+/// A CTRV track whose signed speed is below minus this value (m/s), and more than three
+/// standard deviations below zero, is flipped (heading + pi, speed negated): box headings are
+/// ambiguous by pi and objects rarely reverse fast.
 pub const REVERSE_FLIP_SPEED: f64 = 1.0;
 /// Chi-square gate (1 degree of freedom, 99.9 %) on a box-heading residual; outside it the
 /// heading is not used for that frame.
@@ -71,8 +72,16 @@ fn ctrv_velocity_h(m: &Vector5<f64>) -> (Vector2<f64>, Matrix2x5<f64>) {
     let (s, c) = m[2].sin_cos();
     let v = m[3];
     let h = Matrix2x5::new(
-        0.0, 0.0, -v * s, c, 0.0, //
-        0.0, 0.0, v * c, s, 0.0,
+        0.0,
+        0.0,
+        -v * s,
+        c,
+        0.0, //
+        0.0,
+        0.0,
+        v * c,
+        s,
+        0.0,
     );
     (Vector2::new(v * c, v * s), h)
 }
@@ -95,7 +104,8 @@ impl KinematicState {
                     .velocity
                     .unwrap_or((Vector2::zeros(), Matrix2::identity() * speed_var));
                 let mut p = Matrix4::zeros();
-                p.fixed_view_mut::<2, 2>(0, 0).copy_from(&m.position_covariance);
+                p.fixed_view_mut::<2, 2>(0, 0)
+                    .copy_from(&m.position_covariance);
                 p.fixed_view_mut::<2, 2>(2, 2).copy_from(&vel_cov);
                 Self::ConstantVelocity(Gaussian {
                     mean: Vector4::new(m.position.x, m.position.y, vel.x, vel.y),
@@ -116,7 +126,8 @@ impl KinematicState {
                     ),
                 };
                 let mut p = Matrix5::zeros();
-                p.fixed_view_mut::<2, 2>(0, 0).copy_from(&m.position_covariance);
+                p.fixed_view_mut::<2, 2>(0, 0)
+                    .copy_from(&m.position_covariance);
                 p.fixed_view_mut::<2, 2>(2, 2).copy_from(&polar_cov);
                 p[(4, 4)] = params.initial_yaw_rate_std.powi(2);
                 Self::Ctrv(Gaussian {
@@ -180,6 +191,14 @@ impl KinematicState {
         match self {
             Self::ConstantVelocity(g) => g.mean.fixed_rows::<2>(0).into_owned(),
             Self::Ctrv(g) => g.mean.fixed_rows::<2>(0).into_owned(),
+        }
+    }
+
+    /// Covariance of the position x/y, m^2.
+    pub fn position_covariance(&self) -> Matrix2<f64> {
+        match self {
+            Self::ConstantVelocity(g) => g.covariance.fixed_view::<2, 2>(0, 0).into_owned(),
+            Self::Ctrv(g) => g.covariance.fixed_view::<2, 2>(0, 0).into_owned(),
         }
     }
 
@@ -247,7 +266,7 @@ impl KinematicState {
         if let Self::Ctrv(g) = self {
             let mut mean = g.mean;
             let mut j = Matrix5::identity();
-            if mean[3] < -REVERSE_FLIP_SPEED {
+            if mean[3] < -REVERSE_FLIP_SPEED && mean[3].powi(2) > 9.0 * g.covariance[(3, 3)] {
                 mean[2] += std::f64::consts::PI;
                 mean[3] = -mean[3];
                 j[(3, 3)] = -1.0;
@@ -273,7 +292,8 @@ impl KinematicState {
                 j[(0, 0)] = 1.0;
                 j[(1, 1)] = 1.0;
                 let (yaw, speed, mut extra) = if v.norm() > MIN_HEADING_SPEED {
-                    j.fixed_view_mut::<2, 2>(2, 2).copy_from(&polar_jacobian(&v));
+                    j.fixed_view_mut::<2, 2>(2, 2)
+                        .copy_from(&polar_jacobian(&v));
                     (v.y.atan2(v.x), v.norm(), Matrix5::zeros())
                 } else {
                     let mut extra = Matrix5::zeros();

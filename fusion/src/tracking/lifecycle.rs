@@ -77,7 +77,11 @@ impl LifecycleConfig {
         };
         let unit = |v: f64| v > 0.0 && v < 1.0;
         if self.confirm_hits < 2 || self.confirm_hits > self.confirm_window {
-            return bad("confirm_hits", self.confirm_hits as f64, "2..=confirm_window");
+            return bad(
+                "confirm_hits",
+                self.confirm_hits as f64,
+                "2..=confirm_window",
+            );
         }
         if self.confirm_window > 32 {
             return bad("confirm_window", self.confirm_window as f64, "<= 32");

@@ -5,8 +5,9 @@
 //! [`MotionModel::Ctrv`] for vehicles and two-wheelers; EKF with analytic Jacobians), then
 //! moved into the current vehicle frame by the ego motion ([`EgoMotion`]); detections
 //! ([`crate::DetectedObject`]) are associated to tracks by the Hungarian algorithm
-//! ([`solve_assignment`]) on Mahalanobis-gated negative log-likelihood costs
-//! (`S = H P H' + R`); assigned tracks are updated (position, measured velocity, box heading),
+//! ([`solve_assignment_below`]) on chi-square-gated negative log-likelihood costs
+//! (`S = H P H' + R`), confirmed tracks first, then tentative ones, a pair being made only
+//! when it beats "track missed + detection is clutter"; assigned tracks are updated (position, measured velocity, box heading),
 //! the lifecycle ([`TrackStatus`]) and existence probability advance, unassigned detections
 //! start tentative tracks, and dead tracks are deleted. The output is a list of
 //! [`TrackedObject`]s with stable ids.
@@ -27,7 +28,7 @@ pub mod tracker;
 
 pub use ego_motion::EgoMotion;
 pub use error::TrackingError;
-pub use hungarian::{Assignment, CostMatrix, solve_assignment};
+pub use hungarian::{Assignment, CostMatrix, solve_assignment, solve_assignment_below};
 pub use lifecycle::{LifecycleConfig, TrackStatus};
 pub use motion_model::{MotionModel, MotionParams};
 pub use track::TrackedObject;

@@ -138,7 +138,10 @@ impl TrackedObject {
 
     /// Covariance of [`Self::position`], m^2.
     pub fn position_covariance(&self) -> Matrix2<f64> {
-        self.kinematics.covariance.fixed_view::<2, 2>(0, 0).into_owned()
+        self.kinematics
+            .covariance
+            .fixed_view::<2, 2>(0, 0)
+            .into_owned()
     }
 
     /// Velocity over ground in the vehicle frame's axes, m/s.
@@ -148,7 +151,10 @@ impl TrackedObject {
 
     /// Covariance of [`Self::velocity`], (m/s)^2.
     pub fn velocity_covariance(&self) -> Matrix2<f64> {
-        self.kinematics.covariance.fixed_view::<2, 2>(3, 3).into_owned()
+        self.kinematics
+            .covariance
+            .fixed_view::<2, 2>(3, 3)
+            .into_owned()
     }
 
     /// Heading, radians.

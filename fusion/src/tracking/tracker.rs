@@ -5,9 +5,9 @@
 use super::class_vote::ClassVote;
 use super::ego_motion::EgoMotion;
 use super::error::TrackingError;
-use super::hungarian::{CostMatrix, solve_assignment};
+use super::hungarian::{CostMatrix, solve_assignment_below};
 use super::kinematic_state::{KinematicState, Measurement};
-use super::lifecycle::{Lifecycle, LifecycleConfig};
+use super::lifecycle::{Lifecycle, LifecycleConfig, TrackStatus};
 use super::motion_model::{MotionModel, MotionParams};
 use super::track::{BOX_HEADING_VARIANCE, ShapeEstimate, Track, TrackedObject};
 use crate::DetectedObject;
@@ -155,6 +155,8 @@ pub struct TrackerStats {
     pub deletions: u64,
     /// Assigned detections whose update was numerically degenerate (counted as misses).
     pub degenerate_updates: u64,
+    /// Association stages that could not be solved (their tracks counted as missed).
+    pub association_failures: u64,
 }
 
 /// Multi-object tracker in the vehicle frame (see the module docs of [`super`]).
@@ -162,6 +164,7 @@ pub struct TrackerStats {
 pub struct Tracker {
     config: TrackerConfig,
     gate: f64,
+    assign_threshold: f64,
     tracks: Vec<Track>,
     next_id: u64,
     last_timestamp: Option<Timestamp>,
@@ -180,9 +183,14 @@ impl Tracker {
         config.validate()?;
         // Chi-square quantile for 2 degrees of freedom.
         let gate = -2.0 * (1.0 - config.gate_probability).ln();
+        // A pair is worth making when its log-likelihood ratio against "track missed,
+        // detection is clutter" is positive: -ln g < ln(Pd / ((1 - Pd) lambda)).
+        let pd = config.lifecycle.detection_probability;
+        let assign_threshold = (pd / ((1.0 - pd) * config.lifecycle.clutter_density)).ln();
         Ok(Self {
             config,
             gate,
+            assign_threshold,
             tracks: Vec::new(),
             next_id: 1,
             last_timestamp: None,
@@ -259,14 +267,13 @@ impl Tracker {
         if let Some(dt) = dt {
             self.predict(dt, ego.as_ref());
         }
-        let costs = self.association_costs(&prepared);
-        let assignment = solve_assignment(&costs)?;
+        let (track_match, det_taken, det_gated) = self.associate(&prepared);
 
-        for (t, track) in self.tracks.iter_mut().enumerate() {
-            match assignment.row_to_col[t] {
+        for (track, matched) in self.tracks.iter_mut().zip(&track_match) {
+            match matched {
                 Some(c) => {
-                    let det = &detections[prepared[c].index];
-                    if Self::update_track(&self.config, track, det, &prepared[c].measurement) {
+                    let det = &detections[prepared[*c].index];
+                    if Self::update_track(&self.config, track, det, &prepared[*c].measurement) {
                         track.last_update = timestamp;
                     } else {
                         self.stats.degenerate_updates += 1;
@@ -278,11 +285,10 @@ impl Tracker {
         }
 
         for (c, p) in prepared.iter().enumerate() {
-            if assignment.col_to_row[c].is_some() {
+            if det_taken[c] {
                 continue;
             }
-            let gated = (0..costs.rows()).any(|r| costs.get(r, c).is_some_and(f64::is_finite));
-            if gated {
+            if det_gated[c] {
                 self.stats.suppressed_births += 1;
             } else {
                 self.birth(&detections[p.index], &p.measurement, timestamp);
@@ -314,7 +320,9 @@ impl Tracker {
     fn prepare(&self, d: &DetectedObject) -> Option<Measurement> {
         let b = &d.bbox;
         let finite = b.center.iter().all(|v| v.is_finite())
-            && [b.length, b.width, b.height, b.yaw].iter().all(|v| v.is_finite())
+            && [b.length, b.width, b.height, b.yaw]
+                .iter()
+                .all(|v| v.is_finite())
             && d.class_confidence.is_finite()
             && d.existence_confidence.is_finite();
         if !finite || b.length < 0.0 || b.width < 0.0 || b.height < 0.0 {
@@ -356,26 +364,71 @@ impl Tracker {
         }
     }
 
-    /// Tracks x detections: negative log-likelihood of the position innovation, `+inf`
-    /// outside the position gate or (when a velocity is measured) the velocity gate.
-    fn association_costs(&self, prepared: &[Prepared]) -> CostMatrix {
-        CostMatrix::from_fn(self.tracks.len(), prepared.len(), |t, c| {
-            let k = &self.tracks[t].kinematics;
-            let m = &prepared[c].measurement;
-            let Some(pos) = k.position_innovation(&m.position, &m.position_covariance) else {
-                return f64::INFINITY;
+    /// Matching cascade: confirmed and coasting tracks first, then tentative tracks with the
+    /// detections left over, each stage a global assignment with a non-assignment option.
+    /// Returns the detection of each track, and per detection whether it was taken and
+    /// whether it fell inside any track's gate.
+    fn associate(&mut self, prepared: &[Prepared]) -> (Vec<Option<usize>>, Vec<bool>, Vec<bool>) {
+        let mut track_match = vec![None; self.tracks.len()];
+        let mut taken = vec![false; prepared.len()];
+        let mut gated = vec![false; prepared.len()];
+        for tentative in [false, true] {
+            let rows: Vec<usize> = (0..self.tracks.len())
+                .filter(|&t| {
+                    (self.tracks[t].lifecycle.status == TrackStatus::Tentative) == tentative
+                })
+                .collect();
+            let cols: Vec<usize> = (0..prepared.len()).filter(|&c| !taken[c]).collect();
+            let costs = CostMatrix::from_fn(rows.len(), cols.len(), |i, j| {
+                self.pair_cost(&self.tracks[rows[i]], &prepared[cols[j]].measurement)
+            });
+            for (j, &c) in cols.iter().enumerate() {
+                gated[c] |= (0..rows.len()).any(|i| costs.get(i, j).is_some_and(f64::is_finite));
+            }
+            // Costs are clamped finite below, so the solver cannot fail; should it ever, the
+            // stage is counted and its tracks treated as missed rather than aborting a frame
+            // whose tracks are already predicted.
+            let Ok(assignment) = solve_assignment_below(&costs, self.assign_threshold) else {
+                self.stats.association_failures += 1;
+                continue;
             };
-            if pos.mahalanobis_sq() > self.gate {
-                return f64::INFINITY;
+            for (i, j) in assignment.pairs() {
+                track_match[rows[i]] = Some(cols[j]);
+                taken[cols[j]] = true;
             }
-            if let Some((v, rv)) = &m.velocity {
-                match k.velocity_innovation(v, rv) {
-                    Some(inn) if inn.mahalanobis_sq() <= self.gate => {}
-                    _ => return f64::INFINITY,
-                }
+        }
+        (track_match, taken, gated)
+    }
+
+    /// Association cost of a track and a measurement: `-ln N(y; 0, S)` of the position
+    /// innovation; `+inf` outside the position gate or (when a velocity is measured) the
+    /// velocity gate.
+    fn pair_cost(&self, track: &Track, m: &Measurement) -> f64 {
+        let k = &track.kinematics;
+        // Cheap pre-gate: d^2 >= |y|^2 / lambda_max(S) >= |y|^2 / trace(S).
+        let trace_s = k.position_covariance().trace() + m.position_covariance.trace();
+        if (m.position - k.position()).norm_squared() > self.gate * trace_s {
+            return f64::INFINITY;
+        }
+        let Some(pos) = k.position_innovation(&m.position, &m.position_covariance) else {
+            return f64::INFINITY;
+        };
+        let d2 = pos.mahalanobis_sq();
+        if d2.is_nan() || d2 > self.gate {
+            return f64::INFINITY;
+        }
+        if let Some((v, rv)) = &m.velocity {
+            match k.velocity_innovation(v, rv) {
+                Some(inn) if inn.mahalanobis_sq() <= self.gate => {}
+                _ => return f64::INFINITY,
             }
-            pos.association_cost()
-        })
+        }
+        let cost = pos.association_cost() + (2.0 * std::f64::consts::PI).ln();
+        if cost.is_finite() {
+            cost.max(-1e6)
+        } else {
+            f64::INFINITY
+        }
     }
 
     /// Updates `track` with a detection; false if the update was degenerate (track unchanged).
@@ -423,10 +476,7 @@ impl Tracker {
             kinematics: KinematicState::new(params.model, m, params),
             class_vote,
             shape: ShapeEstimate::new(&det.bbox),
-            lifecycle: Lifecycle::new(
-                &self.config.lifecycle,
-                f64::from(det.existence_confidence),
-            ),
+            lifecycle: Lifecycle::new(&self.config.lifecycle, f64::from(det.existence_confidence)),
             born: timestamp,
             last_update: timestamp,
         });

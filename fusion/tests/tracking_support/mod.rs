@@ -2,6 +2,7 @@
 //! noisy detections, and tracking metrics (ID switches, RMSE, false tracks).
 #![allow(dead_code)] // each test binary uses a different subset
 
+use kestrel_fusion::tracking::motion_model::{wrap_angle, wrap_half_turn};
 use kestrel_fusion::tracking::{
     CostMatrix, EgoMotion, TrackedObject, Tracker, TrackerConfig, solve_assignment,
 };
@@ -71,7 +72,11 @@ impl Mover {
     pub fn state_at(&self, t: f64) -> TruthState {
         let (x, y, yaw) = if self.yaw_rate.abs() < 1e-12 {
             let (s, c) = self.yaw.sin_cos();
-            (self.x + self.speed * t * c, self.y + self.speed * t * s, self.yaw)
+            (
+                self.x + self.speed * t * c,
+                self.y + self.speed * t * s,
+                self.yaw,
+            )
         } else {
             let yaw1 = self.yaw + self.yaw_rate * t;
             let r = self.speed / self.yaw_rate;
@@ -221,6 +226,7 @@ pub struct Metrics {
     pub id_switches: usize,
     pub position_rmse: f64,
     pub velocity_rmse: f64,
+    /// Heading error; modulo pi for static truths (box heading ambiguity).
     pub yaw_rmse_deg: f64,
     /// Truth-frames (after `converge_s`) with no confirmed track matched.
     pub missed: usize,
@@ -239,7 +245,11 @@ pub const MATCH_RADIUS: f64 = 2.5;
 /// Runs `frames` through a fresh tracker and scores the confirmed tracks against truth;
 /// errors from the tracker fail the test. `converge_s`: RMSE and misses only count after
 /// this many seconds.
-pub fn run(frames: &[Frame], config: TrackerConfig, converge_s: f64) -> (Metrics, Vec<Vec<TrackedObject>>) {
+pub fn run(
+    frames: &[Frame],
+    config: TrackerConfig,
+    converge_s: f64,
+) -> (Metrics, Vec<Vec<TrackedObject>>) {
     let mut tracker = Tracker::new(config).expect("valid config");
     let mut m = Metrics::default();
     let mut last_id: BTreeMap<usize, u64> = BTreeMap::new();
@@ -252,7 +262,8 @@ pub fn run(frames: &[Frame], config: TrackerConfig, converge_s: f64) -> (Metrics
         let out = tracker
             .step(f.timestamp, &f.detections, f.ego)
             .expect("frame accepted");
-        let confirmed: Vec<&TrackedObject> = out.tracks.iter().filter(|t| t.is_confirmed()).collect();
+        let confirmed: Vec<&TrackedObject> =
+            out.tracks.iter().filter(|t| t.is_confirmed()).collect();
         confirmed_ids.extend(confirmed.iter().map(|t| t.id));
         let costs = CostMatrix::from_fn(f.truths.len(), confirmed.len(), |i, j| {
             let d = (f.truths[i].position - confirmed[j].position()).norm();
@@ -277,7 +288,12 @@ pub fn run(frames: &[Frame], config: TrackerConfig, converge_s: f64) -> (Metrics
                     if counted {
                         pos_se += (truth.position - tr.position()).norm_squared();
                         vel_se += (truth.velocity - tr.velocity()).norm_squared();
-                        let dyaw = kestrel_fusion::tracking::motion_model::wrap_angle(truth.yaw - tr.yaw());
+                        // A static object's heading is only known modulo pi (box axis).
+                        let dyaw = if truth.velocity.norm() < 0.5 {
+                            wrap_half_turn(truth.yaw - tr.yaw())
+                        } else {
+                            wrap_angle(truth.yaw - tr.yaw())
+                        };
                         yaw_se += dyaw * dyaw;
                         n += 1;
                     }

@@ -41,7 +41,10 @@ impl MatchCounts {
 /// Greedy matching on one image: student boxes in descending score each take the unmatched
 /// teacher box of the same class with the highest IoU (>= [`MATCH_IOU`]). Returns counts per
 /// class label (only labels in [`STUDENT_CLASSES`]).
-pub fn match_image(teacher: &[Detection2d], student: &[Detection2d]) -> BTreeMap<String, MatchCounts> {
+pub fn match_image(
+    teacher: &[Detection2d],
+    student: &[Detection2d],
+) -> BTreeMap<String, MatchCounts> {
     let keep = |d: &&Detection2d| STUDENT_CLASSES.contains(&d.label.as_str());
     let teacher: Vec<&Detection2d> = teacher.iter().filter(keep).collect();
     let mut student: Vec<&Detection2d> = student.iter().filter(keep).collect();
@@ -115,21 +118,51 @@ mod tests {
     use super::*;
 
     fn det(label: &str, b: [f32; 4], score: f32) -> Detection2d {
-        Detection2d { bbox: b, score, class_id: 0, label: label.into() }
+        Detection2d {
+            bbox: b,
+            score,
+            class_id: 0,
+            label: label.into(),
+        }
     }
 
     #[test]
     fn matches_same_class_once_at_iou_half() {
-        let teacher = [det("car", [0.0, 0.0, 10.0, 10.0], 0.9), det("car", [20.0, 0.0, 30.0, 10.0], 0.8), det("person", [0.0, 0.0, 10.0, 10.0], 0.7)];
+        let teacher = [
+            det("car", [0.0, 0.0, 10.0, 10.0], 0.9),
+            det("car", [20.0, 0.0, 30.0, 10.0], 0.8),
+            det("person", [0.0, 0.0, 10.0, 10.0], 0.7),
+        ];
         let student = [
-            det("car", [1.0, 0.0, 11.0, 10.0], 0.9),  // IoU 0.82 with the first car
-            det("car", [0.0, 0.0, 10.0, 10.0], 0.5),  // the first car is taken already
+            det("car", [1.0, 0.0, 11.0, 10.0], 0.9), // IoU 0.82 with the first car
+            det("car", [0.0, 0.0, 10.0, 10.0], 0.5), // the first car is taken already
             det("truck", [20.0, 0.0, 30.0, 10.0], 0.6), // wrong class
         ];
         let m = match_image(&teacher, &student);
-        assert_eq!(m["car"], MatchCounts { teacher: 2, student: 2, matched: 1 });
-        assert_eq!(m["person"], MatchCounts { teacher: 1, student: 0, matched: 0 });
-        assert_eq!(m["truck"], MatchCounts { teacher: 0, student: 1, matched: 0 });
+        assert_eq!(
+            m["car"],
+            MatchCounts {
+                teacher: 2,
+                student: 2,
+                matched: 1
+            }
+        );
+        assert_eq!(
+            m["person"],
+            MatchCounts {
+                teacher: 1,
+                student: 0,
+                matched: 0
+            }
+        );
+        assert_eq!(
+            m["truck"],
+            MatchCounts {
+                teacher: 0,
+                student: 1,
+                matched: 0
+            }
+        );
         let mut r = AgreementReport::default();
         r.add("kitti", &m);
         assert_eq!(r.vehicles(&[]).recall(), Some(0.5));

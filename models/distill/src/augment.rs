@@ -38,18 +38,31 @@ pub fn sample_view(
     let (w, h) = (width as f32, height as f32);
     let fit = (canvas_w as f32 / w).min(canvas_h as f32 / h);
     let plain = rng.chance(0.2);
-    let zoom = if plain { 1.0 } else { (rng.uniform(0.75f32.ln(), 2.5f32.ln())).exp() };
+    let zoom = if plain {
+        1.0
+    } else {
+        (rng.uniform(0.75f32.ln(), 2.5f32.ln())).exp()
+    };
     let s = fit * zoom;
     let rw = w.min(canvas_w as f32 / s);
     let rh = h.min(canvas_h as f32 / s);
-    let (x, y) = if plain { (0.0, 0.0) } else { (rng.uniform(0.0, w - rw), rng.uniform(0.0, h - rh)) };
+    let (x, y) = if plain {
+        (0.0, 0.0)
+    } else {
+        (rng.uniform(0.0, w - rw), rng.uniform(0.0, h - rh))
+    };
     let content = (
         ((rw * s).round() as usize).clamp(1, canvas_w),
         ((rh * s).round() as usize).clamp(1, canvas_h),
     );
     ViewParams {
         image,
-        region: Region { x, y, width: rw, height: rh },
+        region: Region {
+            x,
+            y,
+            width: rw,
+            height: rh,
+        },
         content,
         flip: rng.chance(0.5),
         brightness: rng.uniform(0.65, 1.35),
@@ -113,6 +126,9 @@ mod tests {
         };
         let out = render_view(&v, &img);
         let want = [40.0, 50.0, 60.0, 10.0, 20.0, 30.0];
-        assert!(out.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-3), "{out:?}");
+        assert!(
+            out.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-3),
+            "{out:?}"
+        );
     }
 }

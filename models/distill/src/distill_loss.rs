@@ -81,7 +81,11 @@ pub struct DistillLoss {
 }
 
 /// Computes the distillation loss of student `levels` against `targets`.
-pub fn distill_loss(levels: &[LevelLogits], targets: &BatchTargets, box_weight: f32) -> DistillLoss {
+pub fn distill_loss(
+    levels: &[LevelLogits],
+    targets: &BatchTargets,
+    box_weight: f32,
+) -> DistillLoss {
     let cls = Tensor::cat(levels.iter().map(|l| l.cls.clone()).collect(), 1);
     let reg = Tensor::cat(levels.iter().map(|l| l.reg.clone()).collect(), 1);
     let t = targets.scores.clone();
@@ -91,7 +95,10 @@ pub fn distill_loss(levels: &[LevelLogits], targets: &BatchTargets, box_weight: 
     let cls_loss = (bce * focal).sum() / targets.cls_norm;
     let [b, n, _] = reg.dims();
     let logp = log_softmax(reg.reshape([b, n, 4, REG_MAX + 1]), 3);
-    let ce = (targets.box_probs.clone() * logp).sum_dim(3).neg().mean_dim(2); // [b, n, 1, 1]
+    let ce = (targets.box_probs.clone() * logp)
+        .sum_dim(3)
+        .neg()
+        .mean_dim(2); // [b, n, 1, 1]
     let box_loss = (ce.reshape([b, n]) * targets.box_weight.clone()).sum() / targets.box_norm;
     DistillLoss {
         total: cls_loss.clone() + box_loss.clone() * box_weight,

@@ -81,17 +81,26 @@ pub fn dashcam_split(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Distill
         ("solid_white_right", SOLID_WHITE_RIGHT_HELDOUT_FROM),
     ] {
         for p in sorted_files(&dir.join(clip), &["jpg"])? {
-            if frame_index(&p) >= from { held.push(p) } else { train.push(p) }
+            if frame_index(&p) >= from {
+                held.push(p)
+            } else {
+                train.push(p)
+            }
         }
     }
     for p in sorted_files(&dir.join("stills"), &["jpg"])? {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        if HELDOUT_STILLS.contains(&name) { held.push(p) } else { train.push(p) }
+        if HELDOUT_STILLS.contains(&name) {
+            held.push(p)
+        } else {
+            train.push(p)
+        }
     }
     if train.is_empty() || held.is_empty() {
         return Err(DistillError::Data {
             path: dir.to_path_buf(),
-            reason: "no dash-cam frames found (expected test_video/, solid_white_right/, stills/)".into(),
+            reason: "no dash-cam frames found (expected test_video/, solid_white_right/, stills/)"
+                .into(),
         });
     }
     Ok((train, held))
@@ -99,12 +108,18 @@ pub fn dashcam_split(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Distill
 
 /// Evaluation-only frames in the repository: KITTI object + demo frames, nuScenes cameras.
 pub fn evaluation_only_paths() -> Result<Vec<(ImageSource, PathBuf)>, DistillError> {
-    let testdata = zoo::models_dir().join("..").join("sensors").join("testdata");
+    let testdata = zoo::models_dir()
+        .join("..")
+        .join("sensors")
+        .join("testdata");
     let mut out = Vec::new();
     for p in sorted_files(&testdata.join("kitti/object/image_2"), &["png"])? {
         out.push((ImageSource::Kitti, p));
     }
-    out.push((ImageSource::Kitti, testdata.join("kitti/demo-000008/000008.png")));
+    out.push((
+        ImageSource::Kitti,
+        testdata.join("kitti/demo-000008/000008.png"),
+    ));
     for p in sorted_files(&testdata.join("nuscenes/sample-n015-2018-07-24"), &["jpg"])? {
         out.push((ImageSource::Nuscenes, p));
     }

@@ -15,7 +15,10 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 #[derive(Parser)]
-#[command(name = "kestrel-distill", about = "Distil, prune, export and evaluate Kestrel students")]
+#[command(
+    name = "kestrel-distill",
+    about = "Distil, prune, export and evaluate Kestrel students"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -71,24 +74,40 @@ impl RecipeProgress for Progress {
     }
 
     fn tick(&self) {
-        if let Ok(b) = self.bar.lock() {
-            if let Some(b) = b.as_ref() {
-                b.inc(1);
-                if !self.tty && b.position() % 100 == 0 {
-                    eprintln!("  {}/{} eta {:?}", b.position(), b.length().unwrap_or(0), b.eta());
-                }
+        if let Ok(b) = self.bar.lock()
+            && let Some(b) = b.as_ref()
+        {
+            b.inc(1);
+            if !self.tty && b.position().is_multiple_of(100) {
+                eprintln!(
+                    "  {}/{} eta {:?}",
+                    b.position(),
+                    b.length().unwrap_or(0),
+                    b.eta()
+                );
             }
         }
     }
 
     fn step(&self, l: &StepLog) {
-        if let Ok(b) = self.bar.lock() {
-            if let Some(b) = b.as_ref() {
-                b.set_message(format!("loss {:.4} (cls {:.4} box {:.4}) {:.1} img/s", l.loss, l.cls, l.boxes, l.images_per_s));
-                b.inc(1);
-                if !self.tty && (l.step % 10 == 0) {
-                    eprintln!("  step {} loss {:.4} cls {:.4} box {:.4} {:.1} img/s eta {:?}", l.step, l.loss, l.cls, l.boxes, l.images_per_s, b.eta());
-                }
+        if let Ok(b) = self.bar.lock()
+            && let Some(b) = b.as_ref()
+        {
+            b.set_message(format!(
+                "loss {:.4} (cls {:.4} box {:.4}) {:.1} img/s",
+                l.loss, l.cls, l.boxes, l.images_per_s
+            ));
+            b.inc(1);
+            if !self.tty && l.step.is_multiple_of(10) {
+                eprintln!(
+                    "  step {} loss {:.4} cls {:.4} box {:.4} {:.1} img/s eta {:?}",
+                    l.step,
+                    l.loss,
+                    l.cls,
+                    l.boxes,
+                    l.images_per_s,
+                    b.eta()
+                );
             }
         }
     }
@@ -105,7 +124,13 @@ impl RecipeProgress for Progress {
 
 fn run(cli: Cli) -> Result<(), DistillError> {
     match cli.command {
-        Command::Recipe { out, steps, views_per_image, budget_min, threads } => {
+        Command::Recipe {
+            out,
+            steps,
+            views_per_image,
+            budget_min,
+            threads,
+        } => {
             let mut cfg = RecipeConfig::reference();
             if let Some(s) = steps {
                 cfg.train.steps = s;
@@ -120,7 +145,10 @@ fn run(cli: Cli) -> Result<(), DistillError> {
                 cfg.threads = t;
             }
             let out = out.unwrap_or_else(|| zoo::models_dir().join("zoo").join(&cfg.name));
-            let progress = Progress { bar: Mutex::new(None), tty: std::io::stderr().is_terminal() };
+            let progress = Progress {
+                bar: Mutex::new(None),
+                tty: std::io::stderr().is_terminal(),
+            };
             let report = run_recipe(&cfg, &out, &progress)?;
             let card = out.join("MODEL_CARD.md");
             std::fs::write(&card, model_card::render(&report)).map_err(DistillError::io(&card))?;

@@ -5,7 +5,7 @@ use crate::DistillError;
 use kestrel_models::ModelManifest;
 use std::path::Path;
 use tract_onnx::prelude::*;
-use tract_onnx::tract_core::ops::cost::Cost;
+use tract_onnx::tract_core::ops::Cost;
 use tract_onnx::tract_core::ops::konst::Const;
 
 /// Parameters and compute of a model at its manifest's input size.
@@ -18,8 +18,15 @@ pub struct ModelCost {
 }
 
 /// Measures ONNX `bytes` at `manifest`'s input shape; `path` names them in errors.
-pub fn model_cost(manifest: &ModelManifest, bytes: &[u8], path: &Path) -> Result<ModelCost, DistillError> {
-    let err = |e: TractError| DistillError::Data { path: path.to_path_buf(), reason: format!("{e:#}") };
+pub fn model_cost(
+    manifest: &ModelManifest,
+    bytes: &[u8],
+    path: &Path,
+) -> Result<ModelCost, DistillError> {
+    let err = |e: TractError| DistillError::Data {
+        path: path.to_path_buf(),
+        reason: format!("{e:#}"),
+    };
     let model = tract_onnx::onnx()
         .model_for_read(&mut &bytes[..])
         .and_then(|m| m.with_input_fact(0, f32::fact(manifest.input.shape).into()))
@@ -29,10 +36,10 @@ pub fn model_cost(manifest: &ModelManifest, bytes: &[u8], path: &Path) -> Result
     let mut params = 0usize;
     let mut macs = 0u64;
     for node in model.nodes() {
-        if let Some(k) = node.op_as::<Const>() {
-            if k.val().datum_type().is_float() {
-                params += k.val().len();
-            }
+        if let Some(k) = node.op_as::<Const>()
+            && k.val().datum_type().is_float()
+        {
+            params += k.val().len();
         }
         let inputs: Vec<&TypedFact> = node
             .inputs

@@ -9,12 +9,12 @@ use crate::DistillError;
 use crate::student_classes::{BOX_BINS, REG_MAX, STUDENT_CLASSES};
 use crate::student_net::{LEVEL_STRIDES, LEVEL_TAPS, StudentNet};
 use burn::nn::conv::Conv2d;
+use kestrel_models::ModelManifest;
 use kestrel_models::manifest::{
     ChannelOrder, GflDecoderSpec, GflLevel, InputSpec, Provenance, ResizeMode, ScoreActivation,
     TensorSpec,
 };
 use kestrel_models::verified_model::sha256_hex;
-use kestrel_models::ModelManifest;
 use prost::Message;
 use tract_onnx::pb;
 
@@ -81,10 +81,12 @@ fn value_info(name: &str, shape: &[usize]) -> pb::ValueInfoProto {
 }
 
 fn tensor_values(what: &str, t: burn::tensor::Tensor<1>) -> Result<Vec<f32>, DistillError> {
-    t.into_data().to_vec::<f32>().map_err(|e| DistillError::Tensor {
-        what: what.into(),
-        reason: format!("{e:?}"),
-    })
+    t.into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| DistillError::Tensor {
+            what: what.into(),
+            reason: format!("{e:?}"),
+        })
 }
 
 impl GraphBuilder {
@@ -113,10 +115,18 @@ impl GraphBuilder {
         let dims = conv.weight.dims();
         let w = conv.weight.val();
         let n: usize = dims.iter().product();
-        self.initializer(&format!("{name}.weight"), &dims, tensor_values(name, w.reshape([n]))?);
+        self.initializer(
+            &format!("{name}.weight"),
+            &dims,
+            tensor_values(name, w.reshape([n]))?,
+        );
         let mut inputs = vec![input.to_string(), format!("{name}.weight")];
         if let Some(b) = &conv.bias {
-            self.initializer(&format!("{name}.bias"), &[dims[0]], tensor_values(name, b.val())?);
+            self.initializer(
+                &format!("{name}.bias"),
+                &[dims[0]],
+                tensor_values(name, b.val())?,
+            );
             inputs.push(format!("{name}.bias"));
         }
         let [ph, pw] = [dims[2] as i64 / 2, dims[3] as i64 / 2];
@@ -154,8 +164,15 @@ impl GraphBuilder {
         });
         let flat = format!("{output}.flat");
         self.node("Reshape", &[input, &shape_name], &flat, vec![]);
-        self.node("Transpose", &[&flat], output, vec![attr_ints("perm", &[0, 2, 1])]);
-        self.graph.output.push(value_info(output, &[1, cells, channels]));
+        self.node(
+            "Transpose",
+            &[&flat],
+            output,
+            vec![attr_ints("perm", &[0, 2, 1])],
+        );
+        self.graph
+            .output
+            .push(value_info(output, &[1, cells, channels]));
     }
 }
 
@@ -167,7 +184,7 @@ pub fn export_student(
     width: usize,
     provenance: Provenance,
 ) -> Result<ExportedStudent, DistillError> {
-    if height % 32 != 0 || width % 32 != 0 {
+    if !height.is_multiple_of(32) || !width.is_multiple_of(32) {
         return Err(DistillError::Setting(format!(
             "student input {height}x{width} must be multiples of 32"
         )));
@@ -199,14 +216,27 @@ pub fn export_student(
             let reg = b.conv(&format!("head{stride}.reg"), &head.reg, &h)?;
             let boxes = format!("boxes_s{stride}");
             b.cells_last(&reg, BOX_BINS, cells, &boxes);
-            outputs.push(TensorSpec { name: scores.clone(), shape: vec![1, cells, STUDENT_CLASSES.len()] });
-            outputs.push(TensorSpec { name: boxes.clone(), shape: vec![1, cells, BOX_BINS] });
-            levels.push(GflLevel { stride, scores, boxes });
+            outputs.push(TensorSpec {
+                name: scores.clone(),
+                shape: vec![1, cells, STUDENT_CLASSES.len()],
+            });
+            outputs.push(TensorSpec {
+                name: boxes.clone(),
+                shape: vec![1, cells, BOX_BINS],
+            });
+            levels.push(GflLevel {
+                stride,
+                scores,
+                boxes,
+            });
         }
     }
     let model = pb::ModelProto {
         ir_version: 7,
-        opset_import: vec![pb::OperatorSetIdProto { domain: String::new(), version: 13 }],
+        opset_import: vec![pb::OperatorSetIdProto {
+            domain: String::new(),
+            version: 13,
+        }],
         producer_name: "kestrel-distill".into(),
         producer_version: env!("CARGO_PKG_VERSION").into(),
         graph: Some(b.graph),

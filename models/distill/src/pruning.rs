@@ -1,8 +1,8 @@
 //! Structured channel pruning: rank each layer's output channels by filter L1 norm, keep the
 //! strongest, and cut the matching input channels of every consumer layer.
 
-use crate::student_net::{GflHead, LEVEL_TAPS, StudentNet};
 use crate::DistillError;
+use crate::student_net::{GflHead, LEVEL_TAPS, StudentNet};
 use burn::module::Param;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
@@ -25,25 +25,44 @@ impl HostConv {
     /// Copies a burn convolution (with bias) to the host.
     pub fn from_conv(conv: &Conv2d) -> Result<Self, DistillError> {
         let dims = conv.weight.dims();
-        let err = |e| DistillError::Tensor { what: "conv".into(), reason: format!("{e:?}") };
-        let weight = conv.weight.val().into_data().to_vec::<f32>().map_err(err)?;
+        let err = |e| DistillError::Tensor {
+            what: "conv".into(),
+            reason: format!("{e:?}"),
+        };
+        let weight = conv
+            .weight
+            .val()
+            .into_data()
+            .try_to_vec::<f32>()
+            .map_err(err)?;
         let bias = match &conv.bias {
-            Some(b) => b.val().into_data().to_vec::<f32>().map_err(err)?,
+            Some(b) => b.val().into_data().try_to_vec::<f32>().map_err(err)?,
             None => vec![0.0; dims[0]],
         };
-        Ok(Self { weight, dims, bias, stride: conv.stride[0] })
+        Ok(Self {
+            weight,
+            dims,
+            bias,
+            stride: conv.stride[0],
+        })
     }
 
     /// L1 norm of each output filter.
     pub fn filter_l1(&self) -> Vec<f32> {
         let per = self.dims[1] * self.dims[2] * self.dims[3];
-        self.weight.chunks_exact(per).map(|f| f.iter().map(|v| v.abs()).sum()).collect()
+        self.weight
+            .chunks_exact(per)
+            .map(|f| f.iter().map(|v| v.abs()).sum())
+            .collect()
     }
 
     /// Keeps output channels `keep` (ascending).
     pub fn keep_outputs(&self, keep: &[usize]) -> Self {
         let per = self.dims[1] * self.dims[2] * self.dims[3];
-        let weight = keep.iter().flat_map(|&o| self.weight[o * per..(o + 1) * per].iter().copied()).collect();
+        let weight = keep
+            .iter()
+            .flat_map(|&o| self.weight[o * per..(o + 1) * per].iter().copied())
+            .collect();
         Self {
             weight,
             dims: [keep.len(), self.dims[1], self.dims[2], self.dims[3]],
@@ -62,7 +81,12 @@ impl HostConv {
                 weight.extend_from_slice(&self.weight[start..start + k]);
             }
         }
-        Self { weight, dims: [self.dims[0], keep.len(), self.dims[2], self.dims[3]], bias: self.bias.clone(), stride: self.stride }
+        Self {
+            weight,
+            dims: [self.dims[0], keep.len(), self.dims[2], self.dims[3]],
+            bias: self.bias.clone(),
+            stride: self.stride,
+        }
     }
 
     /// A burn convolution with these parameters on `device` (trainable there if it is an
@@ -71,12 +95,15 @@ impl HostConv {
         let [_, _, kh, kw] = self.dims;
         Conv2d {
             weight: Param::from_data(TensorData::new(self.weight.clone(), self.dims), device),
-            bias: Some(Param::from_data(TensorData::new(self.bias.clone(), [self.dims[0]]), device)),
+            bias: Some(Param::from_data(
+                TensorData::new(self.bias.clone(), [self.dims[0]]),
+                device,
+            )),
             stride: [self.stride, self.stride],
             kernel_size: [kh, kw],
             dilation: [1, 1],
             groups: 1,
-            padding: PaddingConfig2d::Explicit(kh / 2, kw / 2),
+            padding: PaddingConfig2d::Explicit(kh / 2, kw / 2, kh / 2, kw / 2),
         }
     }
 }
@@ -93,17 +120,35 @@ pub fn strongest(scores: &[f32], n_keep: usize) -> Vec<usize> {
 /// Removes `fraction` of the output channels of every backbone layer and every head's hidden
 /// conv (never below `min_channels`), by filter L1 norm; returns the pruned network on
 /// `device`.
-pub fn prune(net: &StudentNet, fraction: f32, min_channels: usize, device: &Device) -> Result<StudentNet, DistillError> {
+pub fn prune(
+    net: &StudentNet,
+    fraction: f32,
+    min_channels: usize,
+    device: &Device,
+) -> Result<StudentNet, DistillError> {
     if !(0.0..1.0).contains(&fraction) {
-        return Err(DistillError::Setting(format!("pruning fraction {fraction} not in 0..1")));
+        return Err(DistillError::Setting(format!(
+            "pruning fraction {fraction} not in 0..1"
+        )));
     }
-    let mut backbone: Vec<HostConv> = net.backbone.iter().map(HostConv::from_conv).collect::<Result<_, _>>()?;
+    let mut backbone: Vec<HostConv> = net
+        .backbone
+        .iter()
+        .map(HostConv::from_conv)
+        .collect::<Result<_, _>>()?;
     let mut heads: Vec<[HostConv; 3]> = net
         .heads
         .iter()
-        .map(|h| Ok([HostConv::from_conv(&h.hidden)?, HostConv::from_conv(&h.cls)?, HostConv::from_conv(&h.reg)?]))
+        .map(|h| {
+            Ok([
+                HostConv::from_conv(&h.hidden)?,
+                HostConv::from_conv(&h.cls)?,
+                HostConv::from_conv(&h.reg)?,
+            ])
+        })
         .collect::<Result<_, DistillError>>()?;
-    let n_keep = |c: usize| (((c as f32) * (1.0 - fraction)).round() as usize).clamp(min_channels.min(c), c);
+    let n_keep =
+        |c: usize| (((c as f32) * (1.0 - fraction)).round() as usize).clamp(min_channels.min(c), c);
     for i in 0..backbone.len() {
         let keep = strongest(&backbone[i].filter_l1(), n_keep(backbone[i].dims[0]));
         backbone[i] = backbone[i].keep_outputs(&keep);
@@ -124,7 +169,11 @@ pub fn prune(net: &StudentNet, fraction: f32, min_channels: usize, device: &Devi
         backbone: backbone.iter().map(|c| c.to_conv(device)).collect(),
         heads: heads
             .iter()
-            .map(|[hidden, cls, reg]| GflHead { hidden: hidden.to_conv(device), cls: cls.to_conv(device), reg: reg.to_conv(device) })
+            .map(|[hidden, cls, reg]| GflHead {
+                hidden: hidden.to_conv(device),
+                cls: cls.to_conv(device),
+                reg: reg.to_conv(device),
+            })
             .collect(),
     })
 }
@@ -142,11 +191,22 @@ mod tests {
     #[test]
     fn slicing_inputs_and_outputs_moves_the_right_weights() {
         // 2 outputs x 3 inputs x 1x1: weight[o][i] = 10 o + i.
-        let c = HostConv { weight: vec![0.0, 1.0, 2.0, 10.0, 11.0, 12.0], dims: [2, 3, 1, 1], bias: vec![5.0, 6.0], stride: 1 };
+        let c = HostConv {
+            weight: vec![0.0, 1.0, 2.0, 10.0, 11.0, 12.0],
+            dims: [2, 3, 1, 1],
+            bias: vec![5.0, 6.0],
+            stride: 1,
+        };
         let o = c.keep_outputs(&[1]);
-        assert_eq!((o.weight.clone(), o.bias.clone(), o.dims), (vec![10.0, 11.0, 12.0], vec![6.0], [1, 3, 1, 1]));
+        assert_eq!(
+            (o.weight.clone(), o.bias.clone(), o.dims),
+            (vec![10.0, 11.0, 12.0], vec![6.0], [1, 3, 1, 1])
+        );
         let i = c.keep_inputs(&[0, 2]);
-        assert_eq!((i.weight, i.dims), (vec![0.0, 2.0, 10.0, 12.0], [2, 2, 1, 1]));
+        assert_eq!(
+            (i.weight, i.dims),
+            (vec![0.0, 2.0, 10.0, 12.0], [2, 2, 1, 1])
+        );
         assert_eq!(c.filter_l1(), vec![3.0, 33.0]);
     }
 }

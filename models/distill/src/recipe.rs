@@ -2,16 +2,18 @@
 //! prune it progressively under an agreement gate, export it to ONNX, verify parity, measure
 //! agreement / cost / latency, and write the model-zoo folder.
 
+use crate::DistillError;
 use crate::agreement::{AgreementReport, MatchCounts, match_image};
-use crate::image_sets::{ImageSource, LabelledImage, dashcam_split, evaluation_only_paths, load_all};
+use crate::image_sets::{
+    ImageSource, LabelledImage, dashcam_split, evaluation_only_paths, load_all,
+};
 use crate::model_cost::{ModelCost, model_cost};
 use crate::onnx_export::{ExportedStudent, export_student};
 use crate::pruning::prune;
 use crate::student_classes::STUDENT_CLASSES;
 use crate::student_net::{StudentNet, StudentWidths};
-use crate::teacher_cache::cache_teacher;
+use crate::teacher_cache::{CacheSettings, cache_teacher};
 use crate::trainer::{StepLog, TrainData, TrainSettings, train};
-use crate::DistillError;
 use burn::module::Module;
 use burn::tensor::Device;
 use kestrel_models::manifest::Provenance;
@@ -47,8 +49,9 @@ pub struct RecipeConfig {
     pub finetune_steps: usize,
     /// Stop pruning once student MACs <= this fraction of the teacher's (at 416x416).
     pub target_mac_ratio: f64,
-    /// A round is rejected (and pruning stops) if gate vehicle recall falls below this.
-    pub gate_min_vehicle_recall: f32,
+    /// A round is rejected (and pruning stops) if its gate vehicle recall falls more than this
+    /// below the unpruned student's (absolute, e.g. 0.05 = 5 points).
+    pub gate_max_recall_drop: f32,
     /// Training images used for the gate (plain letterboxed, first N training frames).
     pub gate_images: usize,
     /// Wall-clock budget in seconds for cache + training + pruning (evaluation comes after).
@@ -62,18 +65,25 @@ impl RecipeConfig {
             name: zoo::DEFAULT_STUDENT.into(),
             height: 192,
             width: 320,
-            views_per_image: 16,
+            views_per_image: 12,
             threads: 2,
             seed: 20261127,
-            widths: StudentWidths::reference(),
-            train: TrainSettings { steps: 1200, batch: 16, lr: 2e-3, weight_decay: 1e-4, box_weight: 1.0, seed: 1 },
+            widths: StudentWidths::scaled(0.75),
+            train: TrainSettings {
+                steps: 900,
+                batch: 16,
+                lr: 2e-3,
+                weight_decay: 1e-4,
+                box_weight: 1.0,
+                seed: 1,
+            },
             prune_fraction: 0.2,
-            prune_rounds: 4,
+            prune_rounds: 3,
             finetune_steps: 150,
-            target_mac_ratio: 1.0 / 8.0,
-            gate_min_vehicle_recall: 0.6,
+            target_mac_ratio: 1.0 / 24.0,
+            gate_max_recall_drop: 0.05,
             gate_images: 40,
-            time_budget_s: 40 * 60,
+            time_budget_s: 33 * 60,
         }
     }
 }
@@ -160,9 +170,13 @@ pub fn load_exported(net: &StudentNet, cfg: &RecipeConfig) -> Result<LoadedStude
     let exported = export_student(net, &cfg.name, cfg.height, cfg.width, provenance())?;
     let path = PathBuf::from(format!("{}/model.onnx", cfg.name));
     let model = VerifiedModel::from_bytes(&exported.manifest, &path, &exported.onnx)?;
-    let detector = Detector::from_parts(exported.manifest.clone(), model);
+    let detector = Detector::from_parts(exported.manifest.clone(), model)?;
     let cost = model_cost(&exported.manifest, &exported.onnx, &path)?;
-    Ok(LoadedStudent { exported, detector, cost })
+    Ok(LoadedStudent {
+        exported,
+        detector,
+        cost,
+    })
 }
 
 /// The teacher restricted to the student's classes (for agreement).
@@ -171,20 +185,32 @@ pub fn teacher_for_agreement() -> Result<Detector, DistillError> {
     let mut manifest = ModelManifest::load(&path)?;
     let model = VerifiedModel::load(&manifest, &path)?;
     manifest.decoder.report_classes = STUDENT_CLASSES.iter().map(|s| s.to_string()).collect();
-    Ok(Detector::from_parts(manifest, model))
+    Ok(Detector::from_parts(manifest, model)?)
 }
 
 /// Runs a detector on frames with `threads` workers; results in frame order.
-pub fn detect_all(det: &Detector, frames: &[&CameraFrame], threads: usize) -> Result<Vec<Vec<Detection2d>>, DistillError> {
+pub fn detect_all(
+    det: &Detector,
+    frames: &[&CameraFrame],
+    threads: usize,
+) -> Result<Vec<Vec<Detection2d>>, DistillError> {
     let chunk = frames.len().div_ceil(threads.max(1)).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> = frames
             .chunks(chunk)
-            .map(|part| s.spawn(move || part.iter().map(|f| det.detect(f)).collect::<Result<Vec<_>, _>>()))
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|f| det.detect(f))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+            })
             .collect();
         let mut out = Vec::with_capacity(frames.len());
         for h in handles {
-            let part = h.join().map_err(|_| DistillError::Setting("detection worker panicked".into()))??;
+            let part = h
+                .join()
+                .map_err(|_| DistillError::Setting("detection worker panicked".into()))??;
             out.extend(part);
         }
         Ok(out)
@@ -192,7 +218,12 @@ pub fn detect_all(det: &Detector, frames: &[&CameraFrame], threads: usize) -> Re
 }
 
 /// Gate agreement of `student` with precomputed teacher detections on gate frames.
-fn gate(student: &Detector, frames: &[&CameraFrame], teacher: &[Vec<Detection2d>], threads: usize) -> Result<MatchCounts, DistillError> {
+fn gate(
+    student: &Detector,
+    frames: &[&CameraFrame],
+    teacher: &[Vec<Detection2d>],
+    threads: usize,
+) -> Result<MatchCounts, DistillError> {
     let dets = detect_all(student, frames, threads)?;
     let mut report = AgreementReport::default();
     for (t, s) in teacher.iter().zip(&dets) {
@@ -206,12 +237,19 @@ fn mean_loss(logs: &[StepLog], first: bool) -> f32 {
     if n == 0 {
         return f32::NAN;
     }
-    let part = if first { &logs[..n] } else { &logs[logs.len() - n..] };
+    let part = if first {
+        &logs[..n]
+    } else {
+        &logs[logs.len() - n..]
+    };
     part.iter().map(|l| l.loss).sum::<f32>() / n as f32
 }
 
 /// Median of `runs` timings of `f`, milliseconds.
-pub fn median_ms(runs: usize, mut f: impl FnMut() -> Result<(), DistillError>) -> Result<f64, DistillError> {
+pub fn median_ms(
+    runs: usize,
+    mut f: impl FnMut() -> Result<(), DistillError>,
+) -> Result<f64, DistillError> {
     let mut t = Vec::with_capacity(runs);
     for _ in 0..runs {
         let t0 = Instant::now();
@@ -223,10 +261,18 @@ pub fn median_ms(runs: usize, mut f: impl FnMut() -> Result<(), DistillError>) -
 }
 
 fn latency(det: &Detector, frame: &CameraFrame) -> Result<Latency, DistillError> {
-    let (input, _) = kestrel_models::preprocess::prepare(&det.manifest().input, &kestrel_models::PixelView::from_frame(frame));
-    let network_ms = median_ms(7, || det.run_raw(input.clone()).map(|_| ()).map_err(Into::into))?;
+    let (input, _) = kestrel_models::preprocess::prepare(
+        &det.manifest().input,
+        &kestrel_models::PixelView::from_frame(frame),
+    );
+    let network_ms = median_ms(7, || {
+        det.run_raw(input.clone()).map(|_| ()).map_err(Into::into)
+    })?;
     let detect_ms = median_ms(7, || det.detect(frame).map(|_| ()).map_err(Into::into))?;
-    Ok(Latency { network_ms, detect_ms })
+    Ok(Latency {
+        network_ms,
+        detect_ms,
+    })
 }
 
 /// Progress hooks of the recipe (the binary draws bars and log lines).
@@ -242,36 +288,66 @@ pub trait RecipeProgress: Sync {
 }
 
 /// Runs the recipe and writes `out_dir/{model.onnx, model.toml, metrics.json}`.
-pub fn run_recipe(cfg: &RecipeConfig, out_dir: &Path, progress: &dyn RecipeProgress) -> Result<RecipeReport, DistillError> {
+pub fn run_recipe(
+    cfg: &RecipeConfig,
+    out_dir: &Path,
+    progress: &dyn RecipeProgress,
+) -> Result<RecipeReport, DistillError> {
     let start = Instant::now();
     let deadline = start + std::time::Duration::from_secs(cfg.time_budget_s);
     let teacher = Detector::load(&zoo::teacher_manifest())?;
     let (train_paths, held_paths) = dashcam_split(&zoo::dashcam_data_dir())?;
-    let train_images: Vec<CameraFrame> = load_all(&train_paths.iter().map(|p| (ImageSource::DashcamTrain, p.clone())).collect::<Vec<_>>())?
-        .into_iter()
-        .map(|i| i.frame)
-        .collect();
+    let train_images: Vec<CameraFrame> = load_all(
+        &train_paths
+            .iter()
+            .map(|p| (ImageSource::DashcamTrain, p.clone()))
+            .collect::<Vec<_>>(),
+    )?
+    .into_iter()
+    .map(|i| i.frame)
+    .collect();
 
     progress.phase("teacher", (train_images.len() * cfg.views_per_image) as u64);
     let tick = || progress.tick();
-    let views = cache_teacher(&teacher, &train_images, cfg.views_per_image, cfg.height, cfg.width, cfg.seed, cfg.threads, &tick)?;
+    let settings = CacheSettings {
+        views_per_image: cfg.views_per_image,
+        height: cfg.height,
+        width: cfg.width,
+        seed: cfg.seed,
+        threads: cfg.threads,
+    };
+    let views = cache_teacher(&teacher, &train_images, settings, &tick)?;
     let cache_s = start.elapsed().as_secs_f64();
-    progress.note(&format!("cached {} teacher views in {cache_s:.0} s", views.len()));
+    progress.note(&format!(
+        "cached {} teacher views in {cache_s:.0} s",
+        views.len()
+    ));
 
-    let data = TrainData { images: &train_images, views: &views, height: cfg.height, width: cfg.width };
+    let data = TrainData {
+        images: &train_images,
+        views: &views,
+        height: cfg.height,
+        width: cfg.width,
+    };
     let device = Device::flex().autodiff();
     device.seed(cfg.seed);
-    let gate_frames: Vec<&CameraFrame> = train_images.iter().step_by((train_images.len() / cfg.gate_images.max(1)).max(1)).collect();
+    let gate_frames: Vec<&CameraFrame> = train_images
+        .iter()
+        .step_by((train_images.len() / cfg.gate_images.max(1)).max(1))
+        .collect();
     let agree_teacher = teacher_for_agreement()?;
     let gate_teacher = detect_all(&agree_teacher, &gate_frames, cfg.threads)?;
     let teacher_path = zoo::teacher_manifest();
-    let teacher_bytes = std::fs::read(teacher.manifest().onnx_path(&teacher_path)).map_err(DistillError::io(&teacher_path))?;
+    let teacher_bytes = std::fs::read(teacher.manifest().onnx_path(&teacher_path))
+        .map_err(DistillError::io(&teacher_path))?;
     let teacher_cost = model_cost(teacher.manifest(), &teacher_bytes, &teacher_path)?;
 
     let train_start = Instant::now();
     let mut net = StudentNet::new(&cfg.widths, &device);
     progress.phase("distil", cfg.train.steps as u64);
-    let (trained, logs) = train(net, &data, &cfg.train, &device, Some(deadline), &mut |l| progress.step(l))?;
+    let (trained, logs) = train(net, &data, &cfg.train, &device, Some(deadline), &mut |l| {
+        progress.step(l)
+    })?;
     net = trained;
     let mut stopped_by_budget = logs.len() < cfg.train.steps;
     let mut current = load_exported(&net.valid(), cfg)?;
@@ -287,18 +363,31 @@ pub fn run_recipe(cfg: &RecipeConfig, out_dir: &Path, progress: &dyn RecipeProgr
     }];
     progress.note(&format!("round 0: {:?}", rounds[0]));
     let target_macs = (teacher_cost.macs as f64 * cfg.target_mac_ratio) as u64;
+    let gate_floor = rounds[0].gate_vehicles.recall().unwrap_or(0.0) - cfg.gate_max_recall_drop;
     for round in 1..=cfg.prune_rounds {
         if current.cost.macs <= target_macs || stopped_by_budget {
             break;
         }
         let pruned = prune(&net.valid(), cfg.prune_fraction, 4, &device)?;
         progress.phase(&format!("prune {round}"), cfg.finetune_steps as u64);
-        let ft = TrainSettings { steps: cfg.finetune_steps, lr: cfg.train.lr * 0.5, seed: cfg.train.seed + round as u64, ..cfg.train.clone() };
-        let (tuned, logs) = train(pruned, &data, &ft, &device, Some(deadline), &mut |l| progress.step(l))?;
+        let ft = TrainSettings {
+            steps: cfg.finetune_steps,
+            lr: cfg.train.lr * 0.5,
+            seed: cfg.train.seed + round as u64,
+            ..cfg.train.clone()
+        };
+        let (tuned, logs) = train(pruned, &data, &ft, &device, Some(deadline), &mut |l| {
+            progress.step(l)
+        })?;
         stopped_by_budget = logs.len() < ft.steps;
         let candidate = load_exported(&tuned.valid(), cfg)?;
-        let gate_vehicles = gate(&candidate.detector, &gate_frames, &gate_teacher, cfg.threads)?;
-        let accepted = !stopped_by_budget && gate_vehicles.recall().unwrap_or(0.0) >= cfg.gate_min_vehicle_recall;
+        let gate_vehicles = gate(
+            &candidate.detector,
+            &gate_frames,
+            &gate_teacher,
+            cfg.threads,
+        )?;
+        let accepted = !stopped_by_budget && gate_vehicles.recall().unwrap_or(0.0) >= gate_floor;
         rounds.push(RoundMetrics {
             round,
             widths: tuned.widths(),
@@ -323,10 +412,14 @@ pub fn run_recipe(cfg: &RecipeConfig, out_dir: &Path, progress: &dyn RecipeProgr
     let onnx_path = out_dir.join("model.onnx");
     std::fs::write(&onnx_path, &current.exported.onnx).map_err(DistillError::io(&onnx_path))?;
     let toml_path = out_dir.join("model.toml");
-    std::fs::write(&toml_path, current.exported.manifest.to_toml()?).map_err(DistillError::io(&toml_path))?;
+    std::fs::write(&toml_path, current.exported.manifest.to_toml()?)
+        .map_err(DistillError::io(&toml_path))?;
     let shipped = Detector::load(&toml_path)?;
 
-    let held: Vec<(ImageSource, PathBuf)> = held_paths.iter().map(|p| (ImageSource::DashcamHeldout, p.clone())).collect();
+    let held: Vec<(ImageSource, PathBuf)> = held_paths
+        .iter()
+        .map(|p| (ImageSource::DashcamHeldout, p.clone()))
+        .collect();
     let eval_images: Vec<LabelledImage> = load_all(&[held, evaluation_only_paths()?].concat())?;
     let parity = crate::parity::max_abs_difference(&net.valid(), &shipped, &eval_images[0].frame)?;
     progress.note(&format!("export parity max |burn - tract| = {parity:e}"));
@@ -340,7 +433,11 @@ pub fn run_recipe(cfg: &RecipeConfig, out_dir: &Path, progress: &dyn RecipeProgr
         agreement.add(img.source.name(), &match_image(t, s));
         progress.tick();
     }
-    let kitti = eval_images.iter().find(|i| i.source == ImageSource::Kitti).map(|i| &i.frame).unwrap_or(&eval_images[0].frame);
+    let kitti = eval_images
+        .iter()
+        .find(|i| i.source == ImageSource::Kitti)
+        .map(|i| &i.frame)
+        .unwrap_or(&eval_images[0].frame);
     let report = RecipeReport {
         config: cfg.clone(),
         counts: (train_images.len(), held_paths.len(), views.len()),
@@ -356,7 +453,10 @@ pub fn run_recipe(cfg: &RecipeConfig, out_dir: &Path, progress: &dyn RecipeProgr
         stopped_by_budget,
     };
     let metrics_path = out_dir.join("metrics.json");
-    let json = serde_json::to_string_pretty(&report).map_err(|e| DistillError::Data { path: metrics_path.clone(), reason: e.to_string() })?;
+    let json = serde_json::to_string_pretty(&report).map_err(|e| DistillError::Data {
+        path: metrics_path.clone(),
+        reason: e.to_string(),
+    })?;
     std::fs::write(&metrics_path, json).map_err(DistillError::io(&metrics_path))?;
     Ok(report)
 }

@@ -80,7 +80,7 @@ pub struct LevelLogits {
 fn conv(cin: usize, cout: usize, k: usize, stride: usize, device: &Device) -> Conv2d {
     Conv2dConfig::new([cin, cout], [k, k])
         .with_stride([stride, stride])
-        .with_padding(PaddingConfig2d::Explicit(k / 2, k / 2))
+        .with_padding(PaddingConfig2d::Explicit(k / 2, k / 2, k / 2, k / 2))
         .init(device)
 }
 
@@ -106,7 +106,10 @@ impl StudentNet {
                 let mut cls = conv(hidden, NUM_CLASSES, 1, 1, device);
                 // Start from a low prior (p ~ 0.01) as in focal-loss detectors.
                 let bias = vec![-4.6f32; NUM_CLASSES];
-                cls.bias = Some(Param::from_data(TensorData::new(bias, [NUM_CLASSES]), device));
+                cls.bias = Some(Param::from_data(
+                    TensorData::new(bias, [NUM_CLASSES]),
+                    device,
+                ));
                 GflHead {
                     hidden: conv(cin, hidden, 3, 1, device),
                     cls,
@@ -121,7 +124,11 @@ impl StudentNet {
     pub fn widths(&self) -> StudentWidths {
         StudentWidths {
             backbone: self.backbone.iter().map(|c| c.weight.dims()[0]).collect(),
-            heads: self.heads.iter().map(|h| h.hidden.weight.dims()[0]).collect(),
+            heads: self
+                .heads
+                .iter()
+                .map(|h| h.hidden.weight.dims()[0])
+                .collect(),
         }
     }
 

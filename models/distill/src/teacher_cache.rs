@@ -5,20 +5,23 @@
 //! as on the student's canvas, so teacher cell `(row, col)` of stride `s` covers exactly the
 //! pixels of student cell `(row, col)` of stride `s`: targets align without interpolation.
 
+use crate::DistillError;
 use crate::augment::{ViewParams, render_view, sample_view};
 use crate::seeded_rng::SeededRng;
 use crate::student_classes::{BOX_BINS, NUM_CLASSES, TEACHER_CHANNELS};
 use crate::student_net::LEVEL_STRIDES;
-use crate::DistillError;
+use kestrel_models::Detector;
 use kestrel_models::image_resample::PixelView;
 use kestrel_models::preprocess::input_from_rgb;
-use kestrel_models::Detector;
 use kestrel_sensors::CameraFrame;
 use ndarray::ArrayD;
 
 /// Cells of a student with input `height x width`, over all levels (stride 8, 16, 32).
 pub fn student_cells(height: usize, width: usize) -> usize {
-    LEVEL_STRIDES.iter().map(|s| (height / s) * (width / s)).sum()
+    LEVEL_STRIDES
+        .iter()
+        .map(|s| (height / s) * (width / s))
+        .sum()
 }
 
 /// Teacher targets of one view on the student's grid (levels concatenated, stride 8 first).
@@ -52,7 +55,10 @@ fn level_map<'a>(
         .outputs
         .iter()
         .position(|o| o.name == name)
-        .ok_or_else(|| DistillError::Tensor { what: name.into(), reason: "not an output".into() })?;
+        .ok_or_else(|| DistillError::Tensor {
+            what: name.into(),
+            reason: "not an output".into(),
+        })?;
     Ok(&outputs[idx])
 }
 
@@ -88,7 +94,10 @@ pub fn teacher_targets(
         let bx = level_map(teacher, &outputs, &level.boxes)?;
         let (n_classes, n_bins) = (sc.shape()[2], bx.shape()[2]);
         if n_bins != BOX_BINS {
-            return Err(DistillError::Tensor { what: level.boxes.clone(), reason: format!("{n_bins} bins, need {BOX_BINS}") });
+            return Err(DistillError::Tensor {
+                what: level.boxes.clone(),
+                reason: format!("{n_bins} bins, need {BOX_BINS}"),
+            });
         }
         let (sc, bx) = (sc.as_slice().unwrap_or(&[]), bx.as_slice().unwrap_or(&[]));
         let (rows, cols) = (height / s, width / s);
@@ -98,7 +107,11 @@ pub fn teacher_targets(
                 let row = &sc[t * n_classes..(t + 1) * n_classes];
                 let mut best = 0.0f32;
                 for &ch in &TEACHER_CHANNELS {
-                    let v = if row[ch].is_finite() { row[ch].clamp(0.0, 1.0) } else { 0.0 };
+                    let v = if row[ch].is_finite() {
+                        row[ch].clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    };
                     scores.push(v);
                     best = best.max(v);
                 }
@@ -114,29 +127,56 @@ pub fn teacher_targets(
         cell_base += (rows * cols) as u32;
     }
     if cell_base as usize != student_cells(height, width) {
-        return Err(DistillError::Setting(format!("teacher has no level for every student stride {LEVEL_STRIDES:?}")));
+        return Err(DistillError::Setting(format!(
+            "teacher has no level for every student stride {LEVEL_STRIDES:?}"
+        )));
     }
     Ok(TeacherTargets { scores, boxes })
 }
 
-/// Draws `views_per_image` augmented views of every image and caches the teacher's targets,
-/// using `threads` worker threads; `progress` is called after each view. Views are generated
-/// from `seed` up front, so the cache does not depend on thread timing.
+/// How many views to label and on which student grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheSettings {
+    /// Augmented views drawn per image.
+    pub views_per_image: usize,
+    /// Student input height, pixels.
+    pub height: usize,
+    /// Student input width, pixels.
+    pub width: usize,
+    /// Seed of the augmentation.
+    pub seed: u64,
+    /// Worker threads running the teacher.
+    pub threads: usize,
+}
+
+/// Draws `views_per_image` augmented views of every image and caches the teacher's targets;
+/// `progress` is called after each view. Views are generated from the seed up front, so the
+/// cache does not depend on thread timing.
 pub fn cache_teacher(
     teacher: &Detector,
     images: &[CameraFrame],
-    views_per_image: usize,
-    height: usize,
-    width: usize,
-    seed: u64,
-    threads: usize,
+    settings: CacheSettings,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<CachedView>, DistillError> {
+    let CacheSettings {
+        views_per_image,
+        height,
+        width,
+        seed,
+        threads,
+    } = settings;
     let mut rng = SeededRng::new(seed);
     let mut views = Vec::with_capacity(images.len() * views_per_image);
     for _ in 0..views_per_image {
         for (i, f) in images.iter().enumerate() {
-            views.push(sample_view(&mut rng, i, f.width as usize, f.height as usize, width, height));
+            views.push(sample_view(
+                &mut rng,
+                i,
+                f.width as usize,
+                f.height as usize,
+                width,
+                height,
+            ));
         }
     }
     let threads = threads.max(1);
@@ -160,7 +200,11 @@ pub fn cache_teacher(
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(DistillError::Setting("teacher worker panicked".into()))))
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(DistillError::Setting("teacher worker panicked".into()))
+                })
+            })
             .collect()
     });
     let mut out = Vec::with_capacity(views.len());

@@ -1,15 +1,15 @@
 //! The distillation training loop (burn, AdamW, cosine learning rate) over cached teacher
 //! targets.
 
+use crate::DistillError;
 use crate::augment::render_view;
 use crate::distill_loss::{BatchTargets, distill_loss};
 use crate::onnx_export::student_input_spec;
 use crate::seeded_rng::SeededRng;
 use crate::student_net::StudentNet;
 use crate::teacher_cache::{CachedView, student_cells};
-use crate::DistillError;
-use burn::module::AutodiffModule;
-use burn::optim::{AdamWConfig, GradientsParams, Optimizer};
+use burn::module::Module;
+use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
 use kestrel_models::image_resample::PixelView;
 use kestrel_models::preprocess::input_from_rgb;
@@ -63,7 +63,11 @@ pub struct StepLog {
 }
 
 /// Builds the student input batch `[n, 3, h, w]` and targets for `views`.
-pub fn make_batch(data: &TrainData<'_>, views: &[&CachedView], device: &Device) -> (Tensor<4>, BatchTargets) {
+pub fn make_batch(
+    data: &TrainData<'_>,
+    views: &[&CachedView],
+    device: &Device,
+) -> (Tensor<4>, BatchTargets) {
     let spec = student_input_spec(data.height, data.width);
     let per = 3 * data.height * data.width;
     let mut pixels = Vec::with_capacity(views.len() * per);
@@ -73,14 +77,23 @@ pub fn make_batch(data: &TrainData<'_>, views: &[&CachedView], device: &Device) 
         let input = input_from_rgb(&spec, &rgb, v.view.content.0, v.view.content.1);
         pixels.extend(input.iter().copied());
     }
-    let x = Tensor::from_data(TensorData::new(pixels, [views.len(), 3, data.height, data.width]), device);
+    let x = Tensor::from_data(
+        TensorData::new(pixels, [views.len(), 3, data.height, data.width]),
+        device,
+    );
     let targets: Vec<_> = views.iter().map(|v| &v.targets).collect();
     let t = BatchTargets::new(&targets, student_cells(data.height, data.width), device);
     (x, t)
 }
 
 /// Loss of `net` on `views` without training (plain forward).
-pub fn evaluate_loss(net: &StudentNet, data: &TrainData<'_>, views: &[&CachedView], box_weight: f32, device: &Device) -> f32 {
+pub fn evaluate_loss(
+    net: &StudentNet,
+    data: &TrainData<'_>,
+    views: &[&CachedView],
+    box_weight: f32,
+    device: &Device,
+) -> f32 {
     let (x, t) = make_batch(data, views, device);
     let loss = distill_loss(&net.forward(x), &t, box_weight);
     loss.total.into_scalar::<f32>()
@@ -107,7 +120,9 @@ pub fn train(
     on_step: &mut dyn FnMut(&StepLog),
 ) -> Result<(StudentNet, Vec<StepLog>), DistillError> {
     if data.views.is_empty() || s.batch == 0 {
-        return Err(DistillError::Setting("training needs cached views and batch > 0".into()));
+        return Err(DistillError::Setting(
+            "training needs cached views and batch > 0".into(),
+        ));
     }
     let mut optim = AdamWConfig::new().with_weight_decay(s.weight_decay).init();
     let mut rng = SeededRng::new(s.seed);
@@ -142,7 +157,10 @@ pub fn train(
             images_per_s: s.batch as f32 / t0.elapsed().as_secs_f32().max(1e-6),
         };
         if !log.loss.is_finite() {
-            return Err(DistillError::Setting(format!("loss became {} at step {step}", log.loss)));
+            return Err(DistillError::Setting(format!(
+                "loss became {} at step {step}",
+                log.loss
+            )));
         }
         on_step(&log);
         logs.push(log);

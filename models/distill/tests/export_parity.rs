@@ -9,7 +9,11 @@ use kestrel_models::{Detector, ModelError, VerifiedModel, load_image_file, zoo};
 use std::path::Path;
 
 fn provenance() -> Provenance {
-    Provenance { licence: "Apache-2.0".into(), source: "test".into(), trained_on: "nothing".into() }
+    Provenance {
+        licence: "Apache-2.0".into(),
+        source: "test".into(),
+        trained_on: "nothing".into(),
+    }
 }
 
 #[test]
@@ -20,7 +24,7 @@ fn exported_student_matches_burn_forward() {
     let exported = export_student(&net, "parity-test", 192, 320, provenance()).unwrap();
     let path = Path::new("parity-test/model.onnx");
     let model = VerifiedModel::from_bytes(&exported.manifest, path, &exported.onnx).unwrap();
-    let detector = Detector::from_parts(exported.manifest.clone(), model);
+    let detector = Detector::from_parts(exported.manifest.clone(), model).unwrap();
     let frame = load_image_file(&zoo::dashcam_data_dir().join("stills/test1.jpg")).unwrap();
     let diff = max_abs_difference(&net, &detector, &frame).unwrap();
     assert!(diff < 1e-4, "max |burn - tract| = {diff}");
@@ -40,7 +44,8 @@ fn export_manifest_round_trips_and_detects_tampering() {
     let mut bytes = exported.onnx.clone();
     let n = bytes.len() - 10;
     bytes[n] ^= 0x40;
-    let err = VerifiedModel::from_bytes(&exported.manifest, Path::new("t.onnx"), &bytes).unwrap_err();
+    let err =
+        VerifiedModel::from_bytes(&exported.manifest, Path::new("t.onnx"), &bytes).unwrap_err();
     assert!(matches!(err, ModelError::HashMismatch { .. }), "{err}");
     assert!(export_student(&net, "t", 100, 160, provenance()).is_err());
 }

@@ -6,7 +6,7 @@ use burn::tensor::Device;
 use kestrel_distill::image_sets::dashcam_split;
 use kestrel_distill::pruning::prune;
 use kestrel_distill::student_net::{StudentNet, StudentWidths};
-use kestrel_distill::teacher_cache::cache_teacher;
+use kestrel_distill::teacher_cache::{CacheSettings, cache_teacher};
 use kestrel_distill::trainer::{TrainData, TrainSettings, evaluate_loss, train};
 use kestrel_models::{Detector, load_image_file, zoo};
 
@@ -14,31 +14,76 @@ use kestrel_models::{Detector, load_image_file, zoo};
 fn tiny_distillation_and_pruning_lower_the_loss() {
     let teacher = Detector::load(&zoo::teacher_manifest()).unwrap();
     let (train_paths, _) = dashcam_split(&zoo::dashcam_data_dir()).unwrap();
-    let images: Vec<_> = train_paths.iter().step_by(40).take(4).map(|p| load_image_file(p).unwrap()).collect();
+    let images: Vec<_> = train_paths
+        .iter()
+        .step_by(40)
+        .take(4)
+        .map(|p| load_image_file(p).unwrap())
+        .collect();
     let (h, w) = (96, 160);
-    let views = cache_teacher(&teacher, &images, 2, h, w, 11, 2, &|| {}).unwrap();
+    let settings = CacheSettings {
+        views_per_image: 2,
+        height: h,
+        width: w,
+        seed: 11,
+        threads: 2,
+    };
+    let views = cache_teacher(&teacher, &images, settings, &|| {}).unwrap();
     assert_eq!(views.len(), 8);
-    assert!(views.iter().any(|v| v.targets.scores.iter().any(|&s| s > 0.3)), "teacher saw nothing");
-    let data = TrainData { images: &images, views: &views, height: h, width: w };
+    assert!(
+        views
+            .iter()
+            .any(|v| v.targets.scores.iter().any(|&s| s > 0.3)),
+        "teacher saw nothing"
+    );
+    let data = TrainData {
+        images: &images,
+        views: &views,
+        height: h,
+        width: w,
+    };
     let all: Vec<_> = views.iter().collect();
     let device = Device::flex().autodiff();
     device.seed(3);
     let plain = Device::flex();
     let net = StudentNet::new(&StudentWidths::scaled(0.25), &device);
     let before = evaluate_loss(&net.valid(), &data, &all, 1.0, &plain);
-    let settings = TrainSettings { steps: 30, batch: 8, lr: 3e-3, weight_decay: 1e-4, box_weight: 1.0, seed: 1 };
+    let settings = TrainSettings {
+        steps: 30,
+        batch: 8,
+        lr: 3e-3,
+        weight_decay: 1e-4,
+        box_weight: 1.0,
+        seed: 1,
+    };
     let (net, logs) = train(net, &data, &settings, &device, None, &mut |_| {}).unwrap();
     assert_eq!(logs.len(), 30);
     let after = evaluate_loss(&net.valid(), &data, &all, 1.0, &plain);
-    assert!(after < 0.8 * before, "distillation loss {before} -> {after}");
+    assert!(
+        after < 0.8 * before,
+        "distillation loss {before} -> {after}"
+    );
 
     let pruned = prune(&net.valid(), 0.25, 4, &device).unwrap();
     let (wb, wa) = (net.widths(), pruned.widths());
     assert!(pruned.num_params() < net.num_params());
-    assert!(wa.backbone.iter().zip(&wb.backbone).all(|(a, b)| a < b || *b <= 4), "{wb:?} -> {wa:?}");
+    assert!(
+        wa.backbone
+            .iter()
+            .zip(&wb.backbone)
+            .all(|(a, b)| a < b || *b <= 4),
+        "{wb:?} -> {wa:?}"
+    );
     let pruned_loss = evaluate_loss(&pruned.valid(), &data, &all, 1.0, &plain);
-    let ft = TrainSettings { steps: 15, lr: 1.5e-3, ..settings };
+    let ft = TrainSettings {
+        steps: 15,
+        lr: 1.5e-3,
+        ..settings
+    };
     let (tuned, _) = train(pruned, &data, &ft, &device, None, &mut |_| {}).unwrap();
     let tuned_loss = evaluate_loss(&tuned.valid(), &data, &all, 1.0, &plain);
-    assert!(tuned_loss < pruned_loss, "fine-tuning after pruning {pruned_loss} -> {tuned_loss}");
+    assert!(
+        tuned_loss < pruned_loss,
+        "fine-tuning after pruning {pruned_loss} -> {tuned_loss}"
+    );
 }

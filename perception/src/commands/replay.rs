@@ -15,8 +15,9 @@ use std::path::PathBuf;
 /// Arguments of `kestrel replay`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The log to replay: an MCAP file.
-    pub log: PathBuf,
+    /// The log to replay: an MCAP file, a KITTI object folder or a nuScenes sample folder.
+    #[arg(value_name = "LOG")]
+    pub input: PathBuf,
     /// Configuration file (TOML; keys override perception/config/default.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -48,7 +49,8 @@ pub struct Args {
 /// Runs `kestrel replay`.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let config = load_config(args.config.as_deref(), &args.zenoh)?;
-    let source = SensorSource::open_path(&args.log)?;
+    let source = SensorSource::open_path(&args.input)?;
+    source.check_sensor_names(&args.drop_sensor)?;
     let stage = production_stage(source.rig(), args.model.as_deref())?;
     let mut sinks: Vec<Box<dyn OutputSink>> = Vec::new();
     if let Some(path) = &args.json {
@@ -57,6 +59,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(path) = &args.record {
         sinks.push(Box::new(McapRecorder::create(
             path,
+            source.rig(),
             &config.ros.tracked_topic,
             &config.ros.detected_topic,
         )?));
@@ -75,7 +78,9 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     let settings = config.runtime_settings(args.drop_sensor.into_iter().collect())?;
-    let summary = replay(vec![source], stage, sinks, settings, |n| progress.set_position(n))?;
+    let summary = replay(vec![source], stage, sinks, settings, |n| {
+        progress.set_position(n)
+    })?;
     progress.finish_and_clear();
     println!("{summary}");
     if args.digest {

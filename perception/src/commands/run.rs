@@ -43,7 +43,8 @@ impl ZenohFlags {
 /// Arguments of `kestrel run`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Input: an MCAP log (default: the shipped fixture log).
+    /// Input: an MCAP log, a KITTI object folder or a nuScenes sample folder (default: the
+    /// shipped KITTI fixture frames).
     pub input: Option<PathBuf>,
     /// Configuration file (TOML; keys override perception/config/default.toml).
     #[arg(long)]
@@ -89,6 +90,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let input = args.input.unwrap_or_else(default_input);
     let source = SensorSource::open_path(&input)?;
+    source.check_sensor_names(&args.drop_sensor)?;
     let stage = production_stage(source.rig(), args.model.as_deref())?;
     let session = config.zenoh.open()?;
     let output = ZenohOutput::new(&session, &config.ros)?;
@@ -106,13 +108,18 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(path) = &args.record {
         sinks.push(Box::new(McapRecorder::create(
             path,
+            source.rig(),
             &config.ros.tracked_topic,
             &config.ros.detected_topic,
         )?));
     }
     let stop = Arc::new(AtomicBool::new(false));
-    let on_signal = stop.clone();
-    ctrlc::set_handler(move || on_signal.store(true, Ordering::SeqCst))?;
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let (on_signal, signalled) = (stop.clone(), interrupted.clone());
+    ctrlc::set_handler(move || {
+        signalled.store(true, Ordering::SeqCst);
+        on_signal.store(true, Ordering::SeqCst);
+    })?;
     let settings = config.runtime_settings(args.drop_sensor.into_iter().collect())?;
     let summary = run_realtime(
         vec![source],
@@ -124,11 +131,11 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             pace: Pace::Recorded {
                 speed: config.runtime.playback_speed,
             },
-            stop: stop.clone(),
+            stop,
             clock: Arc::new(WallClock),
         },
     )?;
-    if stop.load(Ordering::SeqCst) {
+    if interrupted.load(Ordering::SeqCst) {
         println!("stopped by Ctrl-C; outputs flushed");
     }
     if let Some(path) = &args.record {

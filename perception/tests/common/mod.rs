@@ -90,7 +90,11 @@ impl PerceptionStage for BoxOfPointsStage {
         Ok(vec![OutputFrame {
             stamp: cloud.timestamp,
             detected,
-            tracked: out.tracks.into_iter().filter(|t| t.is_confirmed()).collect(),
+            tracked: out
+                .tracks
+                .into_iter()
+                .filter(|t| t.is_confirmed())
+                .collect(),
             degraded: Vec::new(),
         }])
     }

@@ -21,12 +21,11 @@ pub fn frame_to_image(frame: &CameraFrame) -> Image {
 /// An uncompressed image as a frame of `sensor` (rgb8 / bgr8 / mono8; row padding beyond
 /// `width * bytes_per_pixel` is dropped).
 pub fn image_to_frame(msg: &Image, sensor: &str) -> Result<CameraFrame, SensorError> {
-    let encoding = PixelEncoding::from_ros_name(&msg.encoding).ok_or_else(|| {
-        SensorError::Unsupported {
+    let encoding =
+        PixelEncoding::from_ros_name(&msg.encoding).ok_or_else(|| SensorError::Unsupported {
             what: "sensor_msgs/Image".into(),
             reason: format!("pixel encoding `{}`", msg.encoding),
-        }
-    })?;
+        })?;
     let row = msg.width as usize * encoding.bytes_per_pixel();
     let step = msg.step as usize;
     let rows = msg.height as usize;
@@ -48,7 +47,12 @@ pub fn image_to_frame(msg: &Image, sensor: &str) -> Result<CameraFrame, SensorEr
     let data: Vec<u8> = if step == row {
         msg.data[..needed].to_vec()
     } else {
-        msg.data.chunks(step).take(rows).flat_map(|r| &r[..row]).copied().collect()
+        msg.data
+            .chunks(step)
+            .take(rows)
+            .flat_map(|r| &r[..row])
+            .copied()
+            .collect()
     };
     let stamp = msg.header.stamp.to_timestamp();
     CameraFrame::new(sensor, stamp, msg.width, msg.height, encoding, data)
@@ -56,7 +60,10 @@ pub fn image_to_frame(msg: &Image, sensor: &str) -> Result<CameraFrame, SensorEr
 
 /// A JPEG or PNG `CompressedImage` as a frame of `sensor`: grey images decode to mono8,
 /// everything else to rgb8.
-pub fn compressed_to_frame(msg: &CompressedImage, sensor: &str) -> Result<CameraFrame, SensorError> {
+pub fn compressed_to_frame(
+    msg: &CompressedImage,
+    sensor: &str,
+) -> Result<CameraFrame, SensorError> {
     let img = image::load_from_memory(&msg.data).map_err(|e| SensorError::Malformed {
         what: format!("sensor_msgs/CompressedImage ({})", msg.format),
         offset: 0,
@@ -68,6 +75,13 @@ pub fn compressed_to_frame(msg: &CompressedImage, sensor: &str) -> Result<Camera
         image::DynamicImage::ImageLuma8(g) => {
             CameraFrame::new(sensor, stamp, w, h, PixelEncoding::Mono8, g.into_raw())
         }
-        other => CameraFrame::new(sensor, stamp, w, h, PixelEncoding::Rgb8, other.to_rgb8().into_raw()),
+        other => CameraFrame::new(
+            sensor,
+            stamp,
+            w,
+            h,
+            PixelEncoding::Rgb8,
+            other.to_rgb8().into_raw(),
+        ),
     }
 }

@@ -343,15 +343,27 @@ mod tests {
 
     #[test]
     fn bad_input_is_a_typed_error() {
-        assert!(matches!(CdrReader::new(&[0, 1]), Err(CdrError::Truncated { .. })));
-        assert!(matches!(CdrReader::new(&[0, 7, 0, 0]), Err(CdrError::Encapsulation(_))));
+        assert!(matches!(
+            CdrReader::new(&[0, 1]),
+            Err(CdrError::Truncated { .. })
+        ));
+        assert!(matches!(
+            CdrReader::new(&[0, 7, 0, 0]),
+            Err(CdrError::Encapsulation(_))
+        ));
         let huge = [0, 1, 0, 0, 0xff, 0xff, 0xff, 0xff, 1];
         let mut r = CdrReader::new(&huge).unwrap();
-        assert!(matches!(r.length(1), Err(CdrError::InvalidValue { offset: 4, .. })));
+        assert!(matches!(
+            r.length(1),
+            Err(CdrError::InvalidValue { offset: 4, .. })
+        ));
         let unterminated = [0, 1, 0, 0, 2, 0, 0, 0, b'a', b'b'];
         let mut r = CdrReader::new(&unterminated).unwrap();
         assert!(matches!(r.string(), Err(CdrError::InvalidString { .. })));
         let mut r = CdrReader::new(&[0, 1, 0, 0, 1, 2]).unwrap();
-        assert!(matches!(r.u32(), Err(CdrError::Truncated { offset: 4, .. })));
+        assert!(matches!(
+            r.u32(),
+            Err(CdrError::Truncated { offset: 4, .. })
+        ));
     }
 }

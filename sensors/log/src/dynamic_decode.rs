@@ -115,10 +115,13 @@ fn decode_element(
 ) -> Result<Value, CdrError> {
     let p = match ty {
         FieldType::Message(name) => {
-            let def = schema.types.get(name).ok_or_else(|| CdrError::InvalidValue {
-                offset: r.position(),
-                reason: format!("type `{name}` is not in the schema"),
-            })?;
+            let def = schema
+                .types
+                .get(name)
+                .ok_or_else(|| CdrError::InvalidValue {
+                    offset: r.position(),
+                    reason: format!("type `{name}` is not in the schema"),
+                })?;
             return decode_message(schema, def, r, depth + 1);
         }
         FieldType::Primitive(p) => *p,

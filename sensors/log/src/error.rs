@@ -7,7 +7,9 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CdrError {
     /// The payload ended before a complete value.
-    #[error("CDR payload truncated at byte {offset}: {what} needs {needed} bytes, {available} left")]
+    #[error(
+        "CDR payload truncated at byte {offset}: {what} needs {needed} bytes, {available} left"
+    )]
     Truncated {
         /// What was being read.
         what: &'static str,

@@ -10,13 +10,16 @@
 //!   ros2msg definitions;
 //! - [`msg_schema`] + [`dynamic_decode`]: decode any CDR message from its schema text;
 //! - [`point_cloud2`], [`camera_image`]: wire messages <-> `kestrel_sensors` types;
-//! - [`mcap_reader`], [`sensor_reader`], [`mcap_writer`]: the MCAP container.
+//! - [`mcap_reader`], [`sensor_reader`], [`mcap_writer`]: the MCAP container;
+//! - [`convert`]: KITTI / nuScenes / Ouster fixtures -> MCAP logs;
+//! - [`type_hash`]: RIHS01 type hashes.
 //!
 //! Times are `Timestamp` nanoseconds; point coordinates stay in the sensor frame they were
 //! recorded in (the frame is the message's `header.frame_id` = sensor name).
 
 pub mod camera_image;
 pub mod cdr;
+pub mod convert;
 pub mod dynamic_decode;
 pub mod error;
 pub mod mcap_reader;

@@ -16,6 +16,9 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Smallest limit on one record's (or decompressed chunk's) size, bytes: 256 MiB.
+pub const MIN_RECORD_LIMIT: u64 = 256 << 20;
+
 /// A channel of the log with its schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChannelInfo {
@@ -78,10 +81,11 @@ impl RawLogReader<BufReader<File>> {
 }
 
 impl<R: Read> RawLogReader<R> {
-    /// Reads from `source`; `path` names it in errors; `len` (its size in bytes) bounds
-    /// record lengths so a corrupt length never causes a huge allocation.
+    /// Reads from `source`; `path` names it in errors; `len` is its size in bytes. Records
+    /// and decompressed chunks are limited to `max(len, MIN_RECORD_LIMIT)` bytes, so a
+    /// corrupt length never causes a huge allocation.
     pub fn new(path: &Path, source: R, len: u64) -> Self {
-        let limit = usize::try_from(len).unwrap_or(usize::MAX);
+        let limit = usize::try_from(len.max(MIN_RECORD_LIMIT)).unwrap_or(usize::MAX);
         Self {
             path: path.to_owned(),
             source,
@@ -163,10 +167,17 @@ impl<R: Read> RawLogReader<R> {
                     self.channels.insert(c.id, Arc::new(info));
                 }
                 Record::Message { header, data } => {
-                    let channel = self.channels.get(&header.channel_id).cloned().ok_or_else(|| {
-                        let e = mcap::McapError::UnknownChannel(header.sequence, header.channel_id);
-                        mcap_error(&self.path, self.consumed, e)
-                    })?;
+                    let channel =
+                        self.channels
+                            .get(&header.channel_id)
+                            .cloned()
+                            .ok_or_else(|| {
+                                let e = mcap::McapError::UnknownChannel(
+                                    header.sequence,
+                                    header.channel_id,
+                                );
+                                mcap_error(&self.path, self.consumed, e)
+                            })?;
                     if header.log_time < self.last_log_time {
                         self.out_of_order += 1;
                     }
@@ -184,7 +195,6 @@ impl<R: Read> RawLogReader<R> {
             }
         }
     }
-
 }
 
 fn mcap_error(path: &Path, offset: u64, source: mcap::McapError) -> LogError {

@@ -33,15 +33,23 @@ pub const DEFAULT_CHUNK_SIZE: u64 = 1 << 20;
 /// (infinite) deadline, lifespan and liveliness lease, in rosbag2's YAML form.
 pub const DEFAULT_QOS_YAML: &str = "- history: 1\n  depth: 10\n  reliability: 1\n  durability: 2\n  deadline:\n    sec: 9223372036\n    nsec: 854775807\n  lifespan:\n    sec: 9223372036\n    nsec: 854775807\n  liveliness: 1\n  liveliness_lease_duration:\n    sec: 9223372036\n    nsec: 854775807\n  avoid_ros_namespace_conventions: false";
 
-/// The topic Kestrel uses for a sensor without a topic in the rig:
-/// `/kestrel/<sensor>/image`, `/kestrel/<sensor>/points` or `/kestrel/<sensor>/radar`.
-pub fn default_topic(msg: &SensorMessage) -> String {
-    let leaf = match msg {
-        SensorMessage::Camera(_) => "image",
-        SensorMessage::Lidar(_) => "points",
-        SensorMessage::Radar(_) => "radar",
+/// The topic Kestrel uses for sensor `sensor` of kind `kind` (`"camera"`, `"lidar"`,
+/// `"radar"`, as `SensorMessage::kind` / `SensorKind::name` give): `/kestrel/<sensor>/image`,
+/// `/kestrel/<sensor>/points` or `/kestrel/<sensor>/radar`.
+pub fn default_topic(sensor: &str, kind: &str) -> String {
+    let leaf = match kind {
+        "camera" => "image",
+        "lidar" => "points",
+        other => other,
     };
-    format!("/kestrel/{}/{leaf}", msg.sensor())
+    format!("/kestrel/{sensor}/{leaf}")
+}
+
+/// The topic of a message: its sensor's `topic` in the rig, else [`default_topic`].
+pub fn topic_for(rig: Option<&Rig>, msg: &SensorMessage) -> String {
+    rig.and_then(|r| r.sensor(msg.sensor()))
+        .and_then(|s| s.topic.clone())
+        .unwrap_or_else(|| default_topic(msg.sensor(), msg.kind()))
 }
 
 /// Counts of what a [`LogWriter`] wrote.
@@ -140,7 +148,10 @@ impl LogWriter {
             }
         };
         let metadata = BTreeMap::from([
-            ("offered_qos_profiles".to_owned(), DEFAULT_QOS_YAML.to_owned()),
+            (
+                "offered_qos_profiles".to_owned(),
+                DEFAULT_QOS_YAML.to_owned(),
+            ),
             (
                 "topic_type_hash".to_owned(),
                 self.hashes.get(M::type_name()).cloned().unwrap_or_default(),
@@ -150,7 +161,8 @@ impl LogWriter {
             .inner
             .add_channel(schema_id, topic, "cdr", &metadata)
             .map_err(|e| self.err(e))?;
-        self.channels.insert(topic.to_owned(), (id, M::type_name(), 0));
+        self.channels
+            .insert(topic.to_owned(), (id, M::type_name(), 0));
         Ok(id)
     }
 

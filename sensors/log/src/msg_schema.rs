@@ -208,9 +208,9 @@ impl Schema {
         sections.push((current, section));
         for (name, lines) in sections {
             // Old rosbag2 versions repeat dependencies; the first definition wins.
-            if !types.contains_key(&name) {
-                let def = parse_definition(&name, &lines)?;
-                types.insert(name, def);
+            if let std::collections::btree_map::Entry::Vacant(slot) = types.entry(name) {
+                let def = parse_definition(slot.key(), &lines)?;
+                slot.insert(def);
             }
         }
         let schema = Schema { root, types };
@@ -257,9 +257,8 @@ fn parse_definition(name: &str, lines: &[&str]) -> Result<MessageSchema, SchemaE
             .split_once(char::is_whitespace)
             .ok_or_else(|| err(i + 1, format!("`{line}` has no field name")))?;
         let rest = rest.trim();
-        let (elem_token, arity) = parse_arity(type_token).ok_or_else(|| {
-            err(i + 1, format!("bad array specifier in `{type_token}`"))
-        })?;
+        let (elem_token, arity) = parse_arity(type_token)
+            .ok_or_else(|| err(i + 1, format!("bad array specifier in `{type_token}`")))?;
         let (field_name, after) = match rest.split_once(char::is_whitespace) {
             Some((n, a)) => (n, a.trim()),
             None => (rest, ""),

@@ -38,7 +38,14 @@ fn field(name: &str, offset: u32, dt: u8) -> PointField {
     }
 }
 
-fn assemble(header: Header, n: usize, fields: Vec<PointField>, step: usize, data: Vec<u8>, dense: bool) -> PointCloud2 {
+fn assemble(
+    header: Header,
+    n: usize,
+    fields: Vec<PointField>,
+    step: usize,
+    data: Vec<u8>,
+    dense: bool,
+) -> PointCloud2 {
     PointCloud2 {
         header,
         height: 1,
@@ -60,7 +67,7 @@ pub fn lidar_to_point_cloud2(cloud: &PointCloud) -> PointCloud2 {
         field("z", 8, datatype::FLOAT32),
         field("intensity", 12, datatype::FLOAT32),
     ];
-    let mut end = 16;
+    let mut end: usize = 16;
     if cloud.ring.is_some() {
         fields.push(field("ring", 16, datatype::UINT16));
         end = 18;
@@ -86,27 +93,49 @@ pub fn lidar_to_point_cloud2(cloud: &PointCloud) -> PointCloud2 {
         }
     }
     let dense = cloud.iter_xyz().all(|p| p.iter().all(|v| v.is_finite()));
-    assemble(Header::new(cloud.timestamp, &cloud.sensor), n, fields, step, data, dense)
+    assemble(
+        Header::new(cloud.timestamp, &cloud.sensor),
+        n,
+        fields,
+        step,
+        data,
+        dense,
+    )
 }
 
 /// A radar scan as PointCloud2 in the layout documented at the top of this module.
 pub fn radar_to_point_cloud2(scan: &RadarScan) -> PointCloud2 {
-    let names = ["x", "y", "z", "rcs", "radial_velocity", "vx_comp", "vy_comp"];
+    let names = [
+        "x",
+        "y",
+        "z",
+        "rcs",
+        "radial_velocity",
+        "vx_comp",
+        "vy_comp",
+    ];
     let mut fields: Vec<PointField> = (0..)
         .zip(names)
         .map(|(i, n)| field(n, 4 * i, datatype::FLOAT32))
         .collect();
     fields.push(field("id", 28, datatype::INT32));
-    for (i, n) in ["valid", "velocity_unambiguous", "quality_valid", "dynamic_property"]
-        .into_iter()
-        .enumerate()
+    for (i, n) in [
+        "valid",
+        "velocity_unambiguous",
+        "quality_valid",
+        "dynamic_property",
+    ]
+    .into_iter()
+    .enumerate()
     {
         fields.push(field(n, 32 + i as u32, datatype::UINT8));
     }
     const STEP: usize = 36;
     let mut data = Vec::with_capacity(STEP * scan.detections.len());
     for d in &scan.detections {
-        let (vx, vy) = d.compensated_velocity.map_or((f32::NAN, f32::NAN), |v| (v.x, v.y));
+        let (vx, vy) = d
+            .compensated_velocity
+            .map_or((f32::NAN, f32::NAN), |v| (v.x, v.y));
         let p = d.position;
         for v in [p.x, p.y, p.z, d.rcs, d.radial_velocity, vx, vy] {
             data.extend_from_slice(&v.to_le_bytes());
@@ -120,9 +149,19 @@ pub fn radar_to_point_cloud2(scan: &RadarScan) -> PointCloud2 {
             f.dynamic_property,
         ]);
     }
-    let dense = scan.detections.iter().all(|d| d.position.iter().all(|v| v.is_finite()));
+    let dense = scan
+        .detections
+        .iter()
+        .all(|d| d.position.iter().all(|v| v.is_finite()));
     let n = scan.detections.len();
-    assemble(Header::new(scan.timestamp, &scan.sensor), n, fields, STEP, data, dense)
+    assemble(
+        Header::new(scan.timestamp, &scan.sensor),
+        n,
+        fields,
+        STEP,
+        data,
+        dense,
+    )
 }
 
 /// True when the cloud carries radar attributes (rcs, a radial velocity or compensated
@@ -152,7 +191,11 @@ impl FieldReader {
                 const N: usize = std::mem::size_of::<$t>();
                 let mut a = [0u8; N];
                 a.copy_from_slice(&b[..N]);
-                if self.big_endian { <$t>::from_be_bytes(a) } else { <$t>::from_le_bytes(a) }
+                if self.big_endian {
+                    <$t>::from_be_bytes(a)
+                } else {
+                    <$t>::from_le_bytes(a)
+                }
             }};
         }
         match self.datatype {
@@ -199,7 +242,9 @@ impl<'a> Layout<'a> {
         let needed = if h == 0 || w == 0 {
             0
         } else {
-            (h - 1).saturating_mul(msg.row_step as usize).saturating_add(w.saturating_mul(step))
+            (h - 1)
+                .saturating_mul(msg.row_step as usize)
+                .saturating_add(w.saturating_mul(step))
         };
         if msg.data.len() < needed {
             return Err(SensorError::Truncated {
@@ -219,13 +264,20 @@ impl<'a> Layout<'a> {
             return Ok(None);
         };
         let size = datatype::size(f.datatype).ok_or_else(|| {
-            SensorError::malformed(WHAT, 0, format!("field `{}` has datatype {}", f.name, f.datatype))
+            SensorError::malformed(
+                WHAT,
+                0,
+                format!("field `{}` has datatype {}", f.name, f.datatype),
+            )
         })?;
         if f.offset as usize + size > self.msg.point_step as usize {
             return Err(SensorError::malformed(
                 WHAT,
                 0,
-                format!("field `{}` at offset {} overruns point_step {}", f.name, f.offset, self.msg.point_step),
+                format!(
+                    "field `{}` at offset {} overruns point_step {}",
+                    f.name, f.offset, self.msg.point_step
+                ),
             ));
         }
         Ok(Some(FieldReader {
@@ -244,7 +296,8 @@ impl<'a> Layout<'a> {
         let m = self.msg;
         let (step, row) = (m.point_step as usize, m.row_step as usize);
         (0..m.height as usize).flat_map(move |r| {
-            (0..m.width as usize).map(move |c| &m.data[r * row + c * step..r * row + (c + 1) * step])
+            (0..m.width as usize)
+                .map(move |c| &m.data[r * row + c * step..r * row + (c + 1) * step])
         })
     }
 
@@ -261,7 +314,8 @@ pub fn point_cloud2_to_lidar(msg: &PointCloud2, sensor: &str) -> Result<PointClo
     let ring = l.field(&["ring"])?;
     let time = l.field(&["t", "time", "timestamp", "time_offset"])?;
     let stamp = msg.header.stamp.to_timestamp();
-    let mut cloud = PointCloud::with_capacity(sensor, stamp, l.len(), ring.is_some(), time.is_some());
+    let mut cloud =
+        PointCloud::with_capacity(sensor, stamp, l.len(), ring.is_some(), time.is_some());
     for rec in l.records() {
         let t = time.map_or(0, |f| {
             let v = f.value(rec);
@@ -299,7 +353,9 @@ pub fn point_cloud2_to_radar(msg: &PointCloud2, sensor: &str) -> Result<RadarSca
     let ambig_state = l.field(&["ambig_state"])?;
     let quality = l.field(&["quality_valid", "is_quality_valid"])?;
     let dynamic = l.field(&["dynamic_property", "dyn_prop"])?;
-    let flag = |f: Option<FieldReader>, rec: &[u8], default: bool| f.map_or(default, |f| f.value(rec) != 0.0);
+    let flag = |f: Option<FieldReader>, rec: &[u8], default: bool| {
+        f.map_or(default, |f| f.value(rec) != 0.0)
+    };
     let detections = l
         .records()
         .map(|rec| RadarDetection {

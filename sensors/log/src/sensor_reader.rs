@@ -106,7 +106,11 @@ impl<R: Read> SensorLogReader<R> {
         } else {
             frame_id.to_owned()
         };
-        let kind = self.rig.as_ref().and_then(|r| r.sensor(&name)).map(|s| &s.kind);
+        let kind = self
+            .rig
+            .as_ref()
+            .and_then(|r| r.sensor(&name))
+            .map(|s| &s.kind);
         (name, kind)
     }
 

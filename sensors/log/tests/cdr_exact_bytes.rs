@@ -46,7 +46,9 @@ fn header_bytes() {
         stamp: Time { sec: 1, nanosec: 2 },
         frame_id: "ab".into(),
     };
-    let expected = [0, 1, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, b'a', b'b', 0];
+    let expected = [
+        0, 1, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, b'a', b'b', 0,
+    ];
     assert_eq!(h.to_cdr().unwrap(), expected);
     assert_eq!(Header::from_cdr(&expected).unwrap(), h);
 }
@@ -54,8 +56,18 @@ fn header_bytes() {
 #[test]
 fn point_field_array_bytes() {
     let fields = vec![
-        PointField { name: "x".into(), offset: 0, datatype: 7, count: 1 },
-        PointField { name: "intensity".into(), offset: 12, datatype: 7, count: 1 },
+        PointField {
+            name: "x".into(),
+            offset: 0,
+            datatype: 7,
+            count: 1,
+        },
+        PointField {
+            name: "intensity".into(),
+            offset: 12,
+            datatype: 7,
+            count: 1,
+        },
     ];
     let mut w = CdrWriter::new();
     fields.encode(&mut w).unwrap();
@@ -96,22 +108,43 @@ fn v3(x: f64, y: f64, z: f64) -> Vector3 {
 
 fn detected_objects() -> DetectedObjects {
     DetectedObjects {
-        header: Header { stamp: Time { sec: 10, nanosec: 500 }, frame_id: "base_link".into() },
+        header: Header {
+            stamp: Time {
+                sec: 10,
+                nanosec: 500,
+            },
+            frame_id: "base_link".into(),
+        },
         objects: vec![DetectedObject {
             existence_probability: 0.5,
-            classification: vec![ObjectClassification { label: 1, probability: 0.75 }],
+            classification: vec![ObjectClassification {
+                label: 1,
+                probability: 0.75,
+            }],
             kinematics: DetectedObjectKinematics {
                 pose_with_covariance: PoseWithCovariance {
                     pose: Pose {
-                        position: Point { x: 1.0, y: 2.0, z: 3.0 },
-                        orientation: Quaternion { x: 0.0, y: 0.0, z: 0.0, w: 1.0 },
+                        position: Point {
+                            x: 1.0,
+                            y: 2.0,
+                            z: 3.0,
+                        },
+                        orientation: Quaternion {
+                            x: 0.0,
+                            y: 0.0,
+                            z: 0.0,
+                            w: 1.0,
+                        },
                     },
                     covariance: cov(0.25),
                 },
                 has_position_covariance: true,
                 orientation_availability: 2,
                 twist_with_covariance: TwistWithCovariance {
-                    twist: Twist { linear: v3(4.0, 0.0, 0.0), angular: v3(0.0, 0.0, 0.5) },
+                    twist: Twist {
+                        linear: v3(4.0, 0.0, 0.0),
+                        angular: v3(0.0, 0.0, 0.5),
+                    },
                     covariance: cov(0.0),
                 },
                 has_twist: true,
@@ -159,7 +192,10 @@ fn detected_objects_bytes() {
     assert_eq!(DetectedObjects::from_cdr(&got).unwrap(), msg);
     // Any truncation is a typed error, never a panic.
     for cut in 0..got.len() {
-        assert!(DetectedObjects::from_cdr(&got[..cut]).is_err(), "cut at {cut}");
+        assert!(
+            DetectedObjects::from_cdr(&got[..cut]).is_err(),
+            "cut at {cut}"
+        );
     }
 }
 
@@ -174,7 +210,9 @@ fn cross_check<M: RosMessage>(msg: &M) -> Value {
 #[test]
 fn typed_structs_match_their_definitions() {
     let d = cross_check(&detected_objects());
-    let Some(Value::Array(objs)) = d.field("objects") else { panic!() };
+    let Some(Value::Array(objs)) = d.field("objects") else {
+        panic!()
+    };
     let dims = objs[0].field("shape").unwrap().field("dimensions").unwrap();
     assert_eq!(dims.field("y"), Some(&Value::Float(1.8)));
 
@@ -189,7 +227,10 @@ fn typed_structs_match_their_definitions() {
                 pose_with_covariance: obj.kinematics.pose_with_covariance.clone(),
                 twist_with_covariance: obj.kinematics.twist_with_covariance.clone(),
                 acceleration_with_covariance: AccelWithCovariance {
-                    accel: Accel { linear: v3(0.1, 0.0, 0.0), angular: v3(0.0, 0.0, 0.0) },
+                    accel: Accel {
+                        linear: v3(0.1, 0.0, 0.0),
+                        angular: v3(0.0, 0.0, 0.0),
+                    },
                     covariance: cov(1.0),
                 },
                 orientation_availability: 1,
@@ -197,30 +238,58 @@ fn typed_structs_match_their_definitions() {
             },
             shape: Shape {
                 type_: 2,
-                footprint: Polygon { points: vec![Point32 { x: 1.0, y: 0.5, z: 0.0 }] },
+                footprint: Polygon {
+                    points: vec![Point32 {
+                        x: 1.0,
+                        y: 0.5,
+                        z: 0.0,
+                    }],
+                },
                 dimensions: v3(0.0, 0.0, 1.5),
             },
         }],
     };
     let t = cross_check(&tracked);
-    let Some(Value::Array(objs)) = t.field("objects") else { panic!() };
-    assert_eq!(objs[0].field("object_id").unwrap().field("uuid"), Some(&Value::Bytes(vec![7; 16])));
-    assert_eq!(TrackedObjects::from_cdr(&tracked.to_cdr().unwrap()).unwrap(), tracked);
+    let Some(Value::Array(objs)) = t.field("objects") else {
+        panic!()
+    };
+    assert_eq!(
+        objs[0].field("object_id").unwrap().field("uuid"),
+        Some(&Value::Bytes(vec![7; 16]))
+    );
+    assert_eq!(
+        TrackedObjects::from_cdr(&tracked.to_cdr().unwrap()).unwrap(),
+        tracked
+    );
 
     let info = CameraInfo {
-        header: Header { stamp: Time { sec: 3, nanosec: 4 }, frame_id: "cam".into() },
+        header: Header {
+            stamp: Time { sec: 3, nanosec: 4 },
+            frame_id: "cam".into(),
+        },
         height: 375,
         width: 1242,
         distortion_model: "plumb_bob".into(),
         d: vec![0.1, 0.0, 0.0, 0.0, 0.0],
         k: [721.5, 0.0, 609.5, 0.0, 721.5, 172.8, 0.0, 0.0, 1.0],
         r: [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
-        p: [721.5, 0.0, 609.5, 0.0, 0.0, 721.5, 172.8, 0.0, 0.0, 0.0, 1.0, 0.0],
+        p: [
+            721.5, 0.0, 609.5, 0.0, 0.0, 721.5, 172.8, 0.0, 0.0, 0.0, 1.0, 0.0,
+        ],
         binning_x: 0,
         binning_y: 0,
-        roi: RegionOfInterest { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: true },
+        roi: RegionOfInterest {
+            x_offset: 0,
+            y_offset: 0,
+            height: 0,
+            width: 0,
+            do_rectify: true,
+        },
     };
     let c = cross_check(&info);
-    assert_eq!(c.field("roi").unwrap().field("do_rectify"), Some(&Value::Bool(true)));
+    assert_eq!(
+        c.field("roi").unwrap().field("do_rectify"),
+        Some(&Value::Bool(true))
+    );
     assert_eq!(CameraInfo::from_cdr(&info.to_cdr().unwrap()).unwrap(), info);
 }

@@ -32,7 +32,13 @@ fn rig() -> Rig {
         name: "test".into(),
         sensors: vec![
             spec("lidar_top", SensorKind::Lidar { beams: Some(32) }),
-            spec("radar_front", SensorKind::Radar { horizontal_fov: None, max_range: None }),
+            spec(
+                "radar_front",
+                SensorKind::Radar {
+                    horizontal_fov: None,
+                    max_range: None,
+                },
+            ),
         ],
     }
 }
@@ -45,7 +51,14 @@ fn messages(n: u64) -> Vec<SensorMessage> {
         let mut cloud = PointCloud::with_capacity("lidar_top", t, 500, true, true);
         for i in 0..500u32 {
             let a = i as f32 * 0.0125 + k as f32;
-            cloud.push(a.cos() * 10.0, a.sin() * 10.0, -1.5 + i as f32 * 1e-3, i as f32, (i % 32) as u16, i * 1000);
+            cloud.push(
+                a.cos() * 10.0,
+                a.sin() * 10.0,
+                -1.5 + i as f32 * 1e-3,
+                i as f32,
+                (i % 32) as u16,
+                i * 1000,
+            );
         }
         cloud.x[7] = f32::NAN;
         out.push(SensorMessage::Lidar(cloud));
@@ -55,14 +68,31 @@ fn messages(n: u64) -> Vec<SensorMessage> {
             compensated_velocity: comp,
             rcs: 7.5,
             id: Some(i).filter(|i| i % 2 == 0),
-            validity: RadarValidity { valid: true, velocity_unambiguous: i % 3 == 0, quality_valid: false, dynamic_property: 2 },
+            validity: RadarValidity {
+                valid: true,
+                velocity_unambiguous: i.is_multiple_of(3),
+                quality_valid: false,
+                dynamic_property: 2,
+            },
         };
-        let detections = (0..12).map(|i| det(i, (i % 4 != 0).then(|| Vector2::new(1.5, -0.5)))).collect();
-        out.push(SensorMessage::Radar(RadarScan { sensor: "radar_front".into(), timestamp: t, detections }));
-        let rgb: Vec<u8> = (0..64 * 48 * 3).map(|i| (i * 7 + k as usize) as u8).collect();
-        out.push(SensorMessage::Camera(CameraFrame::new("cam_front", t, 64, 48, PixelEncoding::Rgb8, rgb).unwrap()));
+        let detections = (0..12)
+            .map(|i| det(i, (!i.is_multiple_of(4)).then(|| Vector2::new(1.5, -0.5))))
+            .collect();
+        out.push(SensorMessage::Radar(RadarScan {
+            sensor: "radar_front".into(),
+            timestamp: t,
+            detections,
+        }));
+        let rgb: Vec<u8> = (0..64 * 48 * 3)
+            .map(|i| (i * 7 + k as usize) as u8)
+            .collect();
+        out.push(SensorMessage::Camera(
+            CameraFrame::new("cam_front", t, 64, 48, PixelEncoding::Rgb8, rgb).unwrap(),
+        ));
         let mono: Vec<u8> = (0..33 * 17).map(|i| (i * 3) as u8).collect();
-        out.push(SensorMessage::Camera(CameraFrame::new("cam_ir", t, 33, 17, PixelEncoding::Mono8, mono).unwrap()));
+        out.push(SensorMessage::Camera(
+            CameraFrame::new("cam_ir", t, 33, 17, PixelEncoding::Mono8, mono).unwrap(),
+        ));
     }
     out
 }
@@ -73,7 +103,12 @@ fn assert_same(a: &SensorMessage, b: &SensorMessage) {
     match (a, b) {
         (SensorMessage::Lidar(a), SensorMessage::Lidar(b)) => {
             assert_eq!((&a.sensor, a.timestamp), (&b.sensor, b.timestamp));
-            for (ca, cb) in [(&a.x, &b.x), (&a.y, &b.y), (&a.z, &b.z), (&a.intensity, &b.intensity)] {
+            for (ca, cb) in [
+                (&a.x, &b.x),
+                (&a.y, &b.y),
+                (&a.z, &b.z),
+                (&a.intensity, &b.intensity),
+            ] {
                 assert_eq!(bits(ca), bits(cb));
             }
             assert_eq!((&a.ring, &a.time_offset_ns), (&b.ring, &b.time_offset_ns));
@@ -84,13 +119,25 @@ fn assert_same(a: &SensorMessage, b: &SensorMessage) {
 
 fn write_log(path: &Path, msgs: &[SensorMessage], chunk_size: u64) -> DetectedObjects {
     let mut w = LogWriter::create_with_chunk_size(path, Some(&rig()), chunk_size).unwrap();
-    let objects = DetectedObjects { header: Header::new(Timestamp(5), "base_link"), objects: vec![] };
+    let objects = DetectedObjects {
+        header: Header::new(Timestamp(5), "base_link"),
+        objects: vec![],
+    };
     for m in msgs {
-        w.write_sensor(&default_topic(m), m).unwrap();
+        w.write_sensor(&default_topic(m.sensor(), m.kind()), m)
+            .unwrap();
     }
-    w.write("/perception/objects", Timestamp(msgs.last().unwrap().timestamp().0), &objects).unwrap();
+    w.write(
+        "/perception/objects",
+        Timestamp(msgs.last().unwrap().timestamp().0),
+        &objects,
+    )
+    .unwrap();
     let summary = w.finish().unwrap();
-    assert_eq!(summary.messages_per_topic.values().sum::<u64>(), msgs.len() as u64 + 1);
+    assert_eq!(
+        summary.messages_per_topic.values().sum::<u64>(),
+        msgs.len() as u64 + 1
+    );
     objects
 }
 
@@ -106,9 +153,12 @@ fn sensor_messages_round_trip_exactly() {
     for (g, m) in got.iter().zip(&msgs) {
         assert_same(&g.message, m);
         assert_eq!(g.log_time, m.timestamp());
-        assert_eq!(g.topic, default_topic(m));
+        assert_eq!(g.topic, default_topic(m.sensor(), m.kind()));
     }
-    assert_eq!(r.stats().skipped, BTreeMap::from([("/perception/objects".into(), 1)]));
+    assert_eq!(
+        r.stats().skipped,
+        BTreeMap::from([("/perception/objects".into(), 1)])
+    );
 }
 
 #[test]
@@ -117,16 +167,25 @@ fn mcap_crate_reads_summary_and_indexes() {
     let msgs = messages(4);
     let objects = write_log(&path, &msgs, 64 << 10);
     let bytes = std::fs::read(&path).unwrap();
-    let summary = mcap::Summary::read(&bytes).unwrap().expect("summary written");
+    let summary = mcap::Summary::read(&bytes)
+        .unwrap()
+        .expect("summary written");
     let stats = summary.stats.as_ref().expect("statistics written");
     assert_eq!(stats.message_count, msgs.len() as u64 + 1);
     assert_eq!(stats.metadata_count, 1);
     assert!(summary.chunk_indexes.len() > 1, "several chunks at 64 KiB");
-    assert!(summary.chunk_indexes.iter().all(|c| c.compression == "zstd"));
+    assert!(
+        summary
+            .chunk_indexes
+            .iter()
+            .all(|c| c.compression == "zstd")
+    );
     assert_eq!(summary.metadata_indexes[0].name, RIG_METADATA_NAME);
     let mut expected: BTreeMap<String, u64> = BTreeMap::new();
     for m in &msgs {
-        *expected.entry(default_topic(m)).or_default() += 1;
+        *expected
+            .entry(default_topic(m.sensor(), m.kind()))
+            .or_default() += 1;
     }
     expected.insert("/perception/objects".into(), 1);
     let per_channel: BTreeMap<String, u64> = stats
@@ -149,20 +208,33 @@ fn mcap_crate_reads_summary_and_indexes() {
             let m = m.unwrap();
             if m.channel.topic == "/perception/objects" {
                 assert_eq!(DetectedObjects::from_cdr(&m.data).unwrap(), objects);
-                assert_eq!(m.channel.schema.as_ref().unwrap().name, DetectedObjects::type_name());
+                assert_eq!(
+                    m.channel.schema.as_ref().unwrap().name,
+                    DetectedObjects::type_name()
+                );
             }
             via_index += 1;
         }
     }
     assert_eq!(via_index, msgs.len() + 1);
-    let header = mcap::read::LinearReader::new(&bytes).unwrap().next().unwrap().unwrap();
-    let mcap::records::Record::Header(h) = header else { panic!("first record {header:?}") };
+    let header = mcap::read::LinearReader::new(&bytes)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let mcap::records::Record::Header(h) = header else {
+        panic!("first record {header:?}")
+    };
     assert_eq!(h.profile, "ros2");
 }
 
 /// Reads an in-memory (possibly damaged) log: the Ok messages and the errors.
 fn read_bytes(bytes: &[u8]) -> (Vec<SensorMessage>, Vec<LogError>) {
-    let raw = RawLogReader::new(Path::new("mem.mcap"), Cursor::new(bytes), bytes.len() as u64);
+    let raw = RawLogReader::new(
+        Path::new("mem.mcap"),
+        Cursor::new(bytes),
+        bytes.len() as u64,
+    );
     let (mut ok, mut errs) = (Vec::new(), Vec::new());
     match SensorLogReader::new(raw, Some(rig())) {
         Ok(r) => {
@@ -189,7 +261,11 @@ fn chunks(bytes: &[u8]) -> Vec<(usize, usize)> {
             (end, summary.stream_chunk(bytes, c).unwrap().count())
         })
         .collect();
-    assert!(chunks.len() >= 4, "test needs several chunks, got {}", chunks.len());
+    assert!(
+        chunks.len() >= 4,
+        "test needs several chunks, got {}",
+        chunks.len()
+    );
     chunks
 }
 
@@ -205,16 +281,31 @@ fn truncated_logs_deliver_the_messages_before_the_cut() {
     let mut last_delivered = 0;
     for cut in cuts {
         let (ok, errs) = read_bytes(&bytes[..cut]);
-        assert!(!errs.is_empty(), "cut at {cut} of {} must report an error", bytes.len());
-        assert!(errs.iter().all(|e| matches!(e, LogError::Mcap { .. })), "cut {cut}: {errs:?}");
+        assert!(
+            !errs.is_empty(),
+            "cut at {cut} of {} must report an error",
+            bytes.len()
+        );
+        assert!(
+            errs.iter().all(|e| matches!(e, LogError::Mcap { .. })),
+            "cut {cut}: {errs:?}"
+        );
         for (g, m) in ok.iter().zip(&msgs) {
             assert_same(g, m);
         }
         // Every chunk that ends before the cut is delivered in full.
         let complete: usize = chunks.iter().filter(|c| c.0 <= cut).map(|c| c.1).sum();
-        assert!(ok.len() >= complete.min(msgs.len()), "cut {cut}: {} < {complete}", ok.len());
+        assert!(
+            ok.len() >= complete.min(msgs.len()),
+            "cut {cut}: {} < {complete}",
+            ok.len()
+        );
         if cut > bytes.len() - 64 {
-            assert_eq!(ok.len(), msgs.len(), "cut in the summary keeps every message");
+            assert_eq!(
+                ok.len(),
+                msgs.len(),
+                "cut in the summary keeps every message"
+            );
         }
         last_delivered = last_delivered.max(ok.len());
     }
@@ -240,7 +331,11 @@ fn corrupted_bytes_give_typed_errors_and_keep_earlier_chunks() {
             let (ok, errs) = read_bytes(&bad);
             assert!(!errs.is_empty(), "flip at {pos} in chunk {k}");
             let before: usize = counts[..k].iter().map(|c| c.1).sum();
-            assert!(ok.len() >= before.min(msgs.len()), "chunk {k}: {} < {before}", ok.len());
+            assert!(
+                ok.len() >= before.min(msgs.len()),
+                "chunk {k}: {} < {before}",
+                ok.len()
+            );
             for (g, m) in ok.iter().zip(&msgs) {
                 assert_same(g, m);
             }

@@ -31,7 +31,11 @@ pub struct KittiCalib {
     pub tr_imu_to_velo: Option<Matrix3x4<f64>>,
 }
 
-fn parse_values<const N: usize>(text: &str, what: &str, line: usize) -> Result<[f64; N], SensorError> {
+fn parse_values<const N: usize>(
+    text: &str,
+    what: &str,
+    line: usize,
+) -> Result<[f64; N], SensorError> {
     let mut out = [0.0; N];
     let mut it = text.split_whitespace();
     for v in out.iter_mut() {
@@ -45,7 +49,11 @@ fn parse_values<const N: usize>(text: &str, what: &str, line: usize) -> Result<[
             .ok_or_else(|| SensorError::malformed(what, line, format!("bad number `{tok}`")))?;
     }
     if it.next().is_some() {
-        return Err(SensorError::malformed(what, line, format!("more than {N} values")));
+        return Err(SensorError::malformed(
+            what,
+            line,
+            format!("more than {N} values"),
+        ));
     }
     Ok(out)
 }
@@ -67,14 +75,17 @@ impl KittiCalib {
             let (key, values) = raw
                 .split_once(':')
                 .ok_or_else(|| SensorError::malformed(what, line, "expected `KEY: values`"))?;
-            let m34 = || parse_values::<12>(values, what, line).map(|v| Matrix3x4::from_row_slice(&v));
+            let m34 =
+                || parse_values::<12>(values, what, line).map(|v| Matrix3x4::from_row_slice(&v));
             match key.trim() {
                 "P0" | "P1" | "P2" | "P3" => {
                     let i = usize::from(key.trim().as_bytes()[1] - b'0');
                     p[i] = Some(m34()?);
                 }
                 "R0_rect" | "R_rect" => {
-                    r0 = Some(Matrix3::from_row_slice(&parse_values::<9>(values, what, line)?))
+                    r0 = Some(Matrix3::from_row_slice(&parse_values::<9>(
+                        values, what, line,
+                    )?))
                 }
                 "Tr_velo_to_cam" | "Tr_velo_cam" => velo = Some(m34()?),
                 "Tr_imu_to_velo" | "Tr_imu_velo" => imu = Some(m34()?),
@@ -113,7 +124,12 @@ impl KittiCalib {
     /// offset of camera i's optical centre from rectified camera 0, expressed in camera i's
     /// optical frame (metres): `K⁻¹ · P_i[:, 3]` — for P2 mostly the stereo baseline
     /// `P2[0,3] / fx`.
-    pub fn camera(&self, i: usize, width: u32, height: u32) -> Result<(CameraIntrinsics, Vector3<f64>), SensorError> {
+    pub fn camera(
+        &self,
+        i: usize,
+        width: u32,
+        height: u32,
+    ) -> Result<(CameraIntrinsics, Vector3<f64>), SensorError> {
         let what = format!("KITTI P{i}");
         let p = self
             .p
@@ -121,8 +137,18 @@ impl KittiCalib {
             .ok_or_else(|| SensorError::malformed(&what, 0, "no such camera"))?;
         let k = p.fixed_view::<3, 3>(0, 0);
         let off_diag = k[(0, 1)].abs() + k[(1, 0)].abs() + k[(2, 0)].abs() + k[(2, 1)].abs();
-        if off_diag > 1e-9 || (k[(2, 2)] - 1.0).abs() > 1e-9 || !(k[(0, 0)] > 0.0) || !(k[(1, 1)] > 0.0) {
-            return Err(SensorError::malformed(&what, 0, "left 3x3 block is not a pinhole matrix"));
+        if off_diag > 1e-9
+            || (k[(2, 2)] - 1.0).abs() > 1e-9
+            || k[(0, 0)].is_nan()
+            || k[(0, 0)] <= 0.0
+            || k[(1, 1)].is_nan()
+            || k[(1, 1)] <= 0.0
+        {
+            return Err(SensorError::malformed(
+                &what,
+                0,
+                "left 3x3 block is not a pinhole matrix",
+            ));
         }
         let intr = CameraIntrinsics {
             width,
@@ -169,7 +195,10 @@ impl KittiCalib {
                 extrinsics: velo_to_vehicle * velo_to_cam.inverse(),
             });
         }
-        Ok(Rig { name: "kitti".into(), sensors })
+        Ok(Rig {
+            name: "kitti".into(),
+            sensors,
+        })
     }
 
     /// Reference projection straight from the file's matrices:

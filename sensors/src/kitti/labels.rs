@@ -66,7 +66,11 @@ impl KittiLabel {
     }
 
     /// Ground truth in `frame` (e.g. `velodyne`), or `None` for `DontCare`.
-    pub fn to_ground_truth(&self, rect_to_frame: &Isometry3<f64>, frame: &str) -> Option<GroundTruthObject> {
+    pub fn to_ground_truth(
+        &self,
+        rect_to_frame: &Isometry3<f64>,
+        frame: &str,
+    ) -> Option<GroundTruthObject> {
         (!self.is_dont_care()).then(|| GroundTruthObject {
             class: self.class(),
             source_label: self.kind.clone(),
@@ -88,18 +92,32 @@ pub fn parse_labels(text: &str, what: &str) -> Result<Vec<KittiLabel>, SensorErr
             continue;
         }
         if tok.len() != 15 && tok.len() != 16 {
-            return Err(SensorError::malformed(what, i + 1, format!("expected 15 or 16 fields, got {}", tok.len())));
+            return Err(SensorError::malformed(
+                what,
+                i + 1,
+                format!("expected 15 or 16 fields, got {}", tok.len()),
+            ));
         }
         let num = |j: usize| -> Result<f64, SensorError> {
             tok[j]
                 .parse::<f64>()
                 .ok()
                 .filter(|v| v.is_finite())
-                .ok_or_else(|| SensorError::malformed(what, i + 1, format!("field {} `{}` is not a number", j + 1, tok[j])))
+                .ok_or_else(|| {
+                    SensorError::malformed(
+                        what,
+                        i + 1,
+                        format!("field {} `{}` is not a number", j + 1, tok[j]),
+                    )
+                })
         };
         let occlusion = num(2)?;
         if occlusion.fract() != 0.0 || !(-1.0..=3.0).contains(&occlusion) {
-            return Err(SensorError::malformed(what, i + 1, "occlusion must be -1..3"));
+            return Err(SensorError::malformed(
+                what,
+                i + 1,
+                "occlusion must be -1..3",
+            ));
         }
         out.push(KittiLabel {
             kind: tok[0].to_owned(),
@@ -110,7 +128,11 @@ pub fn parse_labels(text: &str, what: &str) -> Result<Vec<KittiLabel>, SensorErr
             dimensions_hwl: [num(8)?, num(9)?, num(10)?],
             location: Point3::new(num(11)?, num(12)?, num(13)?),
             rotation_y: num(14)?,
-            score: if tok.len() == 16 { Some(num(15)?) } else { None },
+            score: if tok.len() == 16 {
+                Some(num(15)?)
+            } else {
+                None
+            },
         });
     }
     Ok(out)
@@ -122,7 +144,8 @@ mod tests {
 
     #[test]
     fn parses_and_rejects() {
-        let t = "Car 0.00 0 1.85 387.63 181.54 423.81 203.12 1.67 1.87 3.69 -16.53 2.39 58.49 1.57\n\n";
+        let t =
+            "Car 0.00 0 1.85 387.63 181.54 423.81 203.12 1.67 1.87 3.69 -16.53 2.39 58.49 1.57\n\n";
         let l = parse_labels(t, "x").unwrap();
         assert_eq!(l.len(), 1);
         assert_eq!(l[0].class(), ObjectClass::Car);

@@ -5,11 +5,12 @@
 //! given in the Velodyne frame (see [`calib::KittiCalib::rig`] for the vehicle frame).
 
 pub mod calib;
+pub mod demo_info;
 pub mod labels;
 
 use crate::ground_truth::GroundTruthObject;
 use crate::image_file::{image_dimensions, read_image_file};
-use crate::lidar_bin::{read_float_records, FloatRecordLayout};
+use crate::lidar_bin::{FloatRecordLayout, read_float_records};
 use crate::{CameraFrame, PointCloud, Rig, SensorError, Timestamp};
 use calib::KittiCalib;
 use labels::KittiLabel;
@@ -82,28 +83,69 @@ pub fn frame_ids(root: &Path) -> Result<Vec<String>, SensorError> {
     Ok(ids)
 }
 
+/// The `NNNNNN.info.json` of an mmdetection3d KITTI demo folder, if `dir` has exactly one.
+pub fn demo_info_file(dir: &Path) -> Option<PathBuf> {
+    let mut found = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(".info.json"))
+        });
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
+}
+
 impl KittiObjectFrame {
     /// Loads frame `id` under `root`: scan, image, calibration, and labels if present.
     pub fn load(root: &Path, id: &str) -> Result<Self, SensorError> {
         let paths = KittiFramePaths::new(root, id);
-        let decoded = read_float_records(&paths.velodyne, FloatRecordLayout::Kitti, calib::LIDAR, Timestamp(0))?;
         let calib = KittiCalib::load(&paths.calib)?;
-        let (w, h) = image_dimensions(&paths.image)?;
-        let rig = calib.rig(w, h)?;
-        let image = read_image_file(&paths.image, calib::CAMERAS[2], Timestamp(0))?;
         let labels = if paths.label.exists() {
-            let text = std::fs::read_to_string(&paths.label).map_err(|e| SensorError::io(&paths.label, e))?;
+            let text = std::fs::read_to_string(&paths.label)
+                .map_err(|e| SensorError::io(&paths.label, e))?;
             labels::parse_labels(&text, &paths.label.display().to_string())?
         } else {
             Vec::new()
         };
+        Self::assemble(id.to_owned(), &paths.velodyne, &paths.image, calib, labels)
+    }
+
+    /// Loads an mmdetection3d KITTI demo frame from its `NNNNNN.info.json` (scan and image
+    /// named there, next to it). Same conventions as [`KittiObjectFrame::load`].
+    pub fn load_demo(info_path: &Path) -> Result<Self, SensorError> {
+        let text = std::fs::read_to_string(info_path).map_err(|e| SensorError::io(info_path, e))?;
+        let info = demo_info::KittiDemoInfo::parse(&text, &info_path.display().to_string())?;
+        let dir = info_path.parent().unwrap_or(Path::new("."));
+        let id = info.lidar_path.trim_end_matches(".bin").to_owned();
+        let (velodyne, image) = (dir.join(&info.lidar_path), dir.join(&info.image_path));
+        Self::assemble(id, &velodyne, &image, info.calib, info.labels)
+    }
+
+    fn assemble(
+        id: String,
+        velodyne: &Path,
+        image_path: &Path,
+        calib: KittiCalib,
+        labels: Vec<KittiLabel>,
+    ) -> Result<Self, SensorError> {
+        let decoded = read_float_records(
+            velodyne,
+            FloatRecordLayout::Kitti,
+            calib::LIDAR,
+            Timestamp(0),
+        )?;
+        let (w, h) = image_dimensions(image_path)?;
+        let rig = calib.rig(w, h)?;
+        let image = read_image_file(image_path, calib::CAMERAS[2], Timestamp(0))?;
         let rect_to_velo = calib.velo_to_rect()?.inverse();
         let ground_truth = labels
             .iter()
             .filter_map(|l| l.to_ground_truth(&rect_to_velo, calib::LIDAR))
             .collect();
         Ok(Self {
-            id: id.to_owned(),
+            id,
             cloud: decoded.cloud,
             skipped_points: decoded.skipped,
             image,

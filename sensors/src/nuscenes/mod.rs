@@ -10,11 +10,11 @@ pub mod radar;
 
 use crate::ground_truth::GroundTruthObject;
 use crate::image_file::{image_dimensions, read_image_file};
-use crate::lidar_bin::{read_float_records, DecodedCloud, FloatRecordLayout};
+use crate::lidar_bin::{DecodedCloud, FloatRecordLayout, read_float_records};
 use crate::pose_matrix::isometry_from_homogeneous;
 use crate::{
-    CameraFrame, CameraIntrinsics, Distortion, ObjectClass, OrientedBox3, Rig, SensorError, SensorKind,
-    SensorSpec, Timestamp,
+    CameraFrame, CameraIntrinsics, Distortion, ObjectClass, OrientedBox3, Rig, SensorError,
+    SensorKind, SensorSpec, Timestamp,
 };
 use info::{InfoFile, SampleInfo};
 use nalgebra::{Matrix4, Point3, Vector2};
@@ -26,8 +26,12 @@ pub const LIDAR: &str = "LIDAR_TOP";
 /// A Unix time in seconds (as `info.json` writes it) as a timestamp, rounded to the
 /// microsecond nuScenes records; negative or non-finite values give an error.
 pub fn seconds_to_timestamp(seconds: f64, what: &str) -> Result<Timestamp, SensorError> {
-    if !(seconds.is_finite() && seconds >= 0.0 && seconds < 1.8e10) {
-        return Err(SensorError::malformed(what, 0, format!("bad timestamp {seconds}")));
+    if !(0.0..1.8e10).contains(&seconds) {
+        return Err(SensorError::malformed(
+            what,
+            0,
+            format!("bad timestamp {seconds}"),
+        ));
     }
     Ok(Timestamp::from_micros((seconds * 1e6).round() as u64))
 }
@@ -62,7 +66,8 @@ pub struct NuscenesSample {
     pub rig: Rig,
     /// LiDAR keyframe time.
     pub timestamp: Timestamp,
-    /// The annotated boxes in the `LIDAR_TOP` frame (geometric centres).
+    /// The annotated boxes in the `LIDAR_TOP` frame (geometric centres; see
+    /// [`info::Instance::bbox_3d`]).
     pub ground_truth: Vec<GroundTruthObject>,
 }
 
@@ -84,8 +89,12 @@ impl NuscenesSample {
             .into_iter()
             .next()
             .ok_or_else(|| SensorError::malformed(&what, 0, "data_list is empty"))?;
-        let label_names: std::collections::BTreeMap<i64, String> =
-            file.metainfo.categories.into_iter().map(|(k, v)| (v, k)).collect();
+        let label_names: std::collections::BTreeMap<i64, String> = file
+            .metainfo
+            .categories
+            .into_iter()
+            .map(|(k, v)| (v, k))
+            .collect();
         let timestamp = seconds_to_timestamp(info.timestamp, &what)?;
         let rig = Self::build_rig(dir, &info, &what)?;
         let ground_truth = info
@@ -95,7 +104,11 @@ impl NuscenesSample {
             .map(|(i, inst)| {
                 let [x, y, z, l, w, h, yaw] = inst.bbox_3d;
                 if inst.bbox_3d.iter().any(|v| !v.is_finite()) || l <= 0.0 || w <= 0.0 || h <= 0.0 {
-                    return Err(SensorError::malformed(&what, i, format!("instance {i}: bad bbox_3d")));
+                    return Err(SensorError::malformed(
+                        &what,
+                        i,
+                        format!("instance {i}: bad bbox_3d"),
+                    ));
                 }
                 let label = label_names
                     .get(&inst.bbox_label)
@@ -109,13 +122,25 @@ impl NuscenesSample {
                     class: class_of(&label),
                     source_label: label,
                     frame: LIDAR.into(),
-                    bbox: OrientedBox3 { center: Point3::new(x, y, z + h / 2.0), length: l, width: w, height: h, yaw },
+                    bbox: OrientedBox3 {
+                        center: Point3::new(x, y, z),
+                        length: l,
+                        width: w,
+                        height: h,
+                        yaw,
+                    },
                     velocity,
                     num_lidar_points: inst.num_lidar_pts,
                 })
             })
             .collect::<Result<_, _>>()?;
-        Ok(Self { dir: dir.to_owned(), info, rig, timestamp, ground_truth })
+        Ok(Self {
+            dir: dir.to_owned(),
+            info,
+            rig,
+            timestamp,
+            ground_truth,
+        })
     }
 
     fn build_rig(dir: &Path, info: &SampleInfo, what: &str) -> Result<Rig, SensorError> {
@@ -124,12 +149,23 @@ impl NuscenesSample {
             kind: SensorKind::Lidar { beams: Some(32) },
             topic: None,
             rate_hz: Some(20.0),
-            extrinsics: isometry_from_homogeneous(&homogeneous(&info.lidar_points.lidar2ego), &format!("{what}: lidar2ego"))?,
+            extrinsics: isometry_from_homogeneous(
+                &homogeneous(&info.lidar_points.lidar2ego),
+                &format!("{what}: lidar2ego"),
+            )?,
         }];
         for (name, cam) in &info.images {
             let k = cam.cam2img;
-            if k[0][1] != 0.0 || k[1][0] != 0.0 || k[2] != [0.0, 0.0, 1.0] || !(k[0][0] > 0.0 && k[1][1] > 0.0) {
-                return Err(SensorError::malformed(what, 0, format!("{name}: cam2img is not a pinhole matrix")));
+            if k[0][1] != 0.0
+                || k[1][0] != 0.0
+                || k[2] != [0.0, 0.0, 1.0]
+                || !(k[0][0] > 0.0 && k[1][1] > 0.0)
+            {
+                return Err(SensorError::malformed(
+                    what,
+                    0,
+                    format!("{name}: cam2img is not a pinhole matrix"),
+                ));
             }
             let (width, height) = image_dimensions(&dir.join(&cam.img_path))?;
             sensors.push(SensorSpec {
@@ -147,10 +183,16 @@ impl NuscenesSample {
                 },
                 topic: None,
                 rate_hz: Some(12.0),
-                extrinsics: isometry_from_homogeneous(&homogeneous(&cam.cam2ego), &format!("{what}: {name} cam2ego"))?,
+                extrinsics: isometry_from_homogeneous(
+                    &homogeneous(&cam.cam2ego),
+                    &format!("{what}: {name} cam2ego"),
+                )?,
             });
         }
-        Ok(Rig { name: "nuscenes".into(), sensors })
+        Ok(Rig {
+            name: "nuscenes".into(),
+            sensors,
+        })
     }
 
     /// The `LIDAR_TOP` sweep (x, y, z, intensity 0..255, ring 0..31; LiDAR frame, metres).
@@ -158,7 +200,10 @@ impl NuscenesSample {
         if self.info.lidar_points.num_pts_feats != 5 {
             return Err(SensorError::Unsupported {
                 what: self.info.lidar_points.lidar_path.clone(),
-                reason: format!("{} floats per point (expected 5)", self.info.lidar_points.num_pts_feats),
+                reason: format!(
+                    "{} floats per point (expected 5)",
+                    self.info.lidar_points.num_pts_feats
+                ),
             });
         }
         let path = self.dir.join(&self.info.lidar_points.lidar_path);
@@ -183,7 +228,10 @@ impl NuscenesSample {
 
     /// The file's own `lidar2cam` for camera `name` (LiDAR -> camera optical frame), to check
     /// the rig against.
-    pub fn lidar_to_camera_from_file(&self, name: &str) -> Result<nalgebra::Isometry3<f64>, SensorError> {
+    pub fn lidar_to_camera_from_file(
+        &self,
+        name: &str,
+    ) -> Result<nalgebra::Isometry3<f64>, SensorError> {
         let cam = self
             .info
             .images

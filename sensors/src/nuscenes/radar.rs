@@ -22,30 +22,51 @@ pub struct DecodedRadar {
 /// `valid` = `invalid_state == 0`; `velocity_unambiguous` = `ambig_state == 3`; compensated
 /// velocity = (`vx_comp`, `vy_comp`); radial velocity = (`vx`, `vy`) projected on the line of
 /// sight in the x/y plane (positive = moving away).
-pub fn ars408_scan(pcd: &PcdFile, sensor: &str, timestamp: Timestamp, what: &str) -> Result<DecodedRadar, SensorError> {
+pub fn ars408_scan(
+    pcd: &PcdFile,
+    sensor: &str,
+    timestamp: Timestamp,
+    what: &str,
+) -> Result<DecodedRadar, SensorError> {
     let col = |n: &str| pcd.require(n, what);
     let (x, y, z) = (col("x")?, col("y")?, col("z")?);
     let (vx, vy, vxc, vyc) = (col("vx")?, col("vy")?, col("vx_comp")?, col("vy_comp")?);
     let (rcs, id, dyn_prop) = (col("rcs")?, col("id")?, col("dyn_prop")?);
-    let (quality, ambig, invalid) = (col("is_quality_valid")?, col("ambig_state")?, col("invalid_state")?);
+    let (quality, ambig, invalid) = (
+        col("is_quality_valid")?,
+        col("ambig_state")?,
+        col("invalid_state")?,
+    );
     let mut detections = Vec::with_capacity(x.len());
     let mut skipped = 0;
     for i in 0..x.len() {
         let p = Point3::new(x[i] as f32, y[i] as f32, z[i] as f32);
         let v = Vector2::new(vx[i] as f32, vy[i] as f32);
         let vc = Vector2::new(vxc[i] as f32, vyc[i] as f32);
-        if !(p.iter().chain(v.iter()).chain(vc.iter()).all(|c| c.is_finite()) && rcs[i].is_finite()) {
+        if !(p
+            .iter()
+            .chain(v.iter())
+            .chain(vc.iter())
+            .all(|c| c.is_finite())
+            && rcs[i].is_finite())
+        {
             skipped += 1;
             continue;
         }
         let los = Vector2::new(p.x, p.y);
-        let radial_velocity = if los.norm() > 1e-6 { v.dot(&los) / los.norm() } else { 0.0 };
+        let radial_velocity = if los.norm() > 1e-6 {
+            v.dot(&los) / los.norm()
+        } else {
+            0.0
+        };
         detections.push(RadarDetection {
             position: p,
             radial_velocity,
             compensated_velocity: Some(vc),
             rcs: rcs[i] as f32,
-            id: (0.0..=u16::MAX as f64).contains(&id[i]).then_some(id[i] as u16),
+            id: (0.0..=u16::MAX as f64)
+                .contains(&id[i])
+                .then_some(id[i] as u16),
             validity: RadarValidity {
                 valid: invalid[i] == 0.0,
                 velocity_unambiguous: ambig[i] == 3.0,
@@ -55,7 +76,11 @@ pub fn ars408_scan(pcd: &PcdFile, sensor: &str, timestamp: Timestamp, what: &str
         });
     }
     Ok(DecodedRadar {
-        scan: RadarScan { sensor: sensor.to_owned(), timestamp, detections },
+        scan: RadarScan {
+            sensor: sensor.to_owned(),
+            timestamp,
+            detections,
+        },
         skipped,
         trailing_bytes: pcd.trailing_bytes,
     })

@@ -52,8 +52,18 @@ macro_rules! def {
     };
 }
 
-def!(TIME, "builtin_interfaces/msg/Time", [], "int32 sec\nuint32 nanosec\n");
-def!(HEADER, "std_msgs/msg/Header", [TIME], "builtin_interfaces/Time stamp\nstring frame_id\n");
+def!(
+    TIME,
+    "builtin_interfaces/msg/Time",
+    [],
+    "int32 sec\nuint32 nanosec\n"
+);
+def!(
+    HEADER,
+    "std_msgs/msg/Header",
+    [TIME],
+    "builtin_interfaces/Time stamp\nstring frame_id\n"
+);
 def!(
     IMAGE,
     "sensor_msgs/msg/Image",
@@ -90,38 +100,78 @@ def!(
     [HEADER, REGION_OF_INTEREST],
     "std_msgs/Header header\nuint32 height\nuint32 width\nstring distortion_model\nfloat64[] d\nfloat64[9] k\nfloat64[9] r\nfloat64[12] p\nuint32 binning_x\nuint32 binning_y\nRegionOfInterest roi\n"
 );
-def!(POINT, "geometry_msgs/msg/Point", [], "float64 x\nfloat64 y\nfloat64 z\n");
-def!(POINT32, "geometry_msgs/msg/Point32", [], "float32 x\nfloat32 y\nfloat32 z\n");
-def!(VECTOR3, "geometry_msgs/msg/Vector3", [], "float64 x\nfloat64 y\nfloat64 z\n");
+def!(
+    POINT,
+    "geometry_msgs/msg/Point",
+    [],
+    "float64 x\nfloat64 y\nfloat64 z\n"
+);
+def!(
+    POINT32,
+    "geometry_msgs/msg/Point32",
+    [],
+    "float32 x\nfloat32 y\nfloat32 z\n"
+);
+def!(
+    VECTOR3,
+    "geometry_msgs/msg/Vector3",
+    [],
+    "float64 x\nfloat64 y\nfloat64 z\n"
+);
 def!(
     QUATERNION,
     "geometry_msgs/msg/Quaternion",
     [],
     "float64 x 0\nfloat64 y 0\nfloat64 z 0\nfloat64 w 1\n"
 );
-def!(POSE, "geometry_msgs/msg/Pose", [POINT, QUATERNION], "Point position\nQuaternion orientation\n");
+def!(
+    POSE,
+    "geometry_msgs/msg/Pose",
+    [POINT, QUATERNION],
+    "Point position\nQuaternion orientation\n"
+);
 def!(
     POSE_WITH_COVARIANCE,
     "geometry_msgs/msg/PoseWithCovariance",
     [POSE],
     "Pose pose\nfloat64[36] covariance\n"
 );
-def!(TWIST, "geometry_msgs/msg/Twist", [VECTOR3], "Vector3 linear\nVector3 angular\n");
+def!(
+    TWIST,
+    "geometry_msgs/msg/Twist",
+    [VECTOR3],
+    "Vector3 linear\nVector3 angular\n"
+);
 def!(
     TWIST_WITH_COVARIANCE,
     "geometry_msgs/msg/TwistWithCovariance",
     [TWIST],
     "Twist twist\nfloat64[36] covariance\n"
 );
-def!(ACCEL, "geometry_msgs/msg/Accel", [VECTOR3], "Vector3 linear\nVector3 angular\n");
+def!(
+    ACCEL,
+    "geometry_msgs/msg/Accel",
+    [VECTOR3],
+    "Vector3 linear\nVector3 angular\n"
+);
 def!(
     ACCEL_WITH_COVARIANCE,
     "geometry_msgs/msg/AccelWithCovariance",
     [ACCEL],
     "Accel accel\nfloat64[36] covariance\n"
 );
-def!(POLYGON, "geometry_msgs/msg/Polygon", [POINT32], "Point32[] points\n");
-def!(UUID, "unique_identifier_msgs/msg/UUID", [], "uint8[16] uuid\n");
+def!(
+    POLYGON,
+    "geometry_msgs/msg/Polygon",
+    [POINT32],
+    "Point32[] points\n"
+);
+def!(
+    UUID,
+    "unique_identifier_msgs/msg/UUID",
+    [],
+    "uint8[16] uuid\n"
+);
 def!(
     OBJECT_CLASSIFICATION,
     "autoware_perception_msgs/msg/ObjectClassification",
@@ -155,13 +205,22 @@ def!(
 def!(
     TRACKED_OBJECT_KINEMATICS,
     "autoware_perception_msgs/msg/TrackedObjectKinematics",
-    [POSE_WITH_COVARIANCE, TWIST_WITH_COVARIANCE, ACCEL_WITH_COVARIANCE],
+    [
+        POSE_WITH_COVARIANCE,
+        TWIST_WITH_COVARIANCE,
+        ACCEL_WITH_COVARIANCE
+    ],
     "uint8 UNAVAILABLE=0\nuint8 SIGN_UNKNOWN=1\nuint8 AVAILABLE=2\n\ngeometry_msgs/PoseWithCovariance pose_with_covariance\ngeometry_msgs/TwistWithCovariance twist_with_covariance\ngeometry_msgs/AccelWithCovariance acceleration_with_covariance\n\nuint8 orientation_availability\nbool is_stationary\n"
 );
 def!(
     TRACKED_OBJECT,
     "autoware_perception_msgs/msg/TrackedObject",
-    [UUID, OBJECT_CLASSIFICATION, TRACKED_OBJECT_KINEMATICS, SHAPE],
+    [
+        UUID,
+        OBJECT_CLASSIFICATION,
+        TRACKED_OBJECT_KINEMATICS,
+        SHAPE
+    ],
     "unique_identifier_msgs/UUID object_id\nfloat32 existence_probability\nObjectClassification[] classification\nTrackedObjectKinematics kinematics\nShape shape\n"
 );
 def!(

@@ -1,0 +1,81 @@
+//! Tracking latency: one `Tracker::step` (prediction, gating, assignment, update, lifecycle)
+//! with 20 / 100 / 200 objects in the scene, and the assignment solver alone on a dense
+//! square cost matrix of the same size.
+//!
+//! Run: `cargo bench -p kestrel-benches --bench tracking`.
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use kestrel_fusion::tracking::{CostMatrix, Tracker, TrackerConfig, solve_assignment_below};
+use kestrel_fusion::{DetectedObject, SensorSources};
+use kestrel_sensors::{ObjectClass, OrientedBox3, Timestamp};
+use nalgebra::{Matrix2, Point3};
+use std::hint::black_box;
+
+/// Deterministic pseudo-noise in [-0.5, 0.5) (splitmix64 of the inputs).
+fn jitter(a: u64, b: u64) -> f64 {
+    let mut z = a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_add(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+}
+
+/// `n` cars on a 6 m grid, all driving forward at 5..10 m/s, seen at 10 Hz.
+fn frame(n: usize, k: u64) -> Vec<DetectedObject> {
+    (0..n)
+        .map(|i| {
+            let t = k as f64 * 0.1;
+            let speed = 5.0 + (i % 6) as f64;
+            let x = 5.0 + (i % 20) as f64 * 6.0 + speed * t + 0.3 * jitter(k, 2 * i as u64);
+            let y = -30.0 + (i / 20) as f64 * 6.0 + 0.3 * jitter(k, 2 * i as u64 + 1);
+            DetectedObject {
+                bbox: OrientedBox3 {
+                    center: Point3::new(x, y, 0.8),
+                    length: 4.5,
+                    width: 1.9,
+                    height: 1.6,
+                    yaw: 0.0,
+                },
+                class: ObjectClass::Car,
+                class_confidence: 0.8,
+                existence_confidence: 0.8,
+                position_covariance: Matrix2::identity() * 0.09,
+                velocity: None,
+                velocity_covariance: None,
+                sources: SensorSources::default(),
+            }
+        })
+        .collect()
+}
+
+fn timestamp(k: u64) -> Timestamp {
+    Timestamp::from_nanos(1_000_000_000 + k * 100_000_000)
+}
+
+fn tracking(c: &mut Criterion) {
+    let mut group = c.benchmark_group("tracking");
+    group.sample_size(20);
+    for n in [20, 100, 200] {
+        let mut tracker = Tracker::new(TrackerConfig::default()).expect("default config");
+        for k in 0..10 {
+            tracker
+                .step(timestamp(k), &frame(n, k), None)
+                .expect("warm-up frame");
+        }
+        let next = frame(n, 10);
+        group.bench_function(format!("tracker_step/{n}_objects"), |b| {
+            b.iter_batched(
+                || tracker.clone(),
+                |mut t| black_box(t.step(timestamp(10), &next, None).expect("frame")),
+                BatchSize::SmallInput,
+            )
+        });
+        let costs = CostMatrix::from_fn(n, n, |r, c| 5.0 + 4.0 * jitter(r as u64, c as u64));
+        group.bench_function(format!("hungarian_dense/{n}x{n}"), |b| {
+            b.iter(|| black_box(solve_assignment_below(&costs, 6.0).expect("finite costs")))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, tracking);
+criterion_main!(benches);
