@@ -1,6 +1,6 @@
 //! `--json <file>`: every published object as one JSON line, read back from the encoded wire
 //! messages (so the file shows exactly what planners receive). Fields: see
-//! [`ObjectRecord`](crate::object_messages::ObjectRecord); `topic` is `tracked` or `detected`.
+//! [`ObjectRecord`]; `topic` is `tracked` or `detected`.
 
 use crate::error::PerceptionError;
 use crate::object_messages::{ObjectRecord, detected_records, tracked_records};
