@@ -13,6 +13,16 @@ pub fn default_input() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sensors/testdata/kitti/object")
 }
 
+/// The camera model manifest to run: `explicit` when given, none when `no_camera`, else the
+/// shipped student of the model zoo.
+pub fn camera_manifest(explicit: Option<PathBuf>, no_camera: bool) -> Option<PathBuf> {
+    if no_camera {
+        None
+    } else {
+        Some(explicit.unwrap_or_else(kestrel_models::zoo::default_student_manifest))
+    }
+}
+
 /// The fusion pipeline for `rig`, with the camera detector of `model_manifest` when given
 /// (without one, objects come from LiDAR and radar and keep class `unknown`).
 pub fn production_stage(

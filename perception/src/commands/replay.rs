@@ -8,7 +8,7 @@ use kestrel_perception::mcap_recorder::McapRecorder;
 use kestrel_perception::output::OutputSink;
 use kestrel_perception::replay::replay;
 use kestrel_perception::sensor_source::SensorSource;
-use kestrel_perception::stage_factory::production_stage;
+use kestrel_perception::stage_factory::{camera_manifest, production_stage};
 use kestrel_perception::zenoh_output::ZenohOutput;
 use std::path::PathBuf;
 
@@ -21,9 +21,13 @@ pub struct Args {
     /// Configuration file (TOML; keys override perception/config/default.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Camera detector model manifest (default: none; objects from LiDAR and radar only).
+    /// Camera detector model manifest (default: the shipped student,
+    /// `models/zoo/kestrel-student-v1/model.toml`).
     #[arg(long, value_name = "MANIFEST")]
     pub model: Option<PathBuf>,
+    /// Run without the camera detector: objects from LiDAR and radar only, class `unknown`.
+    #[arg(long, conflicts_with = "model")]
+    pub no_camera: bool,
     /// Write inputs and outputs to this MCAP file.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
@@ -51,7 +55,10 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let config = load_config(args.config.as_deref(), &args.zenoh)?;
     let source = SensorSource::open_path(&args.input)?;
     source.check_sensor_names(&args.drop_sensor)?;
-    let stage = production_stage(source.rig(), args.model.as_deref())?;
+    let stage = production_stage(
+        source.rig(),
+        camera_manifest(args.model.clone(), args.no_camera).as_deref(),
+    )?;
     let mut sinks: Vec<Box<dyn OutputSink>> = Vec::new();
     if let Some(path) = &args.json {
         sinks.push(Box::new(JsonLinesSink::create(path)?));

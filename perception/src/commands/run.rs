@@ -8,7 +8,7 @@ use kestrel_perception::mcap_recorder::McapRecorder;
 use kestrel_perception::output::OutputSink;
 use kestrel_perception::realtime::{Pace, RealtimeOptions, run_realtime};
 use kestrel_perception::sensor_source::SensorSource;
-use kestrel_perception::stage_factory::{default_input, production_stage};
+use kestrel_perception::stage_factory::{camera_manifest, default_input, production_stage};
 use kestrel_perception::text_summary::TextSummarySink;
 use kestrel_perception::zenoh_output::ZenohOutput;
 use std::path::PathBuf;
@@ -49,9 +49,13 @@ pub struct Args {
     /// Configuration file (TOML; keys override perception/config/default.toml).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Camera detector model manifest (default: none; objects from LiDAR and radar only).
+    /// Camera detector model manifest (default: the shipped student,
+    /// `models/zoo/kestrel-student-v1/model.toml`).
     #[arg(long, value_name = "MANIFEST")]
     pub model: Option<PathBuf>,
+    /// Run without the camera detector: objects from LiDAR and radar only, class `unknown`.
+    #[arg(long, conflicts_with = "model")]
+    pub no_camera: bool,
     #[command(flatten)]
     pub zenoh: ZenohFlags,
     /// Record inputs and outputs to this MCAP file.
@@ -91,7 +95,10 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let input = args.input.unwrap_or_else(default_input);
     let source = SensorSource::open_path(&input)?;
     source.check_sensor_names(&args.drop_sensor)?;
-    let stage = production_stage(source.rig(), args.model.as_deref())?;
+    let stage = production_stage(
+        source.rig(),
+        camera_manifest(args.model.clone(), args.no_camera).as_deref(),
+    )?;
     let session = config.zenoh.open()?;
     let output = ZenohOutput::new(&session, &config.ros)?;
     println!(
