@@ -24,12 +24,18 @@ impl Detection2d {
 
     /// Intersection over union with another box.
     pub fn iou(&self, other: &Detection2d) -> f32 {
-        let ix = (self.bbox[2].min(other.bbox[2]) - self.bbox[0].max(other.bbox[0])).max(0.0);
-        let iy = (self.bbox[3].min(other.bbox[3]) - self.bbox[1].max(other.bbox[1])).max(0.0);
-        let inter = ix * iy;
-        let union = self.area() + other.area() - inter;
-        if union > 0.0 { inter / union } else { 0.0 }
+        box_iou(&self.bbox, &other.bbox)
     }
+}
+
+/// Intersection over union of two boxes `[x1, y1, x2, y2]` (same units); 0 for empty boxes.
+pub fn box_iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
+    let area = |r: &[f32; 4]| (r[2] - r[0]).max(0.0) * (r[3] - r[1]).max(0.0);
+    let ix = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let iy = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    let inter = ix * iy;
+    let union = area(a) + area(b) - inter;
+    if union > 0.0 { inter / union } else { 0.0 }
 }
 
 #[cfg(test)]
@@ -51,5 +57,6 @@ mod tests {
         let b = det([1.0, 0.0, 3.0, 1.0]);
         assert!((a.iou(&b) - 1.0 / 3.0).abs() < 1e-6);
         assert_eq!(a.iou(&det([5.0, 5.0, 6.0, 6.0])), 0.0);
+        assert_eq!(box_iou(&[0.0; 4], &[0.0; 4]), 0.0);
     }
 }

@@ -12,9 +12,9 @@ use std::path::Path;
 /// A 2D object detector described by a [`ModelManifest`].
 ///
 /// ```no_run
-/// use kestrel_models::{Detector, zoo};
+/// use kestrel_models::{Detector, load_image_file, zoo};
 /// let detector = Detector::load(&zoo::default_student_manifest())?;
-/// # let frame: kestrel_sensors::CameraFrame = unimplemented!();
+/// let frame = load_image_file(std::path::Path::new("frame.png"))?;
 /// for d in detector.detect(&frame)? {
 ///     println!("{} {:.2} {:?}", d.label, d.score, d.bbox); // bbox in frame pixels
 /// }

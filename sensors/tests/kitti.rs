@@ -9,6 +9,16 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/kitti/object")
 }
 
+/// Points of the frame's scan that land in the cam2 image: `(count, share of the scan)`.
+fn points_in_cam2(f: &KittiObjectFrame) -> (usize, f64) {
+    let inside = project_cloud(&f.rig, &f.cloud, "cam2")
+        .unwrap()
+        .iter()
+        .flatten()
+        .count();
+    (inside, inside as f64 / f.cloud.len() as f64)
+}
+
 #[test]
 fn point_count_is_file_size_over_16() {
     for id in ["000000", "000001"] {
@@ -59,12 +69,7 @@ fn rig_projection_equals_kitti_matrices() {
 fn plausible_share_of_points_lands_in_image() {
     for id in ["000000", "000001"] {
         let f = KittiObjectFrame::load(&root(), id).unwrap();
-        let inside = project_cloud(&f.rig, &f.cloud, "cam2")
-            .unwrap()
-            .iter()
-            .flatten()
-            .count();
-        let share = inside as f64 / f.cloud.len() as f64;
+        let (inside, share) = points_in_cam2(&f);
         eprintln!(
             "{id}: {} points, {inside} in image ({:.1} %)",
             f.cloud.len(),
@@ -122,12 +127,7 @@ fn demo_000008_scan_lies_in_the_image_and_boxes_hold_points() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/kitti/demo-000008/000008.info.json");
     let f = KittiObjectFrame::load_demo(&info).unwrap();
     assert_eq!(f.cloud.len(), 275_808 / 16);
-    let inside = project_cloud(&f.rig, &f.cloud, "cam2")
-        .unwrap()
-        .iter()
-        .flatten()
-        .count();
-    let share = inside as f64 / f.cloud.len() as f64;
+    let (inside, share) = points_in_cam2(&f);
     eprintln!(
         "000008: {inside} of {} points in image ({:.1} %)",
         f.cloud.len(),

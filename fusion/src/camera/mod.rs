@@ -6,6 +6,7 @@ pub mod class_map;
 use crate::FusionError;
 use class_map::coco_to_class;
 use kestrel_models::Detector;
+use kestrel_models::detection::box_iou;
 use kestrel_sensors::{CameraFrame, ObjectClass};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -42,16 +43,6 @@ impl CameraDetection {
     pub fn iou(&self, other: &[f32; 4]) -> f32 {
         box_iou(&self.bbox, other)
     }
-}
-
-/// Intersection over union of two boxes `[u1, v1, u2, v2]` (same units); 0 for empty boxes.
-pub fn box_iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
-    let area = |r: &[f32; 4]| (r[2] - r[0]).max(0.0) * (r[3] - r[1]).max(0.0);
-    let ix = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
-    let iy = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
-    let inter = ix * iy;
-    let union = area(a) + area(b) - inter;
-    if union > 0.0 { inter / union } else { 0.0 }
 }
 
 /// The camera branch: one detector, run on every frame given.
