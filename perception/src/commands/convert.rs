@@ -1,7 +1,9 @@
 //! `kestrel convert kitti|nuscenes|ouster-pcap <in> <out.mcap>`: turns a dataset folder or a
 //! capture into a replayable MCAP log (rosbag2 layout; the rig, when known, is stored in the
-//! log's metadata). See `kestrel_log::convert`.
+//! log's metadata). See `kestrel_log::convert`. Camera frames are written raw (default), PNG or
+//! JPEG (`--image-format`), each with its `CameraInfo`.
 
+use kestrel_log::camera_image::{DEFAULT_JPEG_QUALITY, ImageFormat};
 use kestrel_log::convert::{ConvertSummary, kitti_to_mcap, nuscenes_to_mcap, ouster_to_mcap};
 use std::path::PathBuf;
 
@@ -11,6 +13,37 @@ pub struct Args {
     /// The source format.
     #[command(subcommand)]
     pub source: Source,
+    /// How camera frames are written: `raw` (sensor_msgs/Image, bit exact), `png`
+    /// (CompressedImage, lossless) or `jpeg` (CompressedImage, lossy; see --jpeg-quality).
+    #[arg(long, value_enum, default_value_t = ImageFormatArg::Raw, global = true)]
+    pub image_format: ImageFormatArg,
+    /// JPEG quality 1..=100 for `--image-format jpeg`.
+    #[arg(long, default_value_t = DEFAULT_JPEG_QUALITY, value_parser = clap::value_parser!(u8).range(1..=100), global = true)]
+    pub jpeg_quality: u8,
+}
+
+/// `--image-format` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImageFormatArg {
+    /// Uncompressed sensor_msgs/Image.
+    Raw,
+    /// PNG sensor_msgs/CompressedImage.
+    Png,
+    /// JPEG sensor_msgs/CompressedImage.
+    Jpeg,
+}
+
+impl Args {
+    /// The image format the arguments select.
+    pub fn images(&self) -> ImageFormat {
+        match self.image_format {
+            ImageFormatArg::Raw => ImageFormat::Raw,
+            ImageFormatArg::Png => ImageFormat::Png,
+            ImageFormatArg::Jpeg => ImageFormat::Jpeg {
+                quality: self.jpeg_quality,
+            },
+        }
+    }
 }
 
 /// What to convert.
@@ -47,13 +80,14 @@ pub enum Source {
 
 /// Runs `kestrel convert`.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let images = args.images();
     let (output, summary) = match &args.source {
-        Source::Kitti { input, output } => (output, kitti_to_mcap(input, output)?),
+        Source::Kitti { input, output } => (output, kitti_to_mcap(input, output, images)?),
         Source::Nuscenes {
             input,
             output,
             radar,
-        } => (output, nuscenes_to_mcap(input, radar, output)?),
+        } => (output, nuscenes_to_mcap(input, radar, output, images)?),
         Source::OusterPcap {
             input,
             output,

@@ -1,4 +1,7 @@
 //! `sensor_msgs/Image` and `sensor_msgs/CompressedImage` <-> Kestrel [`CameraFrame`].
+//!
+//! Compressed images are PNG (lossless: decodes pixel for pixel) or JPEG (lossy), encoded and
+//! decoded with the `image` crate; rgb8 and bgr8 frames are stored as RGB, mono8 as grey.
 
 use crate::ros2_msg::sensor_msgs::{CompressedImage, Image};
 use crate::ros2_msg::std_msgs::Header;
@@ -84,4 +87,78 @@ pub fn compressed_to_frame(
             other.to_rgb8().into_raw(),
         ),
     }
+}
+
+/// How camera frames are written to a log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ImageFormat {
+    /// Uncompressed `sensor_msgs/Image` (bit exact, largest).
+    #[default]
+    Raw,
+    /// `sensor_msgs/CompressedImage`, format `png` (lossless).
+    Png,
+    /// `sensor_msgs/CompressedImage`, format `jpeg` (lossy).
+    Jpeg {
+        /// JPEG quality, 1 (smallest) to 100 (best); values outside are clamped.
+        quality: u8,
+    },
+}
+
+/// The topic of a camera's compressed images, as image_transport names it:
+/// `/kestrel/cam/image` -> `/kestrel/cam/image/compressed`.
+pub fn compressed_topic(image_topic: &str) -> String {
+    format!("{image_topic}/compressed")
+}
+
+/// JPEG quality used when none is given.
+pub const DEFAULT_JPEG_QUALITY: u8 = 90;
+
+/// A camera frame as a PNG or JPEG `CompressedImage` (`frame_id` = sensor name, `format`
+/// `png` / `jpeg`); `None` for [`ImageFormat::Raw`]. bgr8 frames are stored as RGB.
+pub fn frame_to_compressed(
+    frame: &CameraFrame,
+    format: ImageFormat,
+) -> Result<Option<CompressedImage>, SensorError> {
+    use image::{ExtendedColorType, ImageEncoder};
+    let (color, pixels) = match frame.encoding {
+        PixelEncoding::Rgb8 => (ExtendedColorType::Rgb8, frame.data.to_vec()),
+        PixelEncoding::Bgr8 => {
+            let mut rgb = frame.data.to_vec();
+            rgb.chunks_exact_mut(3).for_each(|p| p.swap(0, 2));
+            (ExtendedColorType::Rgb8, rgb)
+        }
+        PixelEncoding::Mono8 => (ExtendedColorType::L8, frame.data.to_vec()),
+    };
+    let mut data = Vec::new();
+    let (name, encoded) = match format {
+        ImageFormat::Raw => return Ok(None),
+        ImageFormat::Png => (
+            "png",
+            image::codecs::png::PngEncoder::new(&mut data).write_image(
+                &pixels,
+                frame.width,
+                frame.height,
+                color,
+            ),
+        ),
+        ImageFormat::Jpeg { quality } => (
+            "jpeg",
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut data, quality.clamp(1, 100))
+                .write_image(&pixels, frame.width, frame.height, color),
+        ),
+    };
+    encoded.map_err(|e| SensorError::Malformed {
+        what: format!(
+            "{} frame at {} ns as {name}",
+            frame.sensor,
+            frame.timestamp.as_nanos()
+        ),
+        offset: 0,
+        reason: e.to_string(),
+    })?;
+    Ok(Some(CompressedImage {
+        header: Header::new(frame.timestamp, &frame.sensor),
+        format: name.to_owned(),
+        data,
+    }))
 }

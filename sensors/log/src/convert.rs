@@ -4,7 +4,9 @@
 //! Every converter loads messages with the `kestrel_sensors` adapters, writes them in
 //! timestamp order (ties: sensor name) on the rig's topics ([`default_topic`] per sensor,
 //! stored in the rig), and stores the rig as MCAP metadata so replay recovers calibration.
+//! Camera frames are written raw, PNG or JPEG ([`ImageFormat`]), each with its `CameraInfo`.
 
+use crate::camera_image::ImageFormat;
 use crate::error::LogError;
 use crate::mcap_writer::{LogWriter, default_topic, topic_for};
 use kestrel_sensors::kitti::{self, KittiObjectFrame};
@@ -46,15 +48,17 @@ pub fn with_default_topics(mut rig: Rig) -> Rig {
     rig
 }
 
-/// Writes `msgs` (sorted by timestamp, then sensor) to `out` with `rig` as metadata.
+/// Writes `msgs` (sorted by timestamp, then sensor) to `out` with `rig` as metadata, camera
+/// frames as `images`.
 fn write_log(
     out: &Path,
     rig: Option<&Rig>,
     mut msgs: Vec<SensorMessage>,
     mut summary: ConvertSummary,
+    images: ImageFormat,
 ) -> Result<ConvertSummary, LogError> {
     msgs.sort_by(|a, b| (a.timestamp(), a.sensor()).cmp(&(b.timestamp(), b.sensor())));
-    let mut w = LogWriter::create(out, rig)?;
+    let mut w = LogWriter::create(out, rig)?.with_image_format(images);
     for m in &msgs {
         w.write_sensor(&topic_for(rig, m), m)?;
     }
@@ -63,7 +67,8 @@ fn write_log(
 }
 
 /// The messages the KITTI converter writes for an object root, with the rig (the first
-/// frame's calibration, topics set): per frame the Velodyne scan and the left colour image,
+/// frame's calibration of the two delivered sensors, `velodyne` and `cam2`, topics set): per
+/// frame the Velodyne scan and the left colour image,
 /// stamped per [`KITTI_PERIOD_NS`].
 pub fn kitti_messages(root: &Path) -> Result<(Rig, Vec<SensorMessage>, ConvertSummary), LogError> {
     let mut summary = ConvertSummary::default();
@@ -76,9 +81,14 @@ pub fn kitti_messages(root: &Path) -> Result<(Rig, Vec<SensorMessage>, ConvertSu
         f.cloud.timestamp = t;
         f.image.timestamp = t;
         summary.skipped_points += f.skipped_points;
+        let mut frame_rig = with_default_topics(f.rig);
+        // Only the delivered sensors: a rig camera without images would read as missing.
+        frame_rig
+            .sensors
+            .retain(|s| s.name == kitti::calib::LIDAR || s.name == kitti::calib::CAMERAS[2]);
         match &rig {
-            None => rig = Some(with_default_topics(f.rig)),
-            Some(r) if with_default_topics(f.rig) != *r => summary.notes.push(format!(
+            None => rig = Some(frame_rig),
+            Some(r) if frame_rig != *r => summary.notes.push(format!(
                 "frame {id}: calibration differs from the rig's (frame {}); the rig keeps the first",
                 ids[0]
             )),
@@ -97,10 +107,15 @@ pub fn kitti_messages(root: &Path) -> Result<(Rig, Vec<SensorMessage>, ConvertSu
     Ok((rig, msgs, summary))
 }
 
-/// Converts a KITTI object root (`velodyne/`, `image_2/`, `calib/`) to an MCAP log.
-pub fn kitti_to_mcap(root: &Path, out: &Path) -> Result<ConvertSummary, LogError> {
+/// Converts a KITTI object root (`velodyne/`, `image_2/`, `calib/`) to an MCAP log, images
+/// written as `images`.
+pub fn kitti_to_mcap(
+    root: &Path,
+    out: &Path,
+    images: ImageFormat,
+) -> Result<ConvertSummary, LogError> {
     let (rig, msgs, summary) = kitti_messages(root)?;
-    write_log(out, Some(&rig), msgs, summary)
+    write_log(out, Some(&rig), msgs, summary, images)
 }
 
 /// The messages the nuScenes converter writes for a keyframe folder (LIDAR_TOP sweep and the
@@ -133,14 +148,16 @@ pub fn nuscenes_messages(
     Ok((with_default_topics(sample.rig), msgs, summary))
 }
 
-/// Converts a nuScenes keyframe folder (and optional radar PCDs) to an MCAP log.
+/// Converts a nuScenes keyframe folder (and optional radar PCDs) to an MCAP log, images
+/// written as `images`.
 pub fn nuscenes_to_mcap(
     sample_dir: &Path,
     radar_pcds: &[PathBuf],
     out: &Path,
+    images: ImageFormat,
 ) -> Result<ConvertSummary, LogError> {
     let (rig, msgs, summary) = nuscenes_messages(sample_dir, radar_pcds)?;
-    write_log(out, Some(&rig), msgs, summary)
+    write_log(out, Some(&rig), msgs, summary, images)
 }
 
 /// The frames of an Ouster pcap (sensor metadata JSON `meta`) as clouds of
@@ -175,5 +192,5 @@ pub fn ouster_messages(
 /// Converts an Ouster pcap capture with its metadata JSON to an MCAP log (no rig).
 pub fn ouster_to_mcap(pcap: &Path, meta: &Path, out: &Path) -> Result<ConvertSummary, LogError> {
     let (msgs, summary) = ouster_messages(pcap, meta)?;
-    write_log(out, None, msgs, summary)
+    write_log(out, None, msgs, summary, ImageFormat::Raw)
 }

@@ -90,6 +90,17 @@ pub enum LogError {
         /// The mcap crate's error.
         source: mcap::McapError,
     },
+    /// The summary's statistics count a different number of messages than its chunk indexes
+    /// led to (messages outside chunks, or an index that does not match the data).
+    #[error("{path}: the summary counts {expected} messages, its chunk indexes held {found}")]
+    IndexMismatch {
+        /// The file.
+        path: PathBuf,
+        /// Messages in the statistics record.
+        expected: u64,
+        /// Messages found through the chunk indexes.
+        found: u64,
+    },
     /// Writing the MCAP container failed.
     #[error("{path}: cannot write MCAP: {source}")]
     McapWrite {

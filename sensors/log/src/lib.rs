@@ -9,8 +9,10 @@
 //! - [`ros2_msg`]: typed wire structs (std/sensor/geometry/autoware_perception msgs) and their
 //!   ros2msg definitions;
 //! - [`msg_schema`] + [`dynamic_decode`]: decode any CDR message from its schema text;
-//! - [`point_cloud2`], [`camera_image`]: wire messages <-> `kestrel_sensors` types;
-//! - [`mcap_reader`], [`sensor_reader`], [`mcap_writer`]: the MCAP container;
+//! - [`point_cloud2`], [`camera_image`], [`camera_info`]: wire messages <-> `kestrel_sensors`
+//!   types;
+//! - [`mcap_reader`], [`sensor_reader`], [`mcap_writer`]: the MCAP container, read in
+//!   log-time order (through the summary's chunk indexes, or a bounded reorder window);
 //! - [`convert`]: KITTI / nuScenes / Ouster fixtures -> MCAP logs;
 //! - [`type_hash`]: RIHS01 type hashes.
 //!
@@ -18,10 +20,12 @@
 //! recorded in (the frame is the message's `header.frame_id` = sensor name).
 
 pub mod camera_image;
+pub mod camera_info;
 pub mod cdr;
 pub mod convert;
 pub mod dynamic_decode;
 pub mod error;
+mod log_time_queue;
 pub mod mcap_reader;
 pub mod mcap_writer;
 pub mod msg_schema;
@@ -31,6 +35,6 @@ pub mod sensor_reader;
 pub mod type_hash;
 
 pub use error::{CdrError, LogError, SchemaError};
-pub use mcap_reader::{ChannelInfo, RawLogReader, RawMessage};
+pub use mcap_reader::{ChannelInfo, RawLogReader, RawMessage, ReadMode, ReorderWindow};
 pub use mcap_writer::{LogWriter, WriteSummary};
 pub use sensor_reader::{ReadStats, SensorLogEntry, SensorLogReader};

@@ -3,18 +3,23 @@
 //! encoding `cdr`, per-channel `offered_qos_profiles` and `topic_type_hash` (RIHS01) metadata,
 //! zstd-compressed chunks, message/chunk indexes and a summary with statistics.
 //!
-//! Sensor inputs are written as `sensor_msgs/Image` (cameras) and `sensor_msgs/PointCloud2`
-//! (LiDAR and radar, layouts in [`crate::point_cloud2`]); the rig goes into a metadata record
-//! named [`RIG_METADATA_NAME`] (key `rig.toml`) written before any message, so that replay —
-//! even of a truncated log — recovers the calibration.
+//! Sensor inputs are written as `sensor_msgs/Image` on the camera's topic, or (see
+//! [`LogWriter::with_image_format`]) `sensor_msgs/CompressedImage` PNG / JPEG on
+//! `<topic>/compressed` as image_transport does, each with a `sensor_msgs/CameraInfo` of the
+//! same stamp on the sibling `camera_info` topic when the rig knows the camera's intrinsics
+//! (see [`crate::camera_info`]); LiDAR and radar as `sensor_msgs/PointCloud2` (layouts in
+//! [`crate::point_cloud2`]). The rig goes into a metadata record named [`RIG_METADATA_NAME`]
+//! (key `rig.toml`) written before any message, so that replay — even of a truncated log —
+//! recovers the calibration.
 
-use crate::camera_image::frame_to_image;
+use crate::camera_image::{ImageFormat, compressed_topic, frame_to_compressed, frame_to_image};
+use crate::camera_info::{camera_info_topic, intrinsics_to_camera_info};
 use crate::error::LogError;
 use crate::msg_schema::Schema;
 use crate::point_cloud2::{lidar_to_point_cloud2, radar_to_point_cloud2};
 use crate::ros2_msg::RosMessage;
 use crate::type_hash::rihs01;
-use kestrel_sensors::{Rig, SensorMessage, Timestamp};
+use kestrel_sensors::{CameraIntrinsics, Rig, SensorMessage, Timestamp};
 use mcap::records::{MessageHeader, Metadata};
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -68,6 +73,9 @@ pub struct LogWriter {
     hashes: BTreeMap<&'static str, String>,
     /// topic -> (channel id, message type, messages written)
     channels: BTreeMap<String, (u16, &'static str, u64)>,
+    image_format: ImageFormat,
+    /// camera sensor name -> intrinsics, from the rig
+    intrinsics: BTreeMap<String, CameraIntrinsics>,
 }
 
 impl LogWriter {
@@ -104,6 +112,12 @@ impl LogWriter {
             schemas: BTreeMap::new(),
             hashes: BTreeMap::new(),
             channels: BTreeMap::new(),
+            image_format: ImageFormat::Raw,
+            intrinsics: rig
+                .iter()
+                .flat_map(|r| &r.sensors)
+                .filter_map(|s| Some((s.name.clone(), *s.intrinsics()?)))
+                .collect(),
         };
         if let Some(rig) = rig {
             let metadata = Metadata {
@@ -113,6 +127,12 @@ impl LogWriter {
             w.inner.write_metadata(&metadata).map_err(|e| w.err(e))?;
         }
         Ok(w)
+    }
+
+    /// Writes camera frames as `format` from now on (default [`ImageFormat::Raw`]).
+    pub fn with_image_format(mut self, format: ImageFormat) -> Self {
+        self.image_format = format;
+        self
     }
 
     fn err(&self, source: mcap::McapError) -> LogError {
@@ -194,11 +214,25 @@ impl LogWriter {
             .map_err(|e| self.err(e))
     }
 
-    /// Writes a sensor message on `topic`, logged at the message's own timestamp.
+    /// Writes a sensor message on `topic`, logged at the message's own timestamp. A camera
+    /// frame goes on `topic` (raw) or `<topic>/compressed` (PNG / JPEG), followed by its
+    /// `CameraInfo` on [`camera_info_topic`]`(topic)` when the rig has the camera.
     pub fn write_sensor(&mut self, topic: &str, msg: &SensorMessage) -> Result<(), LogError> {
         let t = msg.timestamp();
         match msg {
-            SensorMessage::Camera(f) => self.write(topic, t, &frame_to_image(f)),
+            SensorMessage::Camera(f) => {
+                match frame_to_compressed(f, self.image_format)? {
+                    None => self.write(topic, t, &frame_to_image(f))?,
+                    Some(c) => self.write(&compressed_topic(topic), t, &c)?,
+                }
+                match self.intrinsics.get(&f.sensor) {
+                    Some(k) => {
+                        let info = intrinsics_to_camera_info(k, t, &f.sensor);
+                        self.write(&camera_info_topic(topic), t, &info)
+                    }
+                    None => Ok(()),
+                }
+            }
             SensorMessage::Lidar(c) => self.write(topic, t, &lidar_to_point_cloud2(c)),
             SensorMessage::Radar(r) => self.write(topic, t, &radar_to_point_cloud2(r)),
         }

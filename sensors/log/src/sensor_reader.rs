@@ -7,21 +7,28 @@
 //! `header.frame_id`; without that, the topic with `/` replaced by `_`. The rig is the one given
 //! to [`SensorLogReader::open`], else the one stored in the log (see [`crate::mcap_writer`]).
 //!
-//! Topics of other types are skipped and counted per topic; a message that fails to decode
-//! yields an error for that message and reading goes on.
+//! A rig sensor's topic also claims its image_transport `<topic>/compressed` and its sibling
+//! `camera_info` topic (see [`crate::camera_info::camera_info_topic`]).
+//!
+//! `sensor_msgs/CameraInfo` messages are not sensor messages: each is decoded into the
+//! camera's [`CameraIntrinsics`] (latest per sensor, [`SensorLogReader::camera_intrinsics`])
+//! and counted in [`ReadStats::camera_info`]. Topics of other types are skipped and counted
+//! per topic; a message that fails to decode yields an error for that message and reading
+//! goes on.
 
-use crate::camera_image::{compressed_to_frame, image_to_frame};
+use crate::camera_image::{compressed_to_frame, compressed_topic, image_to_frame};
+use crate::camera_info::{camera_info_to_intrinsics, camera_info_topic};
 use crate::error::LogError;
 use crate::mcap_reader::{RawLogReader, RawMessage};
 use crate::mcap_writer::{RIG_METADATA_KEY, RIG_METADATA_NAME};
 use crate::msg_schema::normalize_type_name;
 use crate::point_cloud2::{looks_like_radar, point_cloud2_to_lidar, point_cloud2_to_radar};
 use crate::ros2_msg::RosMessage;
-use crate::ros2_msg::sensor_msgs::{CompressedImage, Image, PointCloud2};
-use kestrel_sensors::{Rig, SensorError, SensorKind, SensorMessage, Timestamp};
+use crate::ros2_msg::sensor_msgs::{CameraInfo, CompressedImage, Image, PointCloud2};
+use kestrel_sensors::{CameraIntrinsics, Rig, SensorError, SensorKind, SensorMessage, Timestamp};
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 
 /// One sensor message read from a log.
@@ -44,14 +51,24 @@ pub struct ReadStats {
     pub skipped: BTreeMap<String, u64>,
     /// Messages that failed to decode, per topic.
     pub failed: BTreeMap<String, u64>,
+    /// `CameraInfo` messages read into [`SensorLogReader::camera_intrinsics`], per topic.
+    pub camera_info: BTreeMap<String, u64>,
 }
 
-/// Reads sensor messages from an MCAP log, in file (= recording) order.
+/// What one raw message turned into.
+enum Converted {
+    Sensor(SensorMessage),
+    Calibration(String, CameraIntrinsics),
+    Skipped,
+}
+
+/// Reads sensor messages from an MCAP log in log-time order (see [`RawLogReader`]).
 pub struct SensorLogReader<R> {
     raw: RawLogReader<R>,
     pending: Option<Result<RawMessage, LogError>>,
     rig: Option<Rig>,
     stats: ReadStats,
+    intrinsics: BTreeMap<String, CameraIntrinsics>,
 }
 
 impl SensorLogReader<BufReader<File>> {
@@ -61,7 +78,7 @@ impl SensorLogReader<BufReader<File>> {
     }
 }
 
-impl<R: Read> SensorLogReader<R> {
+impl<R: Read + Seek> SensorLogReader<R> {
     /// Wraps a raw reader. Reads up to the first message so that the stored rig, written
     /// before any message, is known.
     pub fn new(mut raw: RawLogReader<R>, rig: Option<Rig>) -> Result<Self, LogError> {
@@ -75,6 +92,7 @@ impl<R: Read> SensorLogReader<R> {
             pending,
             rig,
             stats: ReadStats::default(),
+            intrinsics: BTreeMap::new(),
         })
     }
 
@@ -88,6 +106,11 @@ impl<R: Read> SensorLogReader<R> {
         &self.stats
     }
 
+    /// The intrinsics of each camera (by sensor name) from the latest `CameraInfo` read so far.
+    pub fn camera_intrinsics(&self) -> &BTreeMap<String, CameraIntrinsics> {
+        &self.intrinsics
+    }
+
     /// The underlying raw reader (metadata, channels, out-of-order count).
     pub fn raw(&self) -> &RawLogReader<R> {
         &self.raw
@@ -97,7 +120,7 @@ impl<R: Read> SensorLogReader<R> {
         if let Some(s) = self
             .rig
             .as_ref()
-            .and_then(|r| r.sensors.iter().find(|s| s.topic.as_deref() == Some(topic)))
+            .and_then(|r| r.sensors.iter().find(|s| claims(s.topic.as_deref(), topic)))
         {
             return (s.name.clone(), Some(&s.kind));
         }
@@ -114,11 +137,11 @@ impl<R: Read> SensorLogReader<R> {
         (name, kind)
     }
 
-    /// Converts one raw message; `Ok(None)` when its topic is not a sensor topic.
-    fn convert(&self, m: &RawMessage) -> Result<Option<SensorMessage>, LogError> {
+    /// Converts one raw message.
+    fn convert(&self, m: &RawMessage) -> Result<Converted, LogError> {
         let ch = &m.channel;
         if ch.message_encoding != "cdr" || ch.schema_encoding != "ros2msg" {
-            return Ok(None);
+            return Ok(Converted::Skipped);
         }
         let cdr = |source| LogError::Cdr {
             topic: ch.topic.clone(),
@@ -151,15 +174,20 @@ impl<R: Read> SensorLogReader<R> {
             } else {
                 SensorMessage::Lidar(point_cloud2_to_lidar(&pc, &name).map_err(sensor_err)?)
             }
+        } else if ty == normalize_type_name(CameraInfo::type_name()) {
+            let info = CameraInfo::from_cdr(&m.data).map_err(cdr)?;
+            let (name, _) = self.sensor_for(&ch.topic, &info.header.frame_id);
+            let k = camera_info_to_intrinsics(&info).map_err(sensor_err)?;
+            return Ok(Converted::Calibration(name, k));
         } else {
-            return Ok(None);
+            return Ok(Converted::Skipped);
         };
-        Ok(Some(msg))
+        Ok(Converted::Sensor(msg))
     }
 }
 
 /// The rig stored in the log's metadata (read so far), if any.
-fn stored_rig<R: Read>(raw: &RawLogReader<R>) -> Result<Option<Rig>, LogError> {
+fn stored_rig<R: Read + Seek>(raw: &RawLogReader<R>) -> Result<Option<Rig>, LogError> {
     raw.metadata()
         .iter()
         .filter(|m| m.name == RIG_METADATA_NAME)
@@ -168,11 +196,19 @@ fn stored_rig<R: Read>(raw: &RawLogReader<R>) -> Result<Option<Rig>, LogError> {
         .transpose()
 }
 
+/// Whether a rig sensor with topic `rig_topic` owns `topic` (itself, its compressed images or
+/// its camera_info).
+fn claims(rig_topic: Option<&str>, topic: &str) -> bool {
+    rig_topic.is_some_and(|t| {
+        t == topic || compressed_topic(t) == topic || camera_info_topic(t) == topic
+    })
+}
+
 fn bump(map: &mut BTreeMap<String, u64>, topic: &str) {
     *map.entry(topic.to_owned()).or_default() += 1;
 }
 
-impl<R: Read> Iterator for SensorLogReader<R> {
+impl<R: Read + Seek> Iterator for SensorLogReader<R> {
     type Item = Result<SensorLogEntry, LogError>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -183,7 +219,7 @@ impl<R: Read> Iterator for SensorLogReader<R> {
             };
             let topic = m.channel.topic.as_str();
             match self.convert(&m) {
-                Ok(Some(message)) => {
+                Ok(Converted::Sensor(message)) => {
                     bump(&mut self.stats.delivered, topic);
                     return Some(Ok(SensorLogEntry {
                         log_time: Timestamp(m.log_time),
@@ -191,7 +227,11 @@ impl<R: Read> Iterator for SensorLogReader<R> {
                         message,
                     }));
                 }
-                Ok(None) => bump(&mut self.stats.skipped, topic),
+                Ok(Converted::Calibration(sensor, k)) => {
+                    bump(&mut self.stats.camera_info, topic);
+                    self.intrinsics.insert(sensor, k);
+                }
+                Ok(Converted::Skipped) => bump(&mut self.stats.skipped, topic),
                 Err(e) => {
                     bump(&mut self.stats.failed, topic);
                     return Some(Err(e));

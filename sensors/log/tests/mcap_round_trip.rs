@@ -234,7 +234,8 @@ fn read_bytes(bytes: &[u8]) -> (Vec<SensorMessage>, Vec<LogError>) {
         Path::new("mem.mcap"),
         Cursor::new(bytes),
         bytes.len() as u64,
-    );
+    )
+    .expect("a cursor seeks");
     let (mut ok, mut errs) = (Vec::new(), Vec::new());
     match SensorLogReader::new(raw, Some(rig())) {
         Ok(r) => {
@@ -341,4 +342,65 @@ fn corrupted_bytes_give_typed_errors_and_keep_earlier_chunks() {
             }
         }
     }
+}
+
+/// A ROS-style camera log: compressed images on `<topic>/compressed` and calibration on the
+/// sibling `camera_info` topic, with an optical `frame_id` that is not the rig's sensor name.
+/// Both map to the rig camera whose topic is `<topic>`.
+#[test]
+fn compressed_and_camera_info_topics_belong_to_the_rig_camera() {
+    use kestrel_log::camera_image::{ImageFormat, frame_to_compressed};
+    use kestrel_log::camera_info::intrinsics_to_camera_info;
+    use kestrel_sensors::{CameraIntrinsics, Distortion};
+    let intrinsics = CameraIntrinsics {
+        width: 8,
+        height: 4,
+        fx: 10.0,
+        fy: 11.0,
+        cx: 4.0,
+        cy: 2.0,
+        distortion: Distortion::PlumbBob {
+            k1: -0.2,
+            k2: 0.05,
+            p1: 0.001,
+            p2: -0.002,
+            k3: 0.0,
+        },
+    };
+    let mut rig = rig();
+    rig.sensors.push(SensorSpec {
+        name: "front".into(),
+        kind: SensorKind::Camera { intrinsics },
+        topic: Some("/cam/image_raw".into()),
+        rate_hz: None,
+        extrinsics: Isometry3::identity(),
+    });
+    let pixels: Vec<u8> = (0..8 * 4 * 3).map(|i| (i * 7 % 256) as u8).collect();
+    let t = Timestamp(42);
+    let frame = CameraFrame::new("camera_optical", t, 8, 4, PixelEncoding::Rgb8, pixels).unwrap();
+    let png = frame_to_compressed(&frame, ImageFormat::Png)
+        .unwrap()
+        .unwrap();
+    let info = intrinsics_to_camera_info(&intrinsics, t, "camera_optical");
+    let path = tmp("ros_camera.mcap");
+    let mut w = LogWriter::create(&path, None).unwrap();
+    w.write("/cam/camera_info", t, &info).unwrap();
+    w.write("/cam/image_raw/compressed", t, &png).unwrap();
+    w.finish().unwrap();
+
+    let mut r = SensorLogReader::open(&path, Some(rig)).unwrap();
+    let got: Vec<_> = r.by_ref().map(|e| e.unwrap()).collect();
+    assert_eq!(got.len(), 1);
+    let SensorMessage::Camera(back) = &got[0].message else {
+        panic!("a camera frame")
+    };
+    assert_eq!(back.sensor, "front");
+    assert_eq!(
+        (back.width, back.height, back.encoding),
+        (8, 4, PixelEncoding::Rgb8)
+    );
+    assert!(back.data == frame.data, "PNG is lossless");
+    assert_eq!(r.camera_intrinsics().get("front"), Some(&intrinsics));
+    assert_eq!(r.stats().camera_info.get("/cam/camera_info"), Some(&1));
+    assert!(r.stats().skipped.is_empty());
 }

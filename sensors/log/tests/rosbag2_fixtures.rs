@@ -4,7 +4,7 @@
 
 use kestrel_log::dynamic_decode::{Value, decode};
 use kestrel_log::msg_schema::Schema;
-use kestrel_log::{RawLogReader, SensorLogReader};
+use kestrel_log::{RawLogReader, ReadMode, SensorLogReader};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -237,4 +237,58 @@ fn damaged_payloads_never_panic_the_generic_decoder() {
     }
     // Flipped bytes mostly land in values (still decodable); some hit lengths and fail.
     assert!(ok > 0 && err > 0, "ok {ok}, err {err}");
+}
+
+/// (topic, log time, payload) of every message of a log held in memory, its read mode and
+/// its errors.
+type Read = (ReadMode, Vec<(String, u64, Vec<u8>)>, usize);
+
+fn read_bytes(bytes: &[u8]) -> Read {
+    let mut r = RawLogReader::new(
+        std::path::Path::new("mem.mcap"),
+        std::io::Cursor::new(bytes),
+        bytes.len() as u64,
+    )
+    .unwrap();
+    let (mut msgs, mut errors) = (Vec::new(), 0);
+    for m in r.by_ref() {
+        match m {
+            Ok(m) => msgs.push((m.channel.topic.clone(), m.log_time, m.data)),
+            Err(_) => errors += 1,
+        }
+    }
+    (r.mode().clone(), msgs, errors)
+}
+
+#[test]
+fn fixtures_read_indexed_and_streamed_alike_in_log_time_order() {
+    for name in [
+        "talker.mcap",
+        "cdr_test_0.mcap",
+        "wbag_0.mcap",
+        "only_topics.mcap",
+    ] {
+        let bytes = std::fs::read(fixture(name)).unwrap();
+        let (mode, indexed, errors) = read_bytes(&bytes);
+        assert_eq!((mode, errors), (ReadMode::Indexed, 0), "{name}");
+        assert!(
+            indexed.windows(2).all(|w| w[0].1 <= w[1].1),
+            "{name}: log-time order"
+        );
+        // The same file cut after its last chunk: no summary, so it streams.
+        let summary = mcap::Summary::read(&bytes).unwrap().unwrap();
+        let Some(data_end) = summary
+            .chunk_indexes
+            .iter()
+            .map(|c| (c.chunk_start_offset + c.chunk_length) as usize)
+            .max()
+        else {
+            assert!(indexed.is_empty(), "{name}: messages without chunks");
+            continue;
+        };
+        let (mode, streamed, errors) = read_bytes(&bytes[..data_end]);
+        assert!(matches!(mode, ReadMode::Streamed { .. }), "{name}");
+        assert_eq!(errors, 1, "{name}: the cut is reported");
+        assert!(streamed == indexed, "{name}: streamed read differs");
+    }
 }
