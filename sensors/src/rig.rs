@@ -74,10 +74,17 @@ mod isometry_toml {
                 "rotation_wxyz must be a unit quaternion (norm {norm})"
             )));
         }
+        // A quaternion written by `serialize` is already unit to within rounding: keep its
+        // exact bits so rig -> TOML -> rig is lossless; renormalise anything hand-written.
+        let rotation = if (norm - 1.0).abs() <= 4.0 * f64::EPSILON {
+            UnitQuaternion::new_unchecked(q)
+        } else {
+            UnitQuaternion::from_quaternion(q)
+        };
         let [tx, ty, tz] = p.translation;
         Ok(Isometry3::from_parts(
             Translation3::new(tx, ty, tz),
-            UnitQuaternion::from_quaternion(q),
+            rotation,
         ))
     }
 }
@@ -236,6 +243,24 @@ mod tests {
                 },
             ],
         }
+    }
+
+    #[test]
+    fn toml_round_trip_is_bit_exact_for_arbitrary_rotations() {
+        let mut r = rig();
+        r.sensors[0].extrinsics = Isometry3::from_parts(
+            Translation3::new(0.27, -0.01, 1.73),
+            UnitQuaternion::from_euler_angles(0.013, -0.021, 1.5637),
+        );
+        let back = Rig::from_toml_str(&r.to_toml_string().unwrap()).unwrap();
+        assert_eq!(back, r, "replaying a logged rig must use the recorded bits");
+    }
+
+    #[test]
+    fn hand_written_quaternions_are_renormalised() {
+        let text = "name='x'\n[[sensors]]\nname='l'\nkind='lidar'\nextrinsics={translation=[0,0,0],rotation_wxyz=[1.0002,0,0,0]}\n";
+        let rig = Rig::from_toml_str(text).unwrap();
+        assert_eq!(rig.sensors[0].extrinsics.rotation.quaternion().w, 1.0);
     }
 
     #[test]
