@@ -76,6 +76,15 @@ pub enum ModelError {
         /// tract's error chain.
         reason: String,
     },
+    /// Reference kernels were asked for after tract had already chosen native kernels for
+    /// this process (see [`crate::kernel_selection::use_reference_kernels`]).
+    #[error(
+        "tract already runs {active} in this process: select reference kernels before loading any model"
+    )]
+    KernelsAlreadySelected {
+        /// The kernel set tract dispatches on.
+        active: String,
+    },
     /// An image given to the model cannot be used (empty, unsupported encoding, wrong size).
     #[error("image {what}: {reason}")]
     Image {

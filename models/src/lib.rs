@@ -14,6 +14,7 @@ pub mod error;
 pub mod gfl_decoder;
 pub mod image_file;
 pub mod image_resample;
+pub mod kernel_selection;
 pub mod manifest;
 pub mod nms;
 pub mod preprocess;

@@ -2,24 +2,30 @@
 //! behind the runtime's [`PerceptionStage`] interface.
 //!
 //! Messages are grouped into frame sets around the rig's first LiDAR (fallback: its first
-//! camera), each set is fused into detected objects, and the tracker turns those into tracks
-//! (ego motion unknown: the vehicle is taken as static between frames). Every set gives one
-//! output frame; the fusion stage's degraded flags become the frame's `degraded` list.
+//! camera), and each set goes through [`TrackedFusion`] (fusion into detected objects, then
+//! the tracker). Ego motion comes from vehicle odometry when the caller supplies it
+//! ([`FusionPipelineStage::push_ego_velocity`], e.g. the simulator); without it the vehicle is
+//! taken as static between frames. Every set gives one output frame; the fusion stage's
+//! degraded flags become the frame's `degraded` list.
 
 use crate::error::PerceptionError;
 use crate::stage::{OutputFrame, PerceptionStage};
 use kestrel_fusion::camera::CameraBranch;
+use kestrel_fusion::ego_velocity::EgoVelocity;
 use kestrel_fusion::tracking::{Tracker, TrackerConfig};
 use kestrel_fusion::{
     DegradedFlags, FusionConfig, FusionStage, SensorFrameSet, TimeAligner, TimeAlignmentConfig,
+    TrackedFusion,
 };
-use kestrel_sensors::{Rig, SensorMessage};
+use kestrel_sensors::{Rig, SensorMessage, Timestamp};
+use std::collections::BTreeMap;
 
 /// Time alignment + fusion + tracking.
 pub struct FusionPipelineStage {
     aligner: TimeAligner,
-    fusion: FusionStage,
-    tracker: Tracker,
+    fusion: TrackedFusion,
+    /// Odometry samples by time, oldest first; pruned as frame sets consume them.
+    odometry: BTreeMap<Timestamp, EgoVelocity>,
 }
 
 fn stage_error(e: impl std::fmt::Display) -> PerceptionError {
@@ -76,21 +82,36 @@ impl FusionPipelineStage {
         let sensors = rig.sensors.iter().map(|s| s.name.clone()).collect();
         let aligner = TimeAligner::new(TimeAlignmentConfig::new(sensors, reference, fallback))
             .map_err(stage_error)?;
+        let stage = FusionStage::new(rig, FusionConfig::default(), camera).map_err(stage_error)?;
+        let tracker = Tracker::new(TrackerConfig::default()).map_err(stage_error)?;
         Ok(Self {
             aligner,
-            fusion: FusionStage::new(rig, FusionConfig::default(), camera).map_err(stage_error)?,
-            tracker: Tracker::new(TrackerConfig::default()).map_err(stage_error)?,
+            fusion: TrackedFusion::new(stage, tracker),
+            odometry: BTreeMap::new(),
         })
+    }
+
+    /// Vehicle odometry: the ego's velocity (vehicle frame, m/s) and yaw rate (rad/s) measured
+    /// at `stamp` (sensor clock). A frame set anchored at time `t` uses the latest sample at or
+    /// before `t` for radar Doppler compensation and the tracker's ego motion. Push samples
+    /// before the sensor messages of the same time.
+    pub fn push_ego_velocity(&mut self, stamp: Timestamp, velocity: EgoVelocity) {
+        self.odometry.insert(stamp, velocity);
+    }
+
+    /// The odometry sample for a set at `t`; older samples are dropped.
+    fn ego_velocity_at(&mut self, t: Timestamp) -> Option<EgoVelocity> {
+        let (&at, &v) = self.odometry.range(..=t).next_back()?;
+        self.odometry = self.odometry.split_off(&at);
+        Some(v)
     }
 
     fn frames(&mut self, sets: Vec<SensorFrameSet>) -> Result<Vec<OutputFrame>, PerceptionError> {
         let mut out = Vec::with_capacity(sets.len());
-        for set in sets {
-            let fused = self.fusion.process(&set).map_err(stage_error)?;
-            let tracks = self
-                .tracker
-                .step(fused.timestamp, &fused.objects, None)
-                .map_err(stage_error)?;
+        for mut set in sets {
+            set.ego_velocity = self.ego_velocity_at(set.timestamp);
+            let frame = self.fusion.process(&set).map_err(stage_error)?;
+            let (fused, tracks) = (frame.fused, frame.tracking);
             out.push(OutputFrame {
                 stamp: fused.timestamp,
                 degraded: describe(&fused.degraded),

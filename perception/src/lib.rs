@@ -8,6 +8,7 @@
 //! [`zenoh_output`]). Two modes: real time ([`realtime`], sources on their own threads) and
 //! deterministic replay ([`replay`], timestamp order on one thread, bit-identical outputs and
 //! an output digest). [`planner_client`] is the consuming side for planning nodes.
+//! [`sim_stack`] runs the same production pipeline in `kestrel-sim`'s closed loop.
 
 pub mod bounded_queue;
 pub mod budgets;
@@ -21,12 +22,14 @@ pub mod json_lines_sink;
 pub mod mcap_recorder;
 pub mod object_messages;
 pub mod output;
+pub mod output_comparison;
 pub mod planner_client;
 pub mod realtime;
 pub mod replay;
 pub mod rmw_zenoh;
 pub mod runtime;
 pub mod sensor_source;
+pub mod sim_stack;
 pub mod stage;
 pub mod stage_factory;
 pub mod text_summary;

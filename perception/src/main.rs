@@ -15,6 +15,10 @@ struct Cli {
     /// Log filter (tracing `EnvFilter` syntax), e.g. `info` or `kestrel_fusion=debug`.
     #[arg(long, global = true, default_value = "warn", env = "KESTREL_LOG")]
     log: String,
+    /// Run networks on tract's portable reference kernels instead of this CPU's own SIMD ones:
+    /// slower, but outputs are bit-identical on x86_64 and aarch64 (README, "ARM boards").
+    #[arg(long, global = true, env = "KESTREL_REFERENCE_KERNELS")]
+    reference_kernels: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -33,6 +37,13 @@ enum Command {
     Replay(commands::replay::Args),
     /// Subscribe to the object topics and print what planning nodes receive.
     Echo(commands::echo::Args),
+    /// Closed-loop simulation of the stack on canonical scenarios: verdict, metrics, MCAP, BEV
+    /// plot; exit 0 pass, 1 fail, 2 usage/IO error.
+    Sim(commands::sim::Args),
+    /// Run a network on image files and print its raw output tensors as JSON lines.
+    Infer(commands::infer::Args),
+    /// Compare two JSON-lines outputs (replay --json, infer) number by number.
+    Compare(commands::compare::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +52,12 @@ fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::new(&cli.log))
         .with_writer(std::io::stderr)
         .init();
+    if cli.reference_kernels
+        && let Err(e) = kestrel_models::kernel_selection::use_reference_kernels()
+    {
+        eprintln!("kestrel: error: {e}");
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Convert(args) => commands::convert::run(args),
@@ -48,6 +65,9 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args),
         Command::Replay(args) => commands::replay::run(args),
         Command::Echo(args) => commands::echo::run(args),
+        Command::Sim(args) => return commands::sim::main(args),
+        Command::Infer(args) => commands::infer::run(args),
+        Command::Compare(args) => commands::compare::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

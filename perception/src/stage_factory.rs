@@ -34,6 +34,15 @@ pub fn production_stage(
             "the input carries no rig (sensor list and calibration); record it with one".into(),
         )
     })?;
+    Ok(Box::new(production_pipeline(rig, model_manifest)?))
+}
+
+/// [`production_stage`] as its concrete type, for callers that also feed it vehicle odometry
+/// ([`FusionPipelineStage::push_ego_velocity`], e.g. the simulator's closed loop).
+pub fn production_pipeline(
+    rig: &Rig,
+    model_manifest: Option<&Path>,
+) -> Result<FusionPipelineStage, PerceptionError> {
     let camera = model_manifest
         .map(|m| {
             CameraBranch::load(m, CameraConfig::default()).map_err(|e| PerceptionError::Stage {
@@ -42,5 +51,5 @@ pub fn production_stage(
             })
         })
         .transpose()?;
-    Ok(Box::new(FusionPipelineStage::new(rig.clone(), camera)?))
+    FusionPipelineStage::new(rig.clone(), camera)
 }

@@ -9,6 +9,7 @@ use crate::ground_truth::GroundTruthFrame;
 use crate::message_digest::Digest;
 use crate::metrics::{Counts, MetricsAccumulator, TrackingMetrics, match_frame};
 use crate::observed_object::ObservedObject;
+use crate::odometry::EgoOdometry;
 use crate::planner::{Planner, PlannerConfig, PlannerMode};
 use crate::scenario::Scenario;
 use crate::world::{Collision, World};
@@ -125,6 +126,17 @@ pub fn run_scenario(
     stack: &mut dyn FnMut(&[SensorMessage]) -> Vec<ObservedObject>,
 ) -> Result<ScenarioReport, SimError> {
     run_scenario_with_truth(scenario, &mut |m, _| stack(m))
+}
+
+/// Runs `scenario` with a stack that sees sensor messages and the ego's odometry (as on a real
+/// vehicle); the odometry is sampled at the time of the messages.
+pub fn run_scenario_with_odometry(
+    scenario: &Scenario,
+    stack: &mut dyn FnMut(&[SensorMessage], &EgoOdometry) -> Vec<ObservedObject>,
+) -> Result<ScenarioReport, SimError> {
+    run_scenario_with_truth(scenario, &mut |m, truth| {
+        stack(m, &EgoOdometry::from_truth(truth.timestamp, &truth.ego))
+    })
 }
 
 /// Runs `scenario`; `stack` also receives the ground truth of the instant (for oracle and

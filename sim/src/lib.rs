@@ -34,6 +34,7 @@ pub mod lidar_model;
 pub mod message_digest;
 pub mod metrics;
 pub mod observed_object;
+pub mod odometry;
 pub mod planner;
 pub mod radar_model;
 pub mod rng;
@@ -43,7 +44,9 @@ pub mod scenario_library;
 pub mod sim_rig;
 pub mod world;
 
-pub use closed_loop::{ScenarioReport, run_scenario, run_scenario_with_truth};
+pub use closed_loop::{
+    ScenarioReport, run_scenario, run_scenario_with_odometry, run_scenario_with_truth,
+};
 pub use error::SimError;
 pub use observed_object::ObservedObject;
 pub use scenario::Scenario;

@@ -42,6 +42,9 @@ pub struct Scenario {
     /// Pass/fail criteria of a closed-loop run.
     #[serde(default)]
     pub criteria: Criteria,
+    /// The verdict the Kestrel stack is expected to get (default: pass).
+    #[serde(default)]
+    pub expect: Expectation,
 }
 
 fn default_step() -> f64 {
@@ -325,6 +328,31 @@ pub struct FirstTrack {
     pub by: f64,
 }
 
+/// A closed-loop verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every criterion holds.
+    #[default]
+    Pass,
+    /// At least one criterion fails.
+    Fail,
+}
+
+/// The verdict the real Kestrel stack is expected to get on a scenario, declared in its TOML
+/// (`[expect] verdict = "fail"`, `reason = "..."`). A stress case built to break the stack
+/// declares `fail` with the reason; `kestrel sim --all` then reports its failure as expected
+/// and fails only on verdicts that differ from the expectation. The ground-truth oracle is
+/// expected to pass every scenario whatever this says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Expectation {
+    /// Expected verdict.
+    pub verdict: Verdict,
+    /// Why (required when the expected verdict is `fail`).
+    pub reason: String,
+}
+
 impl Scenario {
     /// Parses and checks a scenario from TOML text; `origin` names it in errors.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Self, SimError> {
@@ -461,6 +489,9 @@ impl Scenario {
                 return bad(format!("actor `{}`: invalid IDM parameters", a.name));
             }
         }
+        if self.expect.verdict == Verdict::Fail && self.expect.reason.trim().is_empty() {
+            return bad("expect.verdict = \"fail\" needs an expect.reason".into());
+        }
         for f in &self.criteria.first_track {
             if !self.actors.iter().any(|a| a.name == f.actor) {
                 return bad(format!(
@@ -486,6 +517,18 @@ mod tests {
         assert!(sc.sensors.camera && sc.sensors.lidar && sc.sensors.radar);
         assert!(sc.criteria.no_collision);
         assert_eq!(sc.ego.set_speed(), 10.0);
+        assert_eq!(sc.expect.verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn an_expected_failure_needs_a_reason() {
+        let silent = format!("{MINIMAL}[expect]\nverdict = 'fail'\n");
+        let e = Scenario::from_toml_str(&silent, "f").unwrap_err();
+        assert!(e.to_string().contains("expect.reason"), "{e}");
+        let explained = format!("{silent}reason = 'camera only'\n");
+        let sc = Scenario::from_toml_str(&explained, "f").unwrap();
+        assert_eq!(sc.expect.verdict, Verdict::Fail);
+        assert_eq!(sc.expect.reason, "camera only");
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! One module per `kestrel` subcommand: its `Args` (clap) and its `run` function.
 
+pub mod compare;
 pub mod convert;
 pub mod detect;
 pub mod echo;
+pub mod infer;
 pub mod inspect;
 pub mod replay;
 pub mod run;
+pub mod sim;
