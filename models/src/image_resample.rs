@@ -63,15 +63,19 @@ impl<'a> PixelView<'a> {
         self.height
     }
 
-    fn rgb(&self, u: usize, v: usize) -> [f32; 3] {
-        let bpp = self.encoding.bytes_per_pixel();
-        let i = (v * self.width + u) * bpp;
-        let p = &self.data[i..i + bpp];
+    /// Byte offsets of R, G and B inside one pixel.
+    fn rgb_offsets(&self) -> [usize; 3] {
         match self.encoding {
-            PixelEncoding::Rgb8 => [p[0] as f32, p[1] as f32, p[2] as f32],
-            PixelEncoding::Bgr8 => [p[2] as f32, p[1] as f32, p[0] as f32],
-            PixelEncoding::Mono8 => [p[0] as f32; 3],
+            PixelEncoding::Rgb8 => [0, 1, 2],
+            PixelEncoding::Bgr8 => [2, 1, 0],
+            PixelEncoding::Mono8 => [0, 0, 0],
         }
+    }
+
+    /// Row `v` of the image, bytes.
+    fn row(&self, v: usize) -> &[u8] {
+        let stride = self.width * self.encoding.bytes_per_pixel();
+        &self.data[v * stride..(v + 1) * stride]
     }
 }
 
@@ -152,19 +156,27 @@ pub fn resample_rgb(
         .map(|(f, w)| f + w.len())
         .max()
         .unwrap_or(0);
-    // Horizontal pass over the rows the vertical pass needs.
+    // Horizontal pass over the rows the vertical pass needs (taps summed in order, so the
+    // result does not depend on how the loop is written).
+    let bpp = src.encoding.bytes_per_pixel();
+    let [r, g, b] = src.rgb_offsets();
     let mut rows = vec![0.0f32; (v_hi - v_lo) * out_width * 3];
-    for v in v_lo..v_hi {
-        let row = &mut rows[(v - v_lo) * out_width * 3..(v - v_lo + 1) * out_width * 3];
-        for (i, (f, w)) in tx.first.iter().zip(&tx.weights).enumerate() {
+    for (v, row) in (v_lo..v_hi).zip(rows.chunks_exact_mut(out_width * 3)) {
+        let src_row = src.row(v);
+        for ((f, w), out) in tx
+            .first
+            .iter()
+            .zip(&tx.weights)
+            .zip(row.chunks_exact_mut(3))
+        {
             let mut acc = [0.0f32; 3];
-            for (k, wk) in w.iter().enumerate() {
-                let p = src.rgb(f + k, v);
-                acc[0] += wk * p[0];
-                acc[1] += wk * p[1];
-                acc[2] += wk * p[2];
+            let pixels = src_row[f * bpp..(f + w.len()) * bpp].chunks_exact(bpp);
+            for (wk, p) in w.iter().zip(pixels) {
+                acc[0] += wk * p[r] as f32;
+                acc[1] += wk * p[g] as f32;
+                acc[2] += wk * p[b] as f32;
             }
-            row[i * 3..i * 3 + 3].copy_from_slice(&acc);
+            out.copy_from_slice(&acc);
         }
     }
     let mut out = vec![0.0f32; out_height * out_width * 3];

@@ -71,22 +71,15 @@ pub fn input_from_rgb(
         ChannelOrder::Rgb => [0, 1, 2],
         ChannelOrder::Bgr => [2, 1, 0],
     };
-    let mut input = Array4::<f32>::zeros((1, 3, h, w));
-    for (c, &src_channel) in planes.iter().enumerate() {
-        let (mean, std) = (spec.mean[c], spec.std[c]);
-        let pad = (spec.pad_value[src_channel] as f32 - mean) / std;
-        let mut plane = input.slice_mut(ndarray::s![0, c, .., ..]);
-        for y in 0..h {
-            for x in 0..w {
-                plane[[y, x]] = if y < content_height && x < content_width {
-                    (content[(y * content_width + x) * 3 + src_channel] - mean) / std
-                } else {
-                    pad
-                };
-            }
+    let pads: [f32; 3] =
+        std::array::from_fn(|c| (spec.pad_value[planes[c]] as f32 - spec.mean[c]) / spec.std[c]);
+    Array4::from_shape_fn((1, 3, h, w), |(_, c, y, x)| {
+        if y < content_height && x < content_width {
+            (content[(y * content_width + x) * 3 + planes[c]] - spec.mean[c]) / spec.std[c]
+        } else {
+            pads[c]
         }
-    }
-    input
+    })
 }
 
 /// Prepares a whole image as model input.
