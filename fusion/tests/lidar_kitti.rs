@@ -46,7 +46,6 @@ fn full_scans_find_labelled_objects() {
                 "  {} at {range:.1} m: nearest cluster centre {d:.2} m away",
                 g.source_label
             );
-            // The region of interest ends at x = 70 m: a 12 m truck centred at 69.7 m is cut.
             if range <= 60.0 {
                 assert!(
                     d < 2.0,

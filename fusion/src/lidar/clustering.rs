@@ -18,8 +18,19 @@ use std::ops::Range;
 pub struct ClusterConfig {
     /// Side of a clustering cell, metres. Default 0.3.
     pub cell_size: f32,
-    /// Clusters with fewer points are dropped (and counted). Default 3.
+    /// Clusters with fewer points are dropped (and counted). Default 3. [`cluster_points`]
+    /// applies this count alone; the LiDAR branch clusters without it and applies it, or
+    /// `min_points_far`, after merging fragments
+    /// ([`merge_fragments`](super::fragment_merging::merge_fragments)).
     pub min_points: usize,
+    /// Beyond `far_range` the smaller count `min_points_far` is enough: the returns per
+    /// object fall with the square of the range, and a 32-beam sensor puts only two rings of
+    /// one to three columns on a pedestrian at 35-40 m (the tracker's M-of-N confirmation
+    /// then weeds out single blips). Default 2.
+    pub min_points_far: usize,
+    /// Range (metres, from the LiDAR, horizontal) beyond which `min_points_far` applies.
+    /// Default 30.
+    pub far_range: f32,
     /// Points higher than this above the ground (tree crowns, bridges, signs) are not
     /// clustered, metres. Default 3.0.
     pub max_height_above_ground: f32,
@@ -33,6 +44,8 @@ impl Default for ClusterConfig {
         Self {
             cell_size: 0.3,
             min_points: 3,
+            min_points_far: 2,
+            far_range: 30.0,
             max_height_above_ground: 3.0,
             max_extent: 20.0,
         }
@@ -49,6 +62,7 @@ impl ClusterConfig {
                 self.max_height_above_ground,
             ),
             ("lidar.cluster.max_extent", self.max_extent),
+            ("lidar.cluster.far_range", self.far_range),
         ] {
             if !(v.is_finite() && v > 0.0) {
                 return Err(FusionError::InvalidConfig {
@@ -58,12 +72,17 @@ impl ClusterConfig {
                 });
             }
         }
-        if self.min_points == 0 {
-            return Err(FusionError::InvalidConfig {
-                field: "lidar.cluster.min_points",
-                value: 0.0,
-                reason: "must be at least 1",
-            });
+        for (field, v) in [
+            ("lidar.cluster.min_points", self.min_points),
+            ("lidar.cluster.min_points_far", self.min_points_far),
+        ] {
+            if v == 0 {
+                return Err(FusionError::InvalidConfig {
+                    field,
+                    value: 0.0,
+                    reason: "must be at least 1",
+                });
+            }
         }
         Ok(())
     }

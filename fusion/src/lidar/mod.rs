@@ -1,15 +1,18 @@
 //! The LiDAR detection branch: sweeps -> vehicle frame and region of interest -> ground
-//! segmentation -> clustering of obstacle points -> one oriented box per cluster.
+//! segmentation -> clustering of obstacle points -> merging of the fragments of surfaces seen at
+//! a grazing angle -> one oriented box per cluster.
 
 pub mod bev_grid;
 pub mod box_fitting;
 pub mod clustering;
+pub mod fragment_merging;
 pub mod ground_segmentation;
 pub mod roi_crop;
 
 use crate::FusionError;
 use box_fitting::{BoxFitConfig, fit_box};
 use clustering::{ClusterConfig, cluster_points};
+use fragment_merging::{FragmentConfig, merge_fragments};
 use ground_segmentation::{GroundConfig, GroundSurface, segment_ground};
 use kestrel_sensors::{OrientedBox3, PointCloud, Rig};
 use roi_crop::{CropStats, RoiConfig, VehiclePoints, crop_to_vehicle};
@@ -26,6 +29,8 @@ pub struct LidarConfig {
     pub ground: GroundConfig,
     /// Clustering.
     pub cluster: ClusterConfig,
+    /// Merging of the fragments of one surface seen at a grazing angle.
+    pub fragments: FragmentConfig,
     /// Box fitting.
     pub box_fit: BoxFitConfig,
 }
@@ -36,6 +41,7 @@ impl LidarConfig {
         self.roi.validate()?;
         self.ground.validate()?;
         self.cluster.validate()?;
+        self.fragments.validate()?;
         self.box_fit.validate()
     }
 }
@@ -61,7 +67,7 @@ pub struct LidarStats {
     pub too_high: usize,
     /// Clusters dropped for too few points.
     pub dropped_small: usize,
-    /// Clusters dropped for too large a footprint.
+    /// Clusters dropped for too large a footprint (also after fragment merging).
     pub dropped_large: usize,
 }
 
@@ -112,13 +118,27 @@ impl LidarBranch {
         let (points, crop) = crop_to_vehicle(clouds, rig, &cfg.roi)?;
         let ground = segment_ground(&points, &cfg.roi, &cfg.ground);
         let obstacle: Vec<bool> = ground.is_ground.iter().map(|g| !g).collect();
+        // Every group is kept until the fragments are merged: the size limits apply after.
         let groups = cluster_points(
             &points,
             &obstacle,
             &ground.height_above_ground,
             &cfg.roi,
-            &cfg.cluster,
+            &ClusterConfig {
+                min_points: 1,
+                ..cfg.cluster
+            },
         );
+        // Bearings are seen from the first cloud's LiDAR (its sensor is in the rig: the crop
+        // checked it).
+        let sensor_xy = clouds
+            .first()
+            .and_then(|c| rig.sensor(&c.sensor))
+            .map_or([0.0; 2], |s| {
+                let t = s.extrinsics.translation.vector;
+                [t.x as f32, t.y as f32]
+            });
+        let groups = merge_fragments(groups, &points, sensor_xy, &cfg.cluster, &cfg.fragments);
 
         let mut obstacle_points = VehiclePoints::default();
         let mut in_cluster = vec![false; points.len()];

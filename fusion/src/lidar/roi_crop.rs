@@ -12,7 +12,11 @@ use serde::{Deserialize, Serialize};
 pub struct RoiConfig {
     /// Rearmost x kept, metres. Default -50.
     pub x_min: f32,
-    /// Foremost x kept, metres. Default 70.
+    /// Foremost x kept, metres. Default 100: a stopped car must be tracked early enough for a
+    /// comfortable stop from highway speed (at 25 m/s, 3 m/s^2 needs ~104 m; even an AEB stop
+    /// at 6 m/s^2 needs ~52 m plus confirmation and reaction), and 32/64-beam sensors still put
+    /// a few rings on a car at 100 m. At 70 m the simulator's `stationary_obstacle` car (HDL-64)
+    /// was first seen at ~68 m and the ego needed AEB.
     pub x_max: f32,
     /// Rightmost y kept, metres. Default -40.
     pub y_min: f32,
@@ -32,7 +36,7 @@ impl Default for RoiConfig {
     fn default() -> Self {
         Self {
             x_min: -50.0,
-            x_max: 70.0,
+            x_max: 100.0,
             y_min: -40.0,
             y_max: 40.0,
             z_min: -3.0,
