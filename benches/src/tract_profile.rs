@@ -1,0 +1,96 @@
+//! Per-node timing of a model in tract: the same optimised plan the runtime builds (input fact
+//! from the manifest, `into_optimized`, `into_runnable`, one thread), run with an evaluation
+//! hook that times every node. Used by `tract-latency --per-node` to show where tract spends
+//! the student's time when it is slower than onnxruntime.
+
+use crate::BenchError;
+use kestrel_models::{ModelError, ModelManifest};
+use ndarray::Array4;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::plan::eval;
+
+/// Time spent in the nodes of one operator kind, per run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OpTime {
+    /// tract operator name after optimisation (e.g. `Conv`, `OptMatMul`, `Im2col`).
+    pub op: String,
+    /// Nodes of this kind in the optimised plan.
+    pub nodes: usize,
+    /// Mean time per run, milliseconds.
+    pub ms_per_run: f64,
+}
+
+/// Per-operator timings of a model, slowest first, and the total per run (ms).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanProfile {
+    /// One entry per operator kind, slowest first.
+    pub ops: Vec<OpTime>,
+    /// Sum over all nodes, milliseconds per run.
+    pub total_ms_per_run: f64,
+}
+
+/// Loads the ONNX of `manifest` (at `manifest_path`) into an optimised tract plan and times
+/// every node over `runs` runs on `input` (after one untimed run).
+pub fn profile_plan(
+    manifest: &ModelManifest,
+    manifest_path: &Path,
+    input: &Array4<f32>,
+    runs: usize,
+) -> Result<PlanProfile, BenchError> {
+    let path = manifest.onnx_path(manifest_path);
+    let tract_err = |e: TractError| {
+        BenchError::Model(ModelError::Onnx {
+            path: path.clone(),
+            reason: format!("{e:#}"),
+        })
+    };
+    let plan = tract_onnx::onnx()
+        .model_for_path(&path)
+        .and_then(|m| m.with_input_fact(0, f32::fact(manifest.input.shape).into()))
+        .and_then(|m| m.into_optimized())
+        .and_then(|m| m.into_runnable())
+        .map_err(tract_err)?;
+    let mut state = plan.spawn().map_err(tract_err)?;
+    let mut per_node: BTreeMap<usize, (String, Duration)> = BTreeMap::new();
+    for run in 0..=runs {
+        let inputs = tvec![Tensor::from(input.clone()).into()];
+        state
+            .run_plan_with_eval(inputs, |ctx, op_state, node, node_inputs| {
+                let start = Instant::now();
+                let out = eval(ctx, op_state, node, node_inputs);
+                if run > 0 {
+                    let entry = per_node
+                        .entry(node.id)
+                        .or_insert_with(|| (node.op().name().to_string(), Duration::ZERO));
+                    entry.1 += start.elapsed();
+                }
+                out
+            })
+            .map_err(tract_err)?;
+    }
+    let mut by_op: BTreeMap<String, (usize, Duration)> = BTreeMap::new();
+    for (op, time) in per_node.into_values() {
+        let entry = by_op.entry(op).or_default();
+        entry.0 += 1;
+        entry.1 += time;
+    }
+    let per_run = |d: Duration| d.as_secs_f64() * 1e3 / runs.max(1) as f64;
+    let mut ops: Vec<OpTime> = by_op
+        .into_iter()
+        .map(|(op, (nodes, time))| OpTime {
+            op,
+            nodes,
+            ms_per_run: per_run(time),
+        })
+        .collect();
+    ops.sort_by(|a, b| b.ms_per_run.total_cmp(&a.ms_per_run));
+    let total_ms_per_run = ops.iter().map(|o| o.ms_per_run).sum();
+    Ok(PlanProfile {
+        ops,
+        total_ms_per_run,
+    })
+}
