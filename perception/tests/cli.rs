@@ -14,14 +14,6 @@ fn kitti_fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sensors/testdata/kitti/object")
 }
 
-fn digest_line(stdout: &str) -> String {
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("digest "))
-        .unwrap_or_else(|| panic!("no digest line in:\n{stdout}"))
-        .to_owned()
-}
-
 #[test]
 fn run_on_defaults_finishes_with_a_summary() {
     let port = common::free_port();
@@ -65,7 +57,7 @@ fn replay_twice_prints_the_same_digest_and_writes_json_lines() {
             "{stdout}\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        digests.push(digest_line(&stdout));
+        digests.push(common::digest_line(&stdout));
     }
     assert_eq!(digests[0], digests[1]);
     assert_eq!(digests[0].len(), 64);

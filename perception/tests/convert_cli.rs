@@ -3,6 +3,8 @@
 //! (so the digest does see the pixels) and is smaller, and a bad `--image-format` is a clear
 //! error.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -47,11 +49,7 @@ fn digest(log: &Path) -> String {
         .args(["--digest", "--quiet"])
         .output()
         .unwrap());
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("digest "))
-        .unwrap_or_else(|| panic!("no digest line in:\n{stdout}"))
-        .to_owned()
+    common::digest_line(&stdout)
 }
 
 #[test]

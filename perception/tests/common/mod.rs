@@ -152,3 +152,12 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// The value of the `digest <hex>` line `kestrel replay --digest` prints.
+pub fn digest_line(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("digest "))
+        .unwrap_or_else(|| panic!("no digest line in:\n{stdout}"))
+        .to_owned()
+}
