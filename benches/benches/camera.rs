@@ -28,7 +28,7 @@ fn camera(c: &mut Criterion) {
     let (input, transform) = prepare(spec, &pixels);
     let mut group = c.benchmark_group("student_inference");
     group.sampling_mode(SamplingMode::Flat);
-    group.bench_function("student_v1_tract_1_thread", |b| {
+    group.bench_function("shipped_student_tract_1_thread", |b| {
         b.iter(|| black_box(student.run_raw(input.clone()).expect("student runs")))
     });
     group.finish();
@@ -36,7 +36,7 @@ fn camera(c: &mut Criterion) {
     let outputs = student.run_raw(input).expect("student runs");
     let mut group = c.benchmark_group("detection_decode");
     group.sampling_mode(SamplingMode::Flat);
-    group.bench_function("student_v1_gfl_nms", |b| {
+    group.bench_function("shipped_student_gfl_nms", |b| {
         b.iter(|| black_box(student.decode(&outputs, &transform).expect("decodes")))
     });
     group.finish();

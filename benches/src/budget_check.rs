@@ -44,13 +44,33 @@ pub struct StageVerdict {
     pub status: StageStatus,
 }
 
-/// Every budgeted stage of one machine class against the measurements, sorted by stage name.
+/// One speed-up goal against the measured medians.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SpeedupVerdict {
+    /// Goal name (`[speedups.<name>]` in `budgets.toml`).
+    pub name: String,
+    /// The stage that must be faster.
+    pub fast: String,
+    /// The reference stage.
+    pub slow: String,
+    /// Least acceptable `median(slow) / median(fast)`.
+    pub min_ratio: f64,
+    /// Measured `median(slow) / median(fast)` (`None` if a stage is not measured).
+    pub measured_ratio: Option<f64>,
+    /// Outcome: `Within` when the ratio reaches `min_ratio`, `Over` when it falls short.
+    pub status: StageStatus,
+}
+
+/// Every budgeted stage of one machine class against the measurements, sorted by stage name,
+/// and every speed-up goal.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BudgetReport {
     /// Machine class the budgets were taken for.
     pub machine: String,
     /// One verdict per budgeted stage.
     pub stages: Vec<StageVerdict>,
+    /// One verdict per speed-up goal.
+    pub speedups: Vec<SpeedupVerdict>,
 }
 
 impl BudgetReport {
@@ -61,9 +81,17 @@ impl BudgetReport {
             .filter(|s| s.status != StageStatus::Within)
     }
 
-    /// True when every budgeted stage is measured and within budget.
+    /// The speed-up goals not reached or not measured.
+    pub fn speedup_failures(&self) -> impl Iterator<Item = &SpeedupVerdict> {
+        self.speedups
+            .iter()
+            .filter(|s| s.status != StageStatus::Within)
+    }
+
+    /// True when every budgeted stage is measured and within budget and every speed-up goal
+    /// is reached.
     pub fn passed(&self) -> bool {
-        self.failures().next().is_none()
+        self.failures().next().is_none() && self.speedup_failures().next().is_none()
     }
 
     /// A fixed-width text table: stage, samples, median, p99, budget percentile, budget, status.
@@ -86,6 +114,23 @@ impl BudgetReport {
                 match s.status {
                     StageStatus::Within => "ok",
                     StageStatus::Over => "OVER BUDGET",
+                    StageStatus::Missing => "NOT MEASURED",
+                }
+            );
+        }
+        for g in &self.speedups {
+            let _ = writeln!(
+                out,
+                "speed-up {:<11} {} / {} = {} (goal >= {:.1})  {}",
+                g.name,
+                g.slow,
+                g.fast,
+                g.measured_ratio
+                    .map_or_else(|| "-".to_owned(), |r| format!("{r:.1}")),
+                g.min_ratio,
+                match g.status {
+                    StageStatus::Within => "ok",
+                    StageStatus::Over => "BELOW GOAL",
                     StageStatus::Missing => "NOT MEASURED",
                 }
             );
@@ -137,9 +182,38 @@ pub fn check_budgets(
             stage,
         });
     }
+    let median = |stage: &str| {
+        stages
+            .iter()
+            .find(|s| s.stage == stage)
+            .and_then(|s| s.median_ms)
+    };
+    let speedups = budgets
+        .speedups()
+        .iter()
+        .map(|(name, goal)| {
+            let measured_ratio = match (median(&goal.slow), median(&goal.fast)) {
+                (Some(slow), Some(fast)) if fast > 0.0 => Some(slow / fast),
+                _ => None,
+            };
+            SpeedupVerdict {
+                name: name.clone(),
+                fast: goal.fast.clone(),
+                slow: goal.slow.clone(),
+                min_ratio: goal.min_ratio,
+                measured_ratio,
+                status: match measured_ratio {
+                    None => StageStatus::Missing,
+                    Some(r) if r >= goal.min_ratio => StageStatus::Within,
+                    Some(_) => StageStatus::Over,
+                },
+            }
+        })
+        .collect();
     Ok(BudgetReport {
         machine: machine.to_owned(),
         stages,
+        speedups,
     })
 }
 
@@ -198,5 +272,26 @@ mod tests {
         measured.push(samples("lidar", &[1.0]));
         let e = check_budgets(&budgets, "ci", &measured).unwrap_err();
         assert!(e.to_string().contains("stage `lidar`"), "{e}");
+    }
+
+    #[test]
+    fn speedup_goals_compare_medians() {
+        let text = format!(
+            "{BUDGETS}[speedups.radar_vs_lidar]\ndescription = \"g\"\nfast = \"radar\"\n\
+             slow = \"lidar\"\nmin_ratio = 5.0\n"
+        );
+        let budgets = Budgets::parse(&text, "test").unwrap();
+        let lidar = samples("lidar", &[9.0, 10.0, 11.0]);
+        let status = |radar_ms: f64| {
+            let measured = [lidar.clone(), samples("radar", &[radar_ms])];
+            let report = check_budgets(&budgets, "ci", &measured).unwrap();
+            (report.speedups[0].status, report.speedups[0].measured_ratio)
+        };
+        // Median lidar 10 ms: radar at 2 ms is exactly 5x, at 2.5 ms only 4x.
+        assert_eq!(status(2.0), (StageStatus::Within, Some(5.0)));
+        assert_eq!(status(2.5), (StageStatus::Over, Some(4.0)));
+        let report = check_budgets(&budgets, "ci", &[lidar]).unwrap();
+        assert_eq!(report.speedups[0].status, StageStatus::Missing);
+        assert!(report.table().contains("NOT MEASURED"));
     }
 }

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub struct ModelManifest {
     /// Short model name, e.g. `nanodet-coco-416`.
     pub name: String,
+    /// Version of these weights (semantic version; bumped whenever the ONNX file changes).
+    pub version: String,
     /// Path of the ONNX file, relative to the manifest's folder.
     pub onnx: String,
     /// Lower-case hex sha256 of the ONNX file's bytes.
@@ -27,6 +29,41 @@ pub struct ModelManifest {
     pub outputs: Vec<TensorSpec>,
     /// How the outputs become [`crate::Detection2d`]s.
     pub decoder: GflDecoderSpec,
+    /// Size and compute of the network at the declared input (absent for imported models
+    /// nobody has measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<ModelCost>,
+    /// How a distilled student was made (absent for models trained elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distillation: Option<Distillation>,
+    /// Measured metrics by name (e.g. `heldout_vehicle_recall`), as written by the tool that
+    /// measured them; the model card explains each one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, f64>,
+}
+
+/// Parameters and multiply-accumulates of a network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelCost {
+    /// Number of weights and biases.
+    pub parameters: u64,
+    /// Multiply-accumulates of one forward pass at the declared input shape (1 MAC = 2 FLOPs).
+    pub macs: u64,
+}
+
+/// Provenance of a distilled and pruned student.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Distillation {
+    /// Name of the teacher's manifest (e.g. `nanodet-coco-416`).
+    pub teacher: String,
+    /// Command that reproduces the model from a clean checkout.
+    pub recipe: String,
+    /// Pruning rounds that were kept.
+    pub pruning_rounds: usize,
+    /// Fraction of the unpruned student's parameters removed by pruning (0..1).
+    pub pruned_parameter_fraction: f64,
 }
 
 /// Origin and licence of a model.
@@ -205,6 +242,12 @@ impl ModelManifest {
             path: path.to_path_buf(),
             reason,
         };
+        if self.version.trim().is_empty() {
+            return Err(bad("version is empty".into()));
+        }
+        if let Some((name, v)) = self.metrics.iter().find(|(_, v)| !v.is_finite()) {
+            return Err(bad(format!("metric `{name}` = {v} is not finite")));
+        }
         let [n, c, h, w] = self.input.shape;
         if n != 1 || c != 3 || h == 0 || w == 0 {
             return Err(bad(format!(

@@ -1,4 +1,4 @@
-//! The shipped student (`models/zoo/kestrel-student-v1`) loads through the verified loader and
+//! The shipped student (`models/zoo/kestrel-student-v2`) loads through the verified loader and
 //! finds annotated cars on a real KITTI frame it never saw in training.
 
 use kestrel_models::{Detection2d, Detector, ModelManifest, load_image_file, zoo};
@@ -8,8 +8,31 @@ use std::path::Path;
 fn shipped_student_verifies_and_finds_kitti_cars() {
     let path = zoo::default_student_manifest();
     let manifest = ModelManifest::load(&path).unwrap();
-    assert_eq!(manifest.input.shape, [1, 3, 192, 320]);
+    assert_eq!(manifest.input.shape, [1, 3, 256, 416]);
     assert_eq!(manifest.provenance.licence, "Apache-2.0");
+    // The student's manifest carries its distillation provenance, cost and measured metrics,
+    // and round-trips through TOML with all of them.
+    let distillation = manifest
+        .distillation
+        .as_ref()
+        .expect("distillation section");
+    assert_eq!(distillation.teacher, "nanodet-coco-416");
+    assert!((0.0..1.0).contains(&distillation.pruned_parameter_fraction));
+    let cost = manifest.cost.expect("cost section");
+    let teacher = ModelManifest::load(&zoo::teacher_manifest()).unwrap();
+    let teacher_macs = teacher.cost.expect("teacher cost").macs;
+    assert!(
+        cost.macs * 8 <= teacher_macs,
+        "student MACs {} > teacher's {teacher_macs} / 8",
+        cost.macs
+    );
+    assert!(
+        manifest
+            .metrics
+            .contains_key("heldout_dashcam_vehicle_recall_vs_teacher")
+    );
+    let back = ModelManifest::from_toml(&manifest.to_toml().unwrap(), &path).unwrap();
+    assert_eq!(back, manifest);
     let detector = Detector::load(&path).unwrap();
     let image = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../sensors/testdata/kitti/demo-000008/000008.png");

@@ -22,6 +22,18 @@ fn manifest_round_trips_through_toml() {
 }
 
 #[test]
+fn manifest_without_version_or_with_a_non_finite_metric_is_rejected() {
+    let (manifest, path) = teacher();
+    let mut unversioned = manifest.clone();
+    unversioned.version = " ".into();
+    let err = ModelManifest::from_toml(&unversioned.to_toml().unwrap(), &path).unwrap_err();
+    assert!(err.to_string().contains("version"), "{err}");
+    let text = manifest.to_toml().unwrap() + "\n[metrics]\nrecall = nan\n";
+    let err = ModelManifest::from_toml(&text, &path).unwrap_err();
+    assert!(err.to_string().contains("`recall`"), "{err}");
+}
+
+#[test]
 fn inconsistent_manifest_is_rejected() {
     let (mut manifest, path) = teacher();
     manifest.outputs[0].shape[1] -= 1;

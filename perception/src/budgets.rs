@@ -28,11 +28,28 @@ struct StageEntry {
     per_machine: BTreeMap<String, f64>,
 }
 
+/// A speed-up goal: stage `slow` must take at least `min_ratio` times as long as stage `fast`
+/// (medians, measured on the same machine, so the goal holds on every machine class).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Speedup {
+    /// What the goal stands for.
+    pub description: String,
+    /// The stage that must be faster.
+    pub fast: String,
+    /// The reference stage.
+    pub slow: String,
+    /// Least acceptable `median(slow) / median(fast)`.
+    pub min_ratio: f64,
+}
+
 #[derive(Debug, Deserialize)]
 struct BudgetsFile {
     schema_version: u32,
     machines: BTreeMap<String, serde::de::IgnoredAny>,
     stages: BTreeMap<String, StageEntry>,
+    #[serde(default)]
+    speedups: BTreeMap<String, Speedup>,
 }
 
 /// The parsed, validated budgets file.
@@ -41,6 +58,7 @@ pub struct Budgets {
     machines: Vec<String>,
     /// stage -> (percentile, machine -> ms)
     stages: BTreeMap<String, (f64, BTreeMap<String, f64>)>,
+    speedups: BTreeMap<String, Speedup>,
 }
 
 impl Budgets {
@@ -85,7 +103,32 @@ impl Budgets {
             }
             stages.insert(stage, (entry.percentile, entry.per_machine));
         }
-        Ok(Self { machines, stages })
+        for (name, goal) in &file.speedups {
+            if let Some(unknown) = [&goal.fast, &goal.slow]
+                .into_iter()
+                .find(|s| !stages.contains_key(*s))
+            {
+                return Err(PerceptionError::Config(format!(
+                    "{origin}: speed-up `{name}` names unknown stage `{unknown}`"
+                )));
+            }
+            if !(goal.min_ratio.is_finite() && goal.min_ratio > 0.0) {
+                return Err(PerceptionError::Config(format!(
+                    "{origin}: speed-up `{name}`: min_ratio {} is not positive",
+                    goal.min_ratio
+                )));
+            }
+        }
+        Ok(Self {
+            machines,
+            stages,
+            speedups: file.speedups,
+        })
+    }
+
+    /// The speed-up goals by name.
+    pub fn speedups(&self) -> &BTreeMap<String, Speedup> {
+        &self.speedups
     }
 
     /// The compiled-in budgets (`benches/budgets.toml`).
@@ -153,6 +196,12 @@ mod tests {
         assert!(x86.contains_key("fusion") && x86.contains_key("output"));
         assert!(x86["fusion"].budget_ms > 0.0);
         assert!(b.for_machine("pdp-11").is_err());
+        let goal = &b.speedups()["student_vs_teacher"];
+        assert_eq!(
+            (goal.fast.as_str(), goal.slow.as_str()),
+            ("student_inference", "teacher_inference")
+        );
+        assert!(goal.min_ratio >= 5.0);
     }
 
     #[test]
@@ -167,5 +216,11 @@ mod tests {
         assert!(Budgets::parse(negative, "t").is_err());
         let version = "schema_version = 2\n[machines]\n[stages]\n";
         assert!(Budgets::parse(version, "t").is_err());
+        let speedup = "schema_version = 1\n[machines.a]\ndescription = \"a\"\n\
+                       [stages.s]\ndescription = \"s\"\npercentile = 99\na = 1.0\n\
+                       [speedups.g]\ndescription = \"g\"\nfast = \"s\"\nslow = \"t\"\n\
+                       min_ratio = 5.0\n";
+        let e = Budgets::parse(speedup, "t").unwrap_err().to_string();
+        assert!(e.contains("speed-up `g`") && e.contains("`t`"), "{e}");
     }
 }

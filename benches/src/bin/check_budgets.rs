@@ -57,8 +57,23 @@ fn main() -> ExitCode {
     };
     print!("{}", report.table());
     if report.passed() {
-        println!("all {} budgeted stages within budget", report.stages.len());
+        println!(
+            "all {} budgeted stages within budget, {} speed-up goal(s) reached",
+            report.stages.len(),
+            report.speedups.len()
+        );
         return ExitCode::SUCCESS;
+    }
+    for g in report.speedup_failures() {
+        eprintln!(
+            "check-budgets: speed-up `{}` not reached: {} / {} = {} < {:.1}",
+            g.name,
+            g.slow,
+            g.fast,
+            g.measured_ratio
+                .map_or_else(|| "not measured".to_owned(), |r| format!("{r:.2}")),
+            g.min_ratio
+        );
     }
     for s in report.failures() {
         match (s.status, s.measured_ms) {

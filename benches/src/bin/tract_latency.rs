@@ -21,7 +21,7 @@ use std::time::Instant;
 /// Which shipped model to run.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Model {
-    /// The shipped student (`models/zoo/kestrel-student-v1`).
+    /// The shipped student (`models/zoo/kestrel-student-v2`).
     Student,
     /// The NanoDet COCO teacher (`models/teachers/nanodet_coco.toml`).
     Teacher,

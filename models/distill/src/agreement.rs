@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 pub const MATCH_IOU: f32 = 0.5;
 
 /// Detection counts of one slice.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MatchCounts {
     /// Teacher detections.
     pub teacher: usize,
@@ -73,7 +73,7 @@ pub fn match_image(
 }
 
 /// Accumulated agreement: per source name, per class label.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct AgreementReport {
     /// `source -> class -> counts`.
     pub by_source: BTreeMap<String, BTreeMap<String, MatchCounts>>,

@@ -21,6 +21,7 @@ pub mod seeded_rng;
 pub mod student_classes;
 pub mod student_net;
 pub mod teacher_cache;
+pub mod threshold_calibration;
 pub mod trainer;
 
 pub use error::DistillError;

@@ -5,7 +5,7 @@
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use kestrel_distill::recipe::{RecipeConfig, RecipeProgress, run_recipe};
+use kestrel_distill::recipe::{RecipeConfig, RecipeProgress, RecipeReport, run_recipe};
 use kestrel_distill::trainer::StepLog;
 use kestrel_distill::{DistillError, model_card};
 use kestrel_models::zoo;
@@ -29,12 +29,15 @@ enum Command {
     /// Run the full reference recipe and write models/zoo/<name>/ (ONNX, manifest, metrics,
     /// MODEL_CARD.md).
     Recipe {
-        /// Output folder (default: models/zoo/kestrel-student-v1).
+        /// Output folder (default: models/zoo/kestrel-student-v2).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Distillation steps (default: the reference recipe's).
         #[arg(long)]
         steps: Option<usize>,
+        /// Fine-tuning steps after each pruning round (default: the reference recipe's).
+        #[arg(long)]
+        finetune_steps: Option<usize>,
         /// Augmented views per training image.
         #[arg(long)]
         views_per_image: Option<usize>,
@@ -44,6 +47,12 @@ enum Command {
         /// Worker threads (teacher caching, evaluation). Burn uses RAYON_NUM_THREADS.
         #[arg(long)]
         threads: Option<usize>,
+    },
+    /// Re-render MODEL_CARD.md from a recipe run's metrics.json (written next to it), e.g.
+    /// after the card's wording changed; no training.
+    Card {
+        /// The run's metrics.json (default: the shipped student's).
+        metrics: Option<PathBuf>,
     },
 }
 
@@ -127,6 +136,7 @@ fn run(cli: Cli) -> Result<(), DistillError> {
         Command::Recipe {
             out,
             steps,
+            finetune_steps,
             views_per_image,
             budget_min,
             threads,
@@ -134,6 +144,9 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             let mut cfg = RecipeConfig::reference();
             if let Some(s) = steps {
                 cfg.train.steps = s;
+            }
+            if let Some(s) = finetune_steps {
+                cfg.finetune_steps = s;
             }
             if let Some(v) = views_per_image {
                 cfg.views_per_image = v;
@@ -153,6 +166,20 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             let card = out.join("MODEL_CARD.md");
             std::fs::write(&card, model_card::render(&report)).map_err(DistillError::io(&card))?;
             eprintln!("wrote {}", out.display());
+            Ok(())
+        }
+        Command::Card { metrics } => {
+            let metrics = metrics
+                .unwrap_or_else(|| zoo::default_student_manifest().with_file_name("metrics.json"));
+            let text = std::fs::read_to_string(&metrics).map_err(DistillError::io(&metrics))?;
+            let report: RecipeReport =
+                serde_json::from_str(&text).map_err(|e| DistillError::Data {
+                    path: metrics.clone(),
+                    reason: e.to_string(),
+                })?;
+            let card = metrics.with_file_name("MODEL_CARD.md");
+            std::fs::write(&card, model_card::render(&report)).map_err(DistillError::io(&card))?;
+            eprintln!("wrote {}", card.display());
             Ok(())
         }
     }

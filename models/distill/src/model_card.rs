@@ -3,6 +3,7 @@
 use crate::agreement::MatchCounts;
 use crate::recipe::RecipeReport;
 use crate::student_classes::STUDENT_CLASSES;
+use crate::threshold_calibration::f1;
 use std::fmt::Write;
 
 fn pct(v: Option<f32>) -> String {
@@ -82,7 +83,7 @@ pub fn render(r: &RecipeReport) -> String {
     let _ = writeln!(
         s,
         "| teacher NanoDet | 416x416 | {} | {:.1} M | {:.1} ms | {:.1} ms |",
-        r.teacher_cost.params,
+        r.teacher_cost.parameters,
         r.teacher_cost.macs as f64 / 1e6,
         r.teacher_latency.network_ms,
         r.teacher_latency.detect_ms
@@ -93,22 +94,23 @@ pub fn render(r: &RecipeReport) -> String {
         c.name,
         c.height,
         c.width,
-        r.student_cost.params,
+        r.student_cost.parameters,
         r.student_cost.macs as f64 / 1e6,
         r.student_latency.network_ms,
         r.student_latency.detect_ms
     );
     let _ = writeln!(
         s,
-        "\nRatios: parameters {:.1}x fewer, MACs {:.1}x fewer, network latency {:.1}x faster (median of 7 runs inside the recipe on the shared 2-core dev machine; the criterion bench `cargo bench -p kestrel-benches --bench inference` measures the same).\n",
-        r.teacher_cost.params as f64 / r.student_cost.params.max(1) as f64,
+        "\nRatios: parameters {:.1}x fewer, MACs {:.1}x fewer, network latency {:.1}x faster (median of 7 runs inside the recipe on the shared 2-core dev machine; the criterion stages `student_inference` and `teacher_inference` (`cargo bench --profile dev --workspace --bench camera`, results in `benches/RESULTS.md`) measure the same, and `check-budgets` requires a speed-up of at least 5x).\n",
+        r.teacher_cost.parameters as f64 / r.student_cost.parameters.max(1) as f64,
         r.teacher_cost.macs as f64 / r.student_cost.macs.max(1) as f64,
         r.teacher_latency.network_ms / r.student_latency.network_ms.max(1e-9)
     );
     let _ = writeln!(s, "## Agreement with the teacher\n");
     let _ = writeln!(
         s,
-        "Student detections vs teacher detections (teacher at 416x416, both at score >= 0.35, class-aware NMS 0.5), same class and IoU >= 0.5, greedy by student score. Recall = share of the teacher's detections the student reproduces; precision = share of the student's detections the teacher also made. Frames never seen in training.\n"
+        "Student detections vs teacher detections (teacher at 416x416 and score >= 0.35, student at its calibrated score threshold {:.2}, both with class-aware NMS 0.5), same class and IoU >= 0.5, greedy by student score. Recall = share of the teacher's detections the student reproduces; precision = share of the student's detections the teacher also made. Frames never seen in training.\n",
+        r.threshold.chosen
     );
     let _ = writeln!(
         s,
@@ -138,6 +140,23 @@ pub fn render(r: &RecipeReport) -> String {
             &a.total(&[src], &["person"]),
         ));
     }
+    let _ = writeln!(s, "\n## Score threshold\n");
+    let _ = writeln!(
+        s,
+        "A distilled student's scores are softer than the teacher's, so its threshold is chosen by the recipe: the one with the best F1 of vehicle recall and precision against the teacher on the {} gate frames (training frames; held-out frames are never used). Chosen: **{:.2}** (written into `model.toml`).\n",
+        c.gate_images, r.threshold.chosen
+    );
+    let _ = writeln!(s, "| threshold | recall | precision | F1 |");
+    let _ = writeln!(s, "|---|---|---|---|");
+    for (th, m) in &r.threshold.candidates {
+        let _ = writeln!(
+            s,
+            "| {th:.2} | {} | {} | {:.2} |",
+            pct(m.recall()),
+            pct(m.precision()),
+            f1(m)
+        );
+    }
     let _ = writeln!(s, "\n## Recipe (reproducible)\n");
     let _ = writeln!(
         s,
@@ -166,8 +185,9 @@ pub fn render(r: &RecipeReport) -> String {
     );
     let _ = writeln!(
         s,
-        "3. Progressive structured pruning: each round removes {:.0} % of every layer's output channels by filter L1 norm, fine-tunes {} steps, and is kept only if the gate (vehicle recall vs teacher on {} plain training frames) drops by at most {:.2} from the unpruned student's; stops at <= 1/{:.0} of the teacher's MACs.\n",
+        "3. Progressive structured pruning: each round removes {:.0} % of every layer's output channels by filter L1 norm (each layer keeps a multiple of {} channels, tract's kernel panel width), fine-tunes {} steps, and is kept only if the gate (vehicle recall vs teacher on {} plain training frames) drops by at most {:.2} from the unpruned student's; stops at <= 1/{:.0} of the teacher's MACs.\n",
         c.prune_fraction * 100.0,
+        c.channel_align,
         c.finetune_steps,
         c.gate_images,
         c.gate_max_recall_drop,
@@ -185,7 +205,7 @@ pub fn render(r: &RecipeReport) -> String {
             m.round,
             m.widths.backbone,
             m.widths.heads,
-            m.cost.params,
+            m.cost.parameters,
             m.cost.macs as f64 / 1e6,
             m.steps,
             m.loss_first,
@@ -212,7 +232,11 @@ pub fn render(r: &RecipeReport) -> String {
     );
     let _ = writeln!(
         s,
-        "- 320x192 input: objects smaller than ~16 px in the letterboxed input (far cars on 1600x900 frames) are mostly missed; wide KITTI frames (1242x375) are letterboxed to 320x97."
+        "- {}x{} input: objects smaller than ~16 px in the letterboxed input (far cars on 1600x900 frames) are mostly missed; wide KITTI frames (1242x375) are letterboxed to {}x{}.",
+        c.width,
+        c.height,
+        c.width,
+        (375 * c.width).div_ceil(1242)
     );
     let _ = writeln!(
         s,

@@ -3,19 +3,11 @@
 
 use crate::DistillError;
 use kestrel_models::ModelManifest;
+pub use kestrel_models::manifest::ModelCost;
 use std::path::Path;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::Cost;
 use tract_onnx::tract_core::ops::konst::Const;
-
-/// Parameters and compute of a model at its manifest's input size.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
-pub struct ModelCost {
-    /// Number of constant float values (weights and biases).
-    pub params: usize,
-    /// Multiply-accumulates per inference (1 MAC = 2 FLOPs).
-    pub macs: u64,
-}
 
 /// Measures ONNX `bytes` at `manifest`'s input shape; `path` names them in errors.
 pub fn model_cost(
@@ -33,13 +25,13 @@ pub fn model_cost(
         .and_then(|m| m.into_typed())
         .and_then(|m| m.into_decluttered())
         .map_err(err)?;
-    let mut params = 0usize;
+    let mut parameters = 0u64;
     let mut macs = 0u64;
     for node in model.nodes() {
         if let Some(k) = node.op_as::<Const>()
             && k.val().datum_type().is_float()
         {
-            params += k.val().len();
+            parameters += k.val().len() as u64;
         }
         let inputs: Vec<&TypedFact> = node
             .inputs
@@ -53,5 +45,5 @@ pub fn model_cost(
             }
         }
     }
-    Ok(ModelCost { params, macs })
+    Ok(ModelCost { parameters, macs })
 }

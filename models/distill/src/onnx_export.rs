@@ -180,6 +180,7 @@ impl GraphBuilder {
 pub fn export_student(
     net: &StudentNet,
     name: &str,
+    version: &str,
     height: usize,
     width: usize,
     provenance: Provenance,
@@ -245,6 +246,7 @@ pub fn export_student(
     let onnx = model.encode_to_vec();
     let manifest = ModelManifest {
         name: name.into(),
+        version: version.into(),
         onnx: "model.onnx".into(),
         sha256: sha256_hex(&onnx),
         provenance,
@@ -261,6 +263,9 @@ pub fn export_student(
             max_detections: 100,
             levels,
         },
+        cost: None,
+        distillation: None,
+        metrics: Default::default(),
     };
     Ok(ExportedStudent { onnx, manifest })
 }

@@ -13,20 +13,23 @@ use crate::pruning::prune;
 use crate::student_classes::STUDENT_CLASSES;
 use crate::student_net::{StudentNet, StudentWidths};
 use crate::teacher_cache::{CacheSettings, cache_teacher};
+use crate::threshold_calibration::{ThresholdCalibration, calibrate_threshold};
 use crate::trainer::{StepLog, TrainData, TrainSettings, train};
 use burn::module::Module;
 use burn::tensor::Device;
-use kestrel_models::manifest::Provenance;
+use kestrel_models::manifest::{Distillation, Provenance};
 use kestrel_models::{Detection2d, Detector, ModelManifest, VerifiedModel, zoo};
 use kestrel_sensors::CameraFrame;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Everything that determines the recipe's result.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RecipeConfig {
     /// Student name (zoo folder name).
     pub name: String,
+    /// Version written into the manifest.
+    pub version: String,
     /// Student input height, pixels (multiple of 32).
     pub height: usize,
     /// Student input width, pixels (multiple of 32).
@@ -43,6 +46,8 @@ pub struct RecipeConfig {
     pub train: TrainSettings,
     /// Channels removed per pruning round (fraction of each layer).
     pub prune_fraction: f32,
+    /// Every pruned layer keeps a multiple of this many channels.
+    pub channel_align: usize,
     /// Most pruning rounds.
     pub prune_rounds: usize,
     /// Fine-tuning steps after each pruning round.
@@ -59,18 +64,26 @@ pub struct RecipeConfig {
 }
 
 impl RecipeConfig {
-    /// The reference recipe of `kestrel-student-v1`.
+    /// The reference recipe of the shipped student ([`zoo::DEFAULT_STUDENT`]).
     pub fn reference() -> Self {
         Self {
             name: zoo::DEFAULT_STUDENT.into(),
-            height: 192,
-            width: 320,
-            views_per_image: 12,
+            version: "2.0.0".into(),
+            // 416 wide like the teacher: a 16:9 frame is seen at the teacher's own pixel
+            // scale, so the teacher's small far vehicles stay learnable (at 320 wide the
+            // teacher itself keeps only 0.76 of its 416-wide vehicle detections).
+            height: 256,
+            width: 416,
+            views_per_image: 16,
             threads: 2,
             seed: 20261127,
-            widths: StudentWidths::scaled(0.75),
+            // Multiples of 8 channels: tract's matrix kernels work on panels of 8.
+            widths: StudentWidths {
+                backbone: vec![16, 24, 24, 48, 48, 72, 72, 96, 96],
+                heads: vec![48, 72, 96],
+            },
             train: TrainSettings {
-                steps: 900,
+                steps: 1100,
                 batch: 16,
                 lr: 2e-3,
                 weight_decay: 1e-4,
@@ -78,18 +91,19 @@ impl RecipeConfig {
                 seed: 1,
             },
             prune_fraction: 0.2,
+            channel_align: 8,
             prune_rounds: 3,
             finetune_steps: 150,
-            target_mac_ratio: 1.0 / 24.0,
+            target_mac_ratio: 1.0 / 12.0,
             gate_max_recall_drop: 0.05,
             gate_images: 40,
-            time_budget_s: 33 * 60,
+            time_budget_s: 55 * 60,
         }
     }
 }
 
 /// Metrics of one training phase (initial training or one pruning round).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RoundMetrics {
     /// 0 = initial distillation, k = k-th pruning round.
     pub round: usize,
@@ -110,7 +124,7 @@ pub struct RoundMetrics {
 }
 
 /// Median single-thread latency of a model in tract, milliseconds.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Latency {
     /// Network only (prepared input -> raw outputs).
     pub network_ms: f64,
@@ -119,7 +133,7 @@ pub struct Latency {
 }
 
 /// Everything the recipe measured; written as `metrics.json` and rendered in the model card.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RecipeReport {
     /// The settings.
     pub config: RecipeConfig,
@@ -145,6 +159,8 @@ pub struct RecipeReport {
     pub agreement: AgreementReport,
     /// Whether the time budget cut training short.
     pub stopped_by_budget: bool,
+    /// Score threshold chosen on the gate frames (written into the manifest).
+    pub threshold: ThresholdCalibration,
 }
 
 fn provenance() -> Provenance {
@@ -167,7 +183,14 @@ pub struct LoadedStudent {
 
 /// Exports `net` (inference copy) and loads it back with kestrel-models.
 pub fn load_exported(net: &StudentNet, cfg: &RecipeConfig) -> Result<LoadedStudent, DistillError> {
-    let exported = export_student(net, &cfg.name, cfg.height, cfg.width, provenance())?;
+    let exported = export_student(
+        net,
+        &cfg.name,
+        &cfg.version,
+        cfg.height,
+        cfg.width,
+        provenance(),
+    )?;
     let path = PathBuf::from(format!("{}/model.onnx", cfg.name));
     let model = VerifiedModel::from_bytes(&exported.manifest, &path, &exported.onnx)?;
     let detector = Detector::from_parts(exported.manifest.clone(), model)?;
@@ -275,6 +298,39 @@ fn latency(det: &Detector, frame: &CameraFrame) -> Result<Latency, DistillError>
     })
 }
 
+/// The manifest's `metrics`: agreement with the teacher by source (vehicles), cost and
+/// latency ratios against the teacher, and export parity.
+fn headline_metrics(r: &RecipeReport) -> std::collections::BTreeMap<String, f64> {
+    let mut m = std::collections::BTreeMap::new();
+    for (source, key) in [
+        (ImageSource::DashcamHeldout, "heldout_dashcam"),
+        (ImageSource::Kitti, "kitti"),
+        (ImageSource::Nuscenes, "nuscenes"),
+    ] {
+        let c = r.agreement.vehicles(&[source.name()]);
+        if let Some(v) = c.recall() {
+            m.insert(format!("{key}_vehicle_recall_vs_teacher"), f64::from(v));
+        }
+        if let Some(v) = c.precision() {
+            m.insert(format!("{key}_vehicle_precision_vs_teacher"), f64::from(v));
+        }
+    }
+    m.insert(
+        "teacher_macs_ratio".into(),
+        r.teacher_cost.macs as f64 / r.student_cost.macs.max(1) as f64,
+    );
+    m.insert(
+        "teacher_latency_ratio".into(),
+        r.teacher_latency.network_ms / r.student_latency.network_ms.max(1e-9),
+    );
+    m.insert("network_ms_dev_2core".into(), r.student_latency.network_ms);
+    m.insert(
+        "export_parity_max_abs".into(),
+        f64::from(r.export_parity_max_abs),
+    );
+    m
+}
+
 /// Progress hooks of the recipe (the binary draws bars and log lines).
 pub trait RecipeProgress: Sync {
     /// A phase starts with `len` units of work.
@@ -368,7 +424,7 @@ pub fn run_recipe(
         if current.cost.macs <= target_macs || stopped_by_budget {
             break;
         }
-        let pruned = prune(&net.valid(), cfg.prune_fraction, 4, &device)?;
+        let pruned = prune(&net.valid(), cfg.prune_fraction, cfg.channel_align, &device)?;
         progress.phase(&format!("prune {round}"), cfg.finetune_steps as u64);
         let ft = TrainSettings {
             steps: cfg.finetune_steps,
@@ -406,14 +462,31 @@ pub fn run_recipe(
         current = candidate;
     }
     let train_s = train_start.elapsed().as_secs_f64();
+    let threshold = calibrate_threshold(
+        &current.exported.manifest,
+        &current.exported.onnx,
+        &gate_frames,
+        &gate_teacher,
+        cfg.threads,
+    )?;
+    progress.note(&format!("score threshold: {threshold:?}"));
+    let mut manifest = current.exported.manifest.clone();
+    manifest.decoder.score_threshold = threshold.chosen;
+    manifest.cost = Some(current.cost);
+    manifest.distillation = Some(Distillation {
+        teacher: teacher.manifest().name.clone(),
+        recipe: "cargo run -p kestrel-distill -- recipe".into(),
+        pruning_rounds: rounds.iter().filter(|r| r.round > 0 && r.accepted).count(),
+        pruned_parameter_fraction: 1.0
+            - current.cost.parameters as f64 / rounds[0].cost.parameters.max(1) as f64,
+    });
 
     // Export, write, and check parity of the shipped graph against burn.
     std::fs::create_dir_all(out_dir).map_err(DistillError::io(out_dir))?;
     let onnx_path = out_dir.join("model.onnx");
     std::fs::write(&onnx_path, &current.exported.onnx).map_err(DistillError::io(&onnx_path))?;
     let toml_path = out_dir.join("model.toml");
-    std::fs::write(&toml_path, current.exported.manifest.to_toml()?)
-        .map_err(DistillError::io(&toml_path))?;
+    std::fs::write(&toml_path, manifest.to_toml()?).map_err(DistillError::io(&toml_path))?;
     let shipped = Detector::load(&toml_path)?;
 
     let held: Vec<(ImageSource, PathBuf)> = held_paths
@@ -451,7 +524,12 @@ pub fn run_recipe(
         export_parity_max_abs: parity,
         agreement,
         stopped_by_budget,
+        threshold,
     };
+    // The headline measurements go into the manifest too, so tools see them without the card.
+    manifest.metrics = headline_metrics(&report);
+    std::fs::write(&toml_path, manifest.to_toml()?).map_err(DistillError::io(&toml_path))?;
+    Detector::load(&toml_path)?;
     let metrics_path = out_dir.join("metrics.json");
     let json = serde_json::to_string_pretty(&report).map_err(|e| DistillError::Data {
         path: metrics_path.clone(),

@@ -30,7 +30,7 @@ pub struct TrainData<'a> {
 }
 
 /// Optimiser and schedule settings.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TrainSettings {
     /// Optimiser steps.
     pub steps: usize,
@@ -48,7 +48,7 @@ pub struct TrainSettings {
 }
 
 /// Loss of one step.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct StepLog {
     /// Step index.
     pub step: usize,

@@ -21,7 +21,7 @@ fn exported_student_matches_burn_forward() {
     let device = Device::flex();
     device.seed(5);
     let net = StudentNet::new(&StudentWidths::scaled(0.25), &device);
-    let exported = export_student(&net, "parity-test", 192, 320, provenance()).unwrap();
+    let exported = export_student(&net, "parity-test", "0.1.0", 192, 320, provenance()).unwrap();
     let path = Path::new("parity-test/model.onnx");
     let model = VerifiedModel::from_bytes(&exported.manifest, path, &exported.onnx).unwrap();
     let detector = Detector::from_parts(exported.manifest.clone(), model).unwrap();
@@ -37,7 +37,7 @@ fn export_manifest_round_trips_and_detects_tampering() {
     let device = Device::flex();
     device.seed(6);
     let net = StudentNet::new(&StudentWidths::scaled(0.25), &device);
-    let exported = export_student(&net, "t", 96, 160, provenance()).unwrap();
+    let exported = export_student(&net, "t", "0.1.0", 96, 160, provenance()).unwrap();
     let toml = exported.manifest.to_toml().unwrap();
     let back = kestrel_models::ModelManifest::from_toml(&toml, Path::new("t.toml")).unwrap();
     assert_eq!(back, exported.manifest);
@@ -47,5 +47,5 @@ fn export_manifest_round_trips_and_detects_tampering() {
     let err =
         VerifiedModel::from_bytes(&exported.manifest, Path::new("t.onnx"), &bytes).unwrap_err();
     assert!(matches!(err, ModelError::HashMismatch { .. }), "{err}");
-    assert!(export_student(&net, "t", 100, 160, provenance()).is_err());
+    assert!(export_student(&net, "t", "0.1.0", 100, 160, provenance()).is_err());
 }
