@@ -472,6 +472,7 @@ pub fn run_recipe(
     progress.note(&format!("score threshold: {threshold:?}"));
     let mut manifest = current.exported.manifest.clone();
     manifest.decoder.score_threshold = threshold.chosen;
+    manifest.decoder.class_thresholds = threshold.class_thresholds.clone();
     manifest.cost = Some(current.cost);
     manifest.distillation = Some(Distillation {
         teacher: teacher.manifest().name.clone(),
