@@ -200,7 +200,7 @@ pub fn render(r: &RecipeReport) -> String {
     );
     let _ = writeln!(
         s,
-        "3. Progressive structured pruning: each round removes {:.0} % of every layer's output channels by filter L1 norm (each layer keeps a multiple of {} channels, tract's kernel panel width), fine-tunes {} steps, and is kept only if the gate (vehicle recall vs teacher on {} plain training frames) drops by at most {:.2} from the unpruned student's; stops at <= 1/{:.0} of the teacher's MACs.\n",
+        "3. Progressive structured pruning: each round removes {:.0} % of every layer's output channels by filter L1 norm (each layer keeps a multiple of {} channels), fine-tunes {} steps, and is kept only if the gate (vehicle recall vs teacher on {} plain training frames) drops by at most {:.2} from the unpruned student's; stops at <= 1/{:.0} of the teacher's MACs.\n",
         c.prune_fraction * 100.0,
         c.channel_align,
         c.finetune_steps,

@@ -119,8 +119,9 @@ pub fn strongest(scores: &[f32], n_keep: usize) -> Vec<usize> {
 
 /// Removes `fraction` of the output channels of every backbone layer and every head's hidden
 /// conv, by filter L1 norm; returns the pruned network on `device`. Each layer keeps a
-/// multiple of `align` channels (the nearest one, at least `align`): tract's matrix kernels
-/// work on panels of 8 channels, so widths that are multiples of 8 run faster.
+/// multiple of `align` channels (the nearest one, at least `align`), e.g. 8, the row panel of
+/// tract's x86 matrix kernels (`benches/RESULTS.md` measured no speed-up from it on the
+/// shipped student, but no loss either).
 pub fn prune(
     net: &StudentNet,
     fraction: f32,

@@ -77,7 +77,8 @@ impl RecipeConfig {
             views_per_image: 16,
             threads: 2,
             seed: 20261127,
-            // Multiples of 8 channels: tract's matrix kernels work on panels of 8.
+            // Multiples of 8 channels, the row panel of tract's x86 matrix kernels (tested for
+            // speed; benches/RESULTS.md found no gain, and no loss).
             widths: StudentWidths {
                 backbone: vec![16, 24, 24, 48, 48, 72, 72, 96, 96],
                 heads: vec![48, 72, 96],
