@@ -57,6 +57,7 @@ pub fn rig_with_front_radar(rig: &Rig, sensor: &str) -> Rig {
         },
         topic: None,
         rate_hz: Some(13.0),
+        sync_offset_s: 0.0,
         extrinsics: Isometry3::translation(3.8, 0.0, 0.5),
     });
     rig

@@ -1,5 +1,6 @@
 //! The ego vehicle's instantaneous motion, used to compensate radar Doppler velocities.
 
+use kestrel_sensors::Odometry;
 use nalgebra::Vector2;
 
 /// Instantaneous motion of the vehicle frame's origin (rear-axle centre) over ground,
@@ -23,6 +24,16 @@ impl EgoVelocity {
     /// True when every component is finite.
     pub fn is_finite(&self) -> bool {
         self.velocity.iter().all(|v| v.is_finite()) && self.yaw_rate.is_finite()
+    }
+}
+
+impl From<&Odometry> for EgoVelocity {
+    /// The planar part of an odometry sample: x/y velocity and yaw rate.
+    fn from(o: &Odometry) -> Self {
+        Self {
+            velocity: Vector2::new(o.linear_velocity.x, o.linear_velocity.y),
+            yaw_rate: o.yaw_rate(),
+        }
     }
 }
 

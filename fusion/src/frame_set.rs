@@ -30,12 +30,14 @@ impl SensorFrameSet {
         }
     }
 
-    /// Adds a message to the list of its kind.
+    /// Adds a message to the list of its kind; an odometry sample becomes the set's ego
+    /// velocity.
     pub fn push(&mut self, message: SensorMessage) {
         match message {
             SensorMessage::Camera(m) => self.cameras.push(m),
             SensorMessage::Lidar(m) => self.lidars.push(m),
             SensorMessage::Radar(m) => self.radars.push(m),
+            SensorMessage::Odometry(m) => self.ego_velocity = Some(EgoVelocity::from(&m)),
         }
     }
 

@@ -14,12 +14,16 @@
 //! and *late* ones (falling in the window of a set already emitted without their sensor), are
 //! rejected with a typed error and counted; nothing panics. The window should be at most half
 //! the reference period, so that windows of consecutive sets do not overlap.
+//!
+//! Sensors that capture at a fixed phase of the reference (cameras triggered by a spinning
+//! LiDAR) are grouped by their stamp minus their configured offset
+//! ([`TimeAlignmentConfig::offsets_ns`]); the set keeps every message's own stamp.
 
 use crate::FusionError;
 use crate::frame_set::SensorFrameSet;
 use kestrel_sensors::{SensorMessage, Timestamp};
 use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 /// Configuration of the time alignment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +44,11 @@ pub struct TimeAlignmentConfig {
     /// Default 100 ms.
     #[serde(default = "default_latency")]
     pub max_latency_ns: u64,
+    /// Capture offset of sensors relative to the reference stamp, ns (negative: earlier; see
+    /// [`kestrel_sensors::SensorSpec::sync_offset_s`]): a message of sensor `s` stamped `t`
+    /// is grouped as if stamped `t - offsets_ns[s]`. Sensors not listed: 0.
+    #[serde(default)]
+    pub offsets_ns: BTreeMap<String, i64>,
 }
 
 fn default_window() -> u64 {
@@ -63,6 +72,7 @@ impl TimeAlignmentConfig {
             fallback_reference,
             window_ns: default_window(),
             max_latency_ns: default_latency(),
+            offsets_ns: BTreeMap::new(),
         }
     }
 }
@@ -102,6 +112,8 @@ pub struct TimeAligner {
     watermark: Option<Timestamp>,
     last_anchor: Option<Timestamp>,
     last_set_present: Vec<bool>,
+    /// Per sensor (config order): its offset, ns.
+    offsets: Vec<i64>,
     stats: AlignmentStats,
 }
 
@@ -137,6 +149,17 @@ impl TimeAligner {
                 reason: "must be positive",
             });
         }
+        if let Some(unknown) = config.offsets_ns.keys().find(|k| find(k).is_none()) {
+            return Err(FusionError::UnknownSensor {
+                sensor: unknown.clone(),
+                kind: "time offset",
+            });
+        }
+        let offsets = config
+            .sensors
+            .iter()
+            .map(|s| config.offsets_ns.get(s).copied().unwrap_or(0))
+            .collect();
         let n = config.sensors.len();
         Ok(Self {
             config,
@@ -147,8 +170,21 @@ impl TimeAligner {
             watermark: None,
             last_anchor: None,
             last_set_present: vec![false; n],
+            offsets,
             stats: AlignmentStats::default(),
         })
+    }
+
+    /// The time a message of sensor `k` stamped `t` is grouped at: `t - offset(k)`.
+    fn aligned(&self, k: usize, t: Timestamp) -> Timestamp {
+        Timestamp(t.0.saturating_add_signed(-self.offsets[k]))
+    }
+
+    /// [`Self::aligned`] time of the front message of sensor `k`.
+    fn front_time(&self, k: usize) -> Option<Timestamp> {
+        self.pending[k]
+            .front()
+            .map(|m| self.aligned(k, m.timestamp()))
     }
 
     /// The counters so far.
@@ -190,9 +226,10 @@ impl TimeAligner {
                 });
             }
         }
+        let t_aligned = self.aligned(k, t);
         if let Some(anchor) = self
             .last_anchor
-            .filter(|&a| t.0 <= a.0.saturating_add(self.config.window_ns))
+            .filter(|&a| t_aligned.0 <= a.0.saturating_add(self.config.window_ns))
         {
             // The message falls in the window of a set already emitted.
             if !self.last_set_present[k] {
@@ -206,12 +243,12 @@ impl TimeAligner {
             // That set already has a message of this sensor: this one is simply not needed.
             self.stats.superseded += 1;
             self.last[k] = Some(t);
-            self.watermark = Some(self.watermark.map_or(t, |w| w.max(t)));
+            self.watermark = Some(self.watermark.map_or(t_aligned, |w| w.max(t_aligned)));
             return Ok(self.drain(false));
         }
         self.stats.accepted += 1;
         self.last[k] = Some(t);
-        self.watermark = Some(self.watermark.map_or(t, |w| w.max(t)));
+        self.watermark = Some(self.watermark.map_or(t_aligned, |w| w.max(t_aligned)));
         self.pending[k].push_back(message);
         Ok(self.drain(false))
     }
@@ -241,10 +278,10 @@ impl TimeAligner {
         loop {
             // Oldest pending message (ties: config order).
             let (k, t_o) = (0..self.pending.len())
-                .filter_map(|k| self.pending[k].front().map(|m| (k, m.timestamp())))
+                .filter_map(|k| self.front_time(k).map(|t| (k, t)))
                 .min_by_key(|&(k, t)| (t, k))?;
             let w = self.config.window_ns;
-            if let Some(r) = self.pending[self.reference].front().map(|m| m.timestamp())
+            if let Some(r) = self.front_time(self.reference)
                 && r.0.saturating_sub(w) <= t_o.0
             {
                 return self.try_emit(self.reference, r, flush);
@@ -269,23 +306,29 @@ impl TimeAligner {
         let members: Vec<usize> = (0..self.pending.len())
             .filter(|&s| s != a && (a == self.reference || s != self.reference))
             .collect();
-        let settled = members
-            .iter()
-            .all(|&s| expired || self.pending[s].back().is_some_and(|m| m.timestamp() >= t_a));
+        let settled = members.iter().all(|&s| {
+            expired
+                || self.pending[s]
+                    .back()
+                    .is_some_and(|m| self.aligned(s, m.timestamp()) >= t_a)
+        });
         if !settled {
             return None;
         }
-        let mut set = SensorFrameSet::new(t_a);
+        // The set carries the anchor's own stamp (the fallback's offset undone).
+        let stamp = self.pending[a].front().map_or(t_a, |m| m.timestamp());
+        let mut set = SensorFrameSet::new(stamp);
         let mut present = vec![false; self.pending.len()];
         for (s, is_present) in present.iter_mut().enumerate() {
             let chosen = if s == a {
                 Some(0)
             } else if members.contains(&s) {
+                let gap = |m: &SensorMessage| self.aligned(s, m.timestamp()).0.abs_diff(t_a.0);
                 self.pending[s]
                     .iter()
                     .enumerate()
-                    .filter(|(_, m)| m.timestamp().0.abs_diff(t_a.0) <= w)
-                    .min_by_key(|(i, m)| (m.timestamp().0.abs_diff(t_a.0), *i))
+                    .filter(|(_, m)| gap(m) <= w)
+                    .min_by_key(|(i, m)| (gap(m), *i))
                     .map(|(i, _)| i)
             } else {
                 None

@@ -19,6 +19,7 @@ fn rig() -> Rig {
         kind,
         topic: None,
         rate_hz: None,
+        sync_offset_s: 0.0,
         extrinsics,
     };
     Rig {

@@ -22,6 +22,7 @@ fn rig() -> Rig {
             kind: SensorKind::Lidar { beams: None },
             topic: None,
             rate_hz: None,
+            sync_offset_s: 0.0,
             extrinsics: Isometry3::translation(MOUNT[0], MOUNT[1], MOUNT[2]),
         }],
     }

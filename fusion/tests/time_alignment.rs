@@ -225,3 +225,37 @@ fn bad_configurations_are_errors() {
         Err(FusionError::InvalidConfig { .. })
     ));
 }
+
+#[test]
+fn offsets_group_phase_locked_cameras_with_their_sweep() {
+    // A camera that fires 90 ms before the sweep stamp (PandaSet's back camera): without the
+    // offset it falls outside the +-50 ms window of its own sweep and next to the previous one.
+    let msgs = || vec![lidar(100), camera(110), lidar(200), camera(210), lidar(300)];
+    let mut plain = aligner(false);
+    let sets = push_all(&mut plain, msgs());
+    let mut a = plain.clone();
+    let sets = [sets, a.flush()].concat();
+    assert_eq!(
+        summary(&sets[1]).1,
+        vec![200, 210],
+        "nearest camera without offset"
+    );
+
+    let mut config = TimeAlignmentConfig::new(
+        vec!["lidar".into(), "cam".into(), "radar".into()],
+        "lidar",
+        None,
+    );
+    config.offsets_ns.insert("cam".into(), -90 * MS as i64);
+    let mut shifted = TimeAligner::new(config.clone()).unwrap();
+    let mut sets = push_all(&mut shifted, msgs());
+    sets.extend(shifted.flush());
+    let got: Vec<_> = sets.iter().map(|s| summary(s).1).collect();
+    assert_eq!(got, vec![vec![100], vec![200, 110], vec![300, 210]]);
+
+    config.offsets_ns.insert("nope".into(), 0);
+    assert!(matches!(
+        TimeAligner::new(config),
+        Err(FusionError::UnknownSensor { .. })
+    ));
+}

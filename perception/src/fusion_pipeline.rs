@@ -3,9 +3,10 @@
 //!
 //! Messages are grouped into frame sets around the rig's first LiDAR (fallback: its first
 //! camera), and each set goes through [`TrackedFusion`] (fusion into detected objects, then
-//! the tracker). Ego motion comes from vehicle odometry when the caller supplies it
-//! ([`FusionPipelineStage::push_ego_velocity`], e.g. the simulator); without it the vehicle is
-//! taken as static between frames. Every set gives one output frame; the fusion stage's
+//! the tracker). Ego motion comes from vehicle odometry: [`SensorMessage::Odometry`] messages
+//! in the input (a dataset's poses, a vehicle's `nav_msgs/Odometry`) or samples the caller
+//! pushes ([`FusionPipelineStage::push_ego_velocity`], e.g. the simulator); without it the
+//! vehicle is taken as static between frames. Every set gives one output frame; the fusion stage's
 //! degraded flags become the frame's `degraded` list.
 
 use crate::error::PerceptionError;
@@ -80,8 +81,14 @@ impl FusionPipelineStage {
             }
         };
         let sensors = rig.sensors.iter().map(|s| s.name.clone()).collect();
-        let aligner = TimeAligner::new(TimeAlignmentConfig::new(sensors, reference, fallback))
-            .map_err(stage_error)?;
+        let mut alignment = TimeAlignmentConfig::new(sensors, reference, fallback);
+        alignment.offsets_ns = rig
+            .sensors
+            .iter()
+            .filter(|s| s.sync_offset_s != 0.0)
+            .map(|s| (s.name.clone(), (s.sync_offset_s * 1e9).round() as i64))
+            .collect();
+        let aligner = TimeAligner::new(alignment).map_err(stage_error)?;
         let stage = FusionStage::new(rig, FusionConfig::default(), camera).map_err(stage_error)?;
         let tracker = Tracker::new(TrackerConfig::default()).map_err(stage_error)?;
         Ok(Self {
@@ -133,6 +140,16 @@ impl PerceptionStage for FusionPipelineStage {
     }
 
     fn process(&mut self, msg: &SensorMessage) -> Result<Vec<OutputFrame>, PerceptionError> {
+        if let SensorMessage::Odometry(o) = msg {
+            if !o.is_finite() {
+                return Err(stage_error(format!(
+                    "odometry `{}` at {}: non-finite values",
+                    o.sensor, o.timestamp
+                )));
+            }
+            self.push_ego_velocity(o.timestamp, EgoVelocity::from(o));
+            return Ok(Vec::new());
+        }
         let sets = self.aligner.push(msg.clone()).map_err(stage_error)?;
         self.frames(sets)
     }

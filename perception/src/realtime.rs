@@ -32,15 +32,24 @@ pub struct QueuePolicies {
     pub lidar: QueuePolicy,
     /// Radar queues.
     pub radar: QueuePolicy,
+    /// Odometry queues (ego motion: small messages, every one is used).
+    #[serde(default = "default_odometry_policy")]
+    pub odometry: QueuePolicy,
+}
+
+fn default_odometry_policy() -> QueuePolicy {
+    QueuePolicy::DropOldest { capacity: 16 }
 }
 
 impl Default for QueuePolicies {
-    /// Cameras keep only the latest image; LiDAR keeps 2 sweeps, radar 4 cycles.
+    /// Cameras keep only the latest image; LiDAR keeps 2 sweeps, radar 4 cycles, odometry 16
+    /// samples.
     fn default() -> Self {
         Self {
             camera: QueuePolicy::KeepLatest,
             lidar: QueuePolicy::DropOldest { capacity: 2 },
             radar: QueuePolicy::DropOldest { capacity: 4 },
+            odometry: default_odometry_policy(),
         }
     }
 }
@@ -51,6 +60,7 @@ impl QueuePolicies {
             SensorMessage::Camera(_) => self.camera,
             SensorMessage::Lidar(_) => self.lidar,
             SensorMessage::Radar(_) => self.radar,
+            SensorMessage::Odometry(_) => self.odometry,
         }
     }
 }

@@ -1,6 +1,7 @@
-//! Ground-truth objects from annotated datasets (KITTI `label_2`, nuScenes boxes).
+//! Ground-truth objects from annotated datasets (KITTI `label_2`, nuScenes boxes, PandaSet
+//! cuboids), and the labels of one instant ([`LabelledFrame`]).
 
-use crate::{ObjectClass, OrientedBox3};
+use crate::{ObjectClass, OrientedBox3, Timestamp};
 use nalgebra::{Isometry3, Vector2};
 
 /// One annotated object.
@@ -22,6 +23,8 @@ pub struct GroundTruthObject {
     pub velocity: Option<Vector2<f64>>,
     /// Number of LiDAR points inside the box, when the dataset says so.
     pub num_lidar_points: Option<u32>,
+    /// The dataset's identity of the object across frames (PandaSet `uuid`), when it has one.
+    pub track_id: Option<String>,
 }
 
 impl GroundTruthObject {
@@ -39,4 +42,17 @@ impl GroundTruthObject {
             ..self.clone()
         }
     }
+}
+
+/// The labelled objects of one instant, all in the frame named `frame`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelledFrame {
+    /// The instant the labels describe (for LiDAR-labelled datasets: the sweep's timestamp),
+    /// sensor clock.
+    pub timestamp: Timestamp,
+    /// Name of the frame the boxes are in (`vehicle` for the vehicle frame at `timestamp`, a
+    /// sensor name, or a dataset's fixed frame such as `world`).
+    pub frame: String,
+    /// The objects.
+    pub objects: Vec<GroundTruthObject>,
 }

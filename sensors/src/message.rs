@@ -1,6 +1,6 @@
 //! The sum type of everything a sensor adapter emits.
 
-use crate::{CameraFrame, PointCloud, RadarScan, Timestamp};
+use crate::{CameraFrame, Odometry, PointCloud, RadarScan, Timestamp};
 
 /// One message from one sensor. Adapters, log readers and the simulator all produce this;
 /// the fusion stage consumes it.
@@ -12,6 +12,8 @@ pub enum SensorMessage {
     Lidar(PointCloud),
     /// A radar cycle.
     Radar(RadarScan),
+    /// An ego-motion sample (vehicle odometry or a dataset's poses).
+    Odometry(Odometry),
 }
 
 impl SensorMessage {
@@ -21,6 +23,7 @@ impl SensorMessage {
             SensorMessage::Camera(m) => &m.sensor,
             SensorMessage::Lidar(m) => &m.sensor,
             SensorMessage::Radar(m) => &m.sensor,
+            SensorMessage::Odometry(m) => &m.sensor,
         }
     }
 
@@ -30,15 +33,17 @@ impl SensorMessage {
             SensorMessage::Camera(m) => m.timestamp,
             SensorMessage::Lidar(m) => m.timestamp,
             SensorMessage::Radar(m) => m.timestamp,
+            SensorMessage::Odometry(m) => m.timestamp,
         }
     }
 
-    /// "camera", "lidar" or "radar".
+    /// "camera", "lidar", "radar" or "odometry".
     pub fn kind(&self) -> &'static str {
         match self {
             SensorMessage::Camera(_) => "camera",
             SensorMessage::Lidar(_) => "lidar",
             SensorMessage::Radar(_) => "radar",
+            SensorMessage::Odometry(_) => "odometry",
         }
     }
 }

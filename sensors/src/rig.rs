@@ -89,6 +89,10 @@ mod isometry_toml {
     }
 }
 
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
 /// One sensor of the rig.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SensorSpec {
@@ -103,6 +107,15 @@ pub struct SensorSpec {
     /// Nominal message rate, Hz.
     #[serde(default)]
     pub rate_hz: Option<f64>,
+    /// When this sensor captures the data that belongs with one frame of the rig's reference
+    /// sensor (its first LiDAR), relative to that reference message's timestamp, seconds
+    /// (negative: earlier). Cameras triggered as a spinning LiDAR's beam sweeps past them
+    /// capture at fixed phases of the sweep: PandaSet stamps a sweep at its end, so its back
+    /// camera fires about 0.1 s before the stamp. Time alignment looks for this sensor's
+    /// message around `reference stamp + sync_offset_s` (Autoware's `input_offset_ms`).
+    /// Default 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub sync_offset_s: f64,
     /// Sensor frame -> vehicle frame (vehicle: x forward, y left, z up, origin at the rear
     /// axle centre on the ground, metres).
     #[serde(with = "isometry_toml")]
@@ -182,6 +195,12 @@ impl Rig {
 
     fn check(&self) -> Result<(), SensorError> {
         for (i, s) in self.sensors.iter().enumerate() {
+            if !(s.sync_offset_s.is_finite() && s.sync_offset_s.abs() <= 1.0) {
+                return Err(SensorError::Rig(format!(
+                    "sensor `{}`: sync_offset_s = {} must be finite and within 1 s",
+                    s.name, s.sync_offset_s
+                )));
+            }
             if self.sensors[..i].iter().any(|o| o.name == s.name) {
                 return Err(SensorError::Rig(format!(
                     "duplicate sensor name `{}`",
@@ -208,6 +227,7 @@ mod tests {
                     kind: SensorKind::Lidar { beams: Some(64) },
                     topic: Some("/points".into()),
                     rate_hz: Some(10.0),
+                    sync_offset_s: 0.0,
                     extrinsics: Isometry3::translation(0.0, 0.0, 1.73),
                 },
                 SensorSpec {
@@ -231,6 +251,7 @@ mod tests {
                     },
                     topic: None,
                     rate_hz: None,
+                    sync_offset_s: 0.0,
                     // optical frame: z forward = vehicle x, x right = -vehicle y, y down = -z
                     extrinsics: Isometry3::from_parts(
                         Translation3::new(1.0, 0.0, 1.5),

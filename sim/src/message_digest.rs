@@ -80,6 +80,17 @@ impl Digest {
                     self.bytes(&[d.validity.valid as u8, d.validity.dynamic_property]);
                 }
             }
+            SensorMessage::Odometry(o) => {
+                self.bytes(o.frame_id.as_bytes());
+                if let Some(p) = &o.pose {
+                    for v in p.translation.vector.iter().chain(p.rotation.coords.iter()) {
+                        self.f64(*v);
+                    }
+                }
+                for v in o.linear_velocity.iter().chain(o.angular_velocity.iter()) {
+                    self.f64(*v);
+                }
+            }
         }
     }
 

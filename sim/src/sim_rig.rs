@@ -52,6 +52,7 @@ pub fn sim_rig(pattern: LidarPattern) -> Rig {
                 },
                 topic: Some("/sensing/camera/front/image_raw".into()),
                 rate_hz: Some(CAMERA_RATE_HZ),
+                sync_offset_s: 0.0,
                 extrinsics: Isometry3::from_parts(Translation3::new(1.6, 0.0, 1.35), optical),
             },
             SensorSpec {
@@ -64,6 +65,7 @@ pub fn sim_rig(pattern: LidarPattern) -> Rig {
                 },
                 topic: Some("/sensing/lidar/top/points".into()),
                 rate_hz: Some(LIDAR_RATE_HZ),
+                sync_offset_s: 0.0,
                 extrinsics: Isometry3::translation(1.3, 0.0, 1.9),
             },
             SensorSpec {
@@ -74,6 +76,7 @@ pub fn sim_rig(pattern: LidarPattern) -> Rig {
                 },
                 topic: Some("/sensing/radar/front/objects".into()),
                 rate_hz: Some(RADAR_RATE_HZ),
+                sync_offset_s: 0.0,
                 extrinsics: Isometry3::translation(3.75, 0.0, 0.5),
             },
         ],

@@ -189,6 +189,7 @@ mod tests {
                 kind: SensorKind::Lidar { beams: None },
                 topic: None,
                 rate_hz: None,
+                sync_offset_s: 0.0,
                 extrinsics: Isometry3::translation(1.0, 0.0, 2.0),
             }],
         }

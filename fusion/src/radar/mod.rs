@@ -239,6 +239,7 @@ mod tests {
                 },
                 topic: None,
                 rate_hz: None,
+                sync_offset_s: 0.0,
                 extrinsics: Isometry3::from_parts(
                     Translation3::new(3.5, 0.6, 0.5),
                     UnitQuaternion::from_axis_angle(&Vector3::z_axis(), yaw),

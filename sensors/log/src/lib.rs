@@ -9,11 +9,11 @@
 //! - [`ros2_msg`]: typed wire structs (std/sensor/geometry/autoware_perception msgs) and their
 //!   ros2msg definitions;
 //! - [`msg_schema`] + [`dynamic_decode`]: decode any CDR message from its schema text;
-//! - [`point_cloud2`], [`camera_image`], [`camera_info`]: wire messages <-> `kestrel_sensors`
-//!   types;
+//! - [`point_cloud2`], [`camera_image`], [`camera_info`], [`odometry_msg`],
+//!   [`ground_truth_msg`]: wire messages <-> `kestrel_sensors` types;
 //! - [`mcap_reader`], [`sensor_reader`], [`mcap_writer`]: the MCAP container, read in
 //!   log-time order (through the summary's chunk indexes, or a bounded reorder window);
-//! - [`convert`]: KITTI / nuScenes / Ouster fixtures -> MCAP logs;
+//! - [`convert`]: KITTI / nuScenes / Ouster / PandaSet folders -> MCAP logs;
 //! - [`type_hash`]: RIHS01 type hashes.
 //!
 //! Times are `Timestamp` nanoseconds; point coordinates stay in the sensor frame they were
@@ -25,10 +25,12 @@ pub mod cdr;
 pub mod convert;
 pub mod dynamic_decode;
 pub mod error;
+pub mod ground_truth_msg;
 mod log_time_queue;
 pub mod mcap_reader;
 pub mod mcap_writer;
 pub mod msg_schema;
+pub mod odometry_msg;
 pub mod point_cloud2;
 pub mod ros2_msg;
 pub mod sensor_reader;

@@ -8,18 +8,22 @@
 //! `<topic>/compressed` as image_transport does, each with a `sensor_msgs/CameraInfo` of the
 //! same stamp on the sibling `camera_info` topic when the rig knows the camera's intrinsics
 //! (see [`crate::camera_info`]); LiDAR and radar as `sensor_msgs/PointCloud2` (layouts in
-//! [`crate::point_cloud2`]). The rig goes into a metadata record named [`RIG_METADATA_NAME`]
+//! [`crate::point_cloud2`]), odometry as `nav_msgs/Odometry` ([`crate::odometry_msg`]), a
+//! dataset's labels as `autoware_perception_msgs/TrackedObjects` on [`GROUND_TRUTH_TOPIC`]
+//! ([`crate::ground_truth_msg`]). The rig goes into a metadata record named [`RIG_METADATA_NAME`]
 //! (key `rig.toml`) written before any message, so that replay — even of a truncated log —
 //! recovers the calibration.
 
 use crate::camera_image::{ImageFormat, compressed_topic, frame_to_compressed, frame_to_image};
 use crate::camera_info::{camera_info_topic, intrinsics_to_camera_info};
 use crate::error::LogError;
+use crate::ground_truth_msg::labels_to_msg;
 use crate::msg_schema::Schema;
+use crate::odometry_msg::odometry_to_msg;
 use crate::point_cloud2::{lidar_to_point_cloud2, radar_to_point_cloud2};
 use crate::ros2_msg::RosMessage;
 use crate::type_hash::rihs01;
-use kestrel_sensors::{CameraIntrinsics, Rig, SensorMessage, Timestamp};
+use kestrel_sensors::{CameraIntrinsics, LabelledFrame, Rig, SensorMessage, Timestamp};
 use mcap::records::{MessageHeader, Metadata};
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -39,12 +43,14 @@ pub const DEFAULT_CHUNK_SIZE: u64 = 1 << 20;
 pub const DEFAULT_QOS_YAML: &str = "- history: 1\n  depth: 10\n  reliability: 1\n  durability: 2\n  deadline:\n    sec: 9223372036\n    nsec: 854775807\n  lifespan:\n    sec: 9223372036\n    nsec: 854775807\n  liveliness: 1\n  liveliness_lease_duration:\n    sec: 9223372036\n    nsec: 854775807\n  avoid_ros_namespace_conventions: false";
 
 /// The topic Kestrel uses for sensor `sensor` of kind `kind` (`"camera"`, `"lidar"`,
-/// `"radar"`, as `SensorMessage::kind` / `SensorKind::name` give): `/kestrel/<sensor>/image`,
-/// `/kestrel/<sensor>/points` or `/kestrel/<sensor>/radar`.
+/// `"radar"`, `"odometry"`, as `SensorMessage::kind` / `SensorKind::name` give):
+/// `/kestrel/<sensor>/image`, `/kestrel/<sensor>/points`, `/kestrel/<sensor>/radar` or
+/// `/kestrel/<sensor>/odom`.
 pub fn default_topic(sensor: &str, kind: &str) -> String {
     let leaf = match kind {
         "camera" => "image",
         "lidar" => "points",
+        "odometry" => "odom",
         other => other,
     };
     format!("/kestrel/{sensor}/{leaf}")
@@ -56,6 +62,10 @@ pub fn topic_for(rig: Option<&Rig>, msg: &SensorMessage) -> String {
         .and_then(|s| s.topic.clone())
         .unwrap_or_else(|| default_topic(msg.sensor(), msg.kind()))
 }
+
+/// The topic of a dataset's human labels in a converted log
+/// (`autoware_perception_msgs/TrackedObjects`, see [`crate::ground_truth_msg`]).
+pub const GROUND_TRUTH_TOPIC: &str = "/kestrel/ground_truth/objects";
 
 /// Counts of what a [`LogWriter`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -235,7 +245,14 @@ impl LogWriter {
             }
             SensorMessage::Lidar(c) => self.write(topic, t, &lidar_to_point_cloud2(c)),
             SensorMessage::Radar(r) => self.write(topic, t, &radar_to_point_cloud2(r)),
+            SensorMessage::Odometry(o) => self.write(topic, t, &odometry_to_msg(o)),
         }
+    }
+
+    /// Writes the labels of one instant on `topic` (usually [`GROUND_TRUTH_TOPIC`]), logged at
+    /// their timestamp.
+    pub fn write_labels(&mut self, topic: &str, labels: &LabelledFrame) -> Result<(), LogError> {
+        self.write(topic, labels.timestamp, &labels_to_msg(labels))
     }
 
     /// Writes the summary, indexes and footer and closes the file.

@@ -10,6 +10,8 @@
 //! A rig sensor's topic also claims its image_transport `<topic>/compressed` and its sibling
 //! `camera_info` topic (see [`crate::camera_info::camera_info_topic`]).
 //!
+//! `nav_msgs/Odometry` -> [`SensorMessage::Odometry`], named by [`odometry_source_name`].
+//!
 //! `sensor_msgs/CameraInfo` messages are not sensor messages: each is decoded into the
 //! camera's [`CameraIntrinsics`] (latest per sensor, [`SensorLogReader::camera_intrinsics`])
 //! and counted in [`ReadStats::camera_info`]. Topics of other types are skipped and counted
@@ -22,8 +24,10 @@ use crate::error::LogError;
 use crate::mcap_reader::{RawLogReader, RawMessage};
 use crate::mcap_writer::{RIG_METADATA_KEY, RIG_METADATA_NAME};
 use crate::msg_schema::normalize_type_name;
+use crate::odometry_msg::msg_to_odometry;
 use crate::point_cloud2::{looks_like_radar, point_cloud2_to_lidar, point_cloud2_to_radar};
 use crate::ros2_msg::RosMessage;
+use crate::ros2_msg::nav_msgs::Odometry as OdometryMsg;
 use crate::ros2_msg::sensor_msgs::{CameraInfo, CompressedImage, Image, PointCloud2};
 use kestrel_sensors::{CameraIntrinsics, Rig, SensorError, SensorKind, SensorMessage, Timestamp};
 use std::collections::BTreeMap;
@@ -174,6 +178,11 @@ impl<R: Read + Seek> SensorLogReader<R> {
             } else {
                 SensorMessage::Lidar(point_cloud2_to_lidar(&pc, &name).map_err(sensor_err)?)
             }
+        } else if ty == normalize_type_name(OdometryMsg::type_name()) {
+            let odom = OdometryMsg::from_cdr(&m.data).map_err(cdr)?;
+            SensorMessage::Odometry(
+                msg_to_odometry(&odom, &odometry_source_name(&ch.topic)).map_err(sensor_err)?,
+            )
         } else if ty == normalize_type_name(CameraInfo::type_name()) {
             let info = CameraInfo::from_cdr(&m.data).map_err(cdr)?;
             let (name, _) = self.sensor_for(&ch.topic, &info.header.frame_id);
@@ -183,6 +192,19 @@ impl<R: Read + Seek> SensorLogReader<R> {
             return Ok(Converted::Skipped);
         };
         Ok(Converted::Sensor(msg))
+    }
+}
+
+/// The source name of an odometry topic: `<name>` for Kestrel's `/kestrel/<name>/odom`, else
+/// the topic with `/` replaced by `_` (`/localization/kinematic_state` ->
+/// `localization_kinematic_state`).
+pub fn odometry_source_name(topic: &str) -> String {
+    match topic
+        .strip_prefix("/kestrel/")
+        .and_then(|t| t.strip_suffix("/odom"))
+    {
+        Some(name) if !name.is_empty() && !name.contains('/') => name.to_owned(),
+        _ => topic.trim_start_matches('/').replace('/', "_"),
     }
 }
 

@@ -26,6 +26,7 @@ fn rig() -> Rig {
         kind,
         topic: None,
         rate_hz: None,
+        sync_offset_s: 0.0,
         extrinsics: Isometry3::translation(1.0, 0.0, 1.5),
     };
     Rig {
@@ -373,6 +374,7 @@ fn compressed_and_camera_info_topics_belong_to_the_rig_camera() {
         kind: SensorKind::Camera { intrinsics },
         topic: Some("/cam/image_raw".into()),
         rate_hz: None,
+        sync_offset_s: 0.0,
         extrinsics: Isometry3::identity(),
     });
     let pixels: Vec<u8> = (0..8 * 4 * 3).map(|i| (i * 7 % 256) as u8).collect();

@@ -5,6 +5,7 @@
 use kestrel_log::msg_schema::Schema;
 use kestrel_log::ros2_msg::RosMessage;
 use kestrel_log::ros2_msg::geometry_msgs::Point32;
+use kestrel_log::ros2_msg::nav_msgs::Odometry;
 use kestrel_log::ros2_msg::sensor_msgs::{
     CameraInfo, CompressedImage, Image, PointCloud2, PointField,
 };
@@ -41,6 +42,11 @@ fn sensor_msgs_hashes_match_rosidl() {
         (
             hash::<CameraInfo>(),
             "b3dfd68ff46c9d56c80fd3bd4ed22c7a4ddce8c8348f2f59c299e73118e7e275",
+        ),
+        (
+            // rosidl's nav_msgs__msg__Odometry__TYPE_HASH (Jazzy).
+            hash::<Odometry>(),
+            "3cc97dc7fb7502f8714462c526d369e35b603cfc34d946e3f2eda2766dfec6e0",
         ),
         (
             hash::<Point32>(),

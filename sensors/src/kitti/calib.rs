@@ -179,6 +179,7 @@ impl KittiCalib {
             kind: SensorKind::Lidar { beams: Some(64) },
             topic: None,
             rate_hz: Some(10.0),
+            sync_offset_s: 0.0,
             extrinsics: velo_to_vehicle,
         }];
         for (i, name) in CAMERAS.iter().enumerate() {
@@ -192,6 +193,7 @@ impl KittiCalib {
                 kind: SensorKind::Camera { intrinsics },
                 topic: None,
                 rate_hz: Some(10.0),
+                sync_offset_s: 0.0,
                 extrinsics: velo_to_vehicle * velo_to_cam.inverse(),
             });
         }

@@ -78,6 +78,7 @@ impl KittiLabel {
             bbox: self.box_in(rect_to_frame),
             velocity: None,
             num_lidar_points: None,
+            track_id: None,
         })
     }
 }

@@ -131,6 +131,7 @@ impl NuscenesSample {
                     },
                     velocity,
                     num_lidar_points: inst.num_lidar_pts,
+                    track_id: None,
                 })
             })
             .collect::<Result<_, _>>()?;
@@ -149,6 +150,7 @@ impl NuscenesSample {
             kind: SensorKind::Lidar { beams: Some(32) },
             topic: None,
             rate_hz: Some(20.0),
+            sync_offset_s: 0.0,
             extrinsics: isometry_from_homogeneous(
                 &homogeneous(&info.lidar_points.lidar2ego),
                 &format!("{what}: lidar2ego"),
@@ -183,6 +185,7 @@ impl NuscenesSample {
                 },
                 topic: None,
                 rate_hz: Some(12.0),
+                sync_offset_s: 0.0,
                 extrinsics: isometry_from_homogeneous(
                     &homogeneous(&cam.cam2ego),
                     &format!("{what}: {name} cam2ego"),

@@ -2,7 +2,7 @@
 //! and the rosbag2 schema text built from them.
 //!
 //! Field lists follow the upstream packages: `std_msgs`, `builtin_interfaces`, `sensor_msgs`,
-//! `geometry_msgs`, `unique_identifier_msgs` (ros2/common_interfaces, ros2/rcl_interfaces,
+//! `geometry_msgs`, `nav_msgs`, `unique_identifier_msgs` (ros2/common_interfaces, ros2/rcl_interfaces,
 //! ros2/unique_identifier_msgs) and `autoware_perception_msgs` (autowarefoundation/autoware_msgs,
 //! 2025). Comments are dropped; constants are kept.
 
@@ -149,6 +149,12 @@ def!(
     "Twist twist\nfloat64[36] covariance\n"
 );
 def!(
+    ODOMETRY,
+    "nav_msgs/msg/Odometry",
+    [HEADER, POSE_WITH_COVARIANCE, TWIST_WITH_COVARIANCE],
+    "std_msgs/Header header\nstring child_frame_id\ngeometry_msgs/PoseWithCovariance pose\ngeometry_msgs/TwistWithCovariance twist\n"
+);
+def!(
     ACCEL,
     "geometry_msgs/msg/Accel",
     [VECTOR3],
@@ -248,6 +254,7 @@ pub static ALL: &[&MsgDef] = &[
     &POSE_WITH_COVARIANCE,
     &TWIST,
     &TWIST_WITH_COVARIANCE,
+    &ODOMETRY,
     &ACCEL,
     &ACCEL_WITH_COVARIANCE,
     &POLYGON,

@@ -5,6 +5,7 @@ pub mod definitions;
 
 pub mod autoware_perception_msgs;
 pub mod geometry_msgs;
+pub mod nav_msgs;
 pub mod sensor_msgs;
 pub mod std_msgs;
 
