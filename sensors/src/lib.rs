@@ -17,6 +17,7 @@ pub mod camera_frame;
 pub mod error;
 pub mod ground_truth;
 pub mod image_file;
+pub mod image_labels;
 pub mod intrinsics;
 pub mod kitti;
 pub mod lidar_bin;

@@ -233,3 +233,35 @@ fn bad_files_are_typed_errors() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(PandasetSequence::open(Path::new("/nonexistent")).is_err());
 }
+
+#[test]
+fn image_labels_put_the_nearby_objects_into_the_cameras() {
+    use kestrel_sensors::image_labels::ImageLabelSettings;
+    let s = open();
+    let settings = ImageLabelSettings::default();
+    let mut total = 0;
+    for cam in s.camera_names() {
+        let labels = s.image_labels(0, cam, &settings).unwrap();
+        for l in &labels {
+            let (w, h) = (960.0, 540.0);
+            assert!(l.bbox[0] >= 0.0 && l.bbox[2] <= w && l.bbox[1] >= 0.0 && l.bbox[3] <= h);
+            assert!(l.bbox[3] - l.bbox[1] >= 20.0 && l.visible_points >= 5);
+        }
+        total += labels.len();
+    }
+    // Dozens of parked cars and several pedestrians around the vehicle.
+    assert!(total > 40, "{total}");
+    // Frame 45: a pedestrian 25 m away, in the open (about 100 LiDAR points).
+    let people: usize = s
+        .camera_names()
+        .iter()
+        .map(|c| {
+            s.image_labels(9, c, &settings)
+                .unwrap()
+                .iter()
+                .filter(|l| l.class == ObjectClass::Pedestrian)
+                .count()
+        })
+        .sum();
+    assert!(people >= 1, "{people}");
+}

@@ -55,6 +55,7 @@ pub mod cuboid_labels;
 pub mod sequence_file;
 
 use crate::image_file::read_image_file;
+use crate::image_labels::{ImageLabel, ImageLabelSettings, project_labels};
 use crate::lidar_bin::DecodedCloud;
 use crate::pcd::PcdFile;
 use crate::pose_trajectory::PoseTrajectory;
@@ -319,6 +320,40 @@ impl PandasetSequence {
         seconds_to_timestamp(t.t, &what)
     }
 
+    /// Camera `camera` (optical frame) -> world at its exposure of frame `index`: the
+    /// dataset's own camera pose.
+    pub fn camera_pose(&self, index: usize, camera: &str) -> Result<Isometry3<f64>, SensorError> {
+        let number = self.frame(index)?.number;
+        let what = format!("{}/sequence.json camera {camera}", self.root.display());
+        let meta = self
+            .cameras
+            .get(camera)
+            .ok_or_else(|| SensorError::UnknownSensor(camera.to_owned()))?;
+        entry_for(&meta.poses, number, |e| e.frame)
+            .ok_or_else(|| SensorError::malformed(&what, 0, format!("no pose for frame {number}")))?
+            .isometry(&what)
+    }
+
+    /// The labels of frame `index` that camera `camera` sees, as 2D boxes in its image
+    /// ([`crate::image_labels`]): the world-frame labels and sweep projected with the camera's
+    /// own pose at its exposure, as the dataset's devkit does.
+    pub fn image_labels(
+        &self,
+        index: usize,
+        camera: &str,
+        settings: &ImageLabelSettings,
+    ) -> Result<Vec<ImageLabel>, SensorError> {
+        let mut spec = self
+            .rig
+            .sensor(camera)
+            .ok_or_else(|| SensorError::UnknownSensor(camera.to_owned()))?
+            .clone();
+        spec.extrinsics = self.camera_pose(index, camera)?;
+        let labels = self.world_labels(index)?;
+        let points = self.world_point_list(index)?;
+        Ok(project_labels(&labels, &spec, &points, settings))
+    }
+
     /// Camera `camera` (optical frame) -> vehicle frame at its exposure of frame `index`,
     /// from that frame's poses: the calibration the rig's extrinsics hold, measured again at
     /// any frame (a check of the poses and of their interpolation in time).
@@ -417,6 +452,20 @@ impl PandasetSequence {
         Ok((PcdFile::load(&path)?, path.display().to_string()))
     }
 
+    /// Frame `index`'s finite sweep points in the world frame.
+    fn world_point_list(&self, index: usize) -> Result<Vec<Point3<f64>>, SensorError> {
+        let (pcd, what) = self.world_points(index)?;
+        let (x, y, z) = (
+            pcd.require("x", &what)?,
+            pcd.require("y", &what)?,
+            pcd.require("z", &what)?,
+        );
+        Ok((0..x.len())
+            .map(|i| Point3::new(x[i], y[i], z[i]))
+            .filter(|p| p.coords.iter().all(|v| v.is_finite()))
+            .collect())
+    }
+
     /// Frame `index`'s sweep, motion-compensated to its stamp and expressed in the rig's
     /// `lidar_top` frame (see the module docs). Non-finite points are skipped and counted.
     pub fn lidar(&self, index: usize) -> Result<DecodedCloud, SensorError> {
@@ -506,18 +555,7 @@ impl PandasetSequence {
             };
         let before = neighbour(f.number.checked_sub(1))?;
         let after = neighbour(Some(f.number + 1))?;
-        let (pcd, what) = self.world_points(index)?;
-        let points: Vec<Point3<f64>> = {
-            let (x, y, z) = (
-                pcd.require("x", &what)?,
-                pcd.require("y", &what)?,
-                pcd.require("z", &what)?,
-            );
-            (0..x.len())
-                .map(|i| Point3::new(x[i], y[i], z[i]))
-                .filter(|p| p.coords.iter().all(|v| v.is_finite()))
-                .collect()
-        };
+        let points = self.world_point_list(index)?;
         let here = |c: &Cuboid| (f.lidar_time, Point3::new(c.x, c.y, c.z));
         let objects = cuboids
             .iter()
