@@ -69,6 +69,16 @@ impl Detector {
         })
     }
 
+    /// The same model reporting every detection that scores at least `threshold`, for every
+    /// class (the manifest's per-class thresholds are dropped): what average precision needs,
+    /// below the calibrated operating point. Errors when `threshold` is not in 0..1.
+    pub fn with_score_threshold(&self, threshold: f32) -> Result<Self, ModelError> {
+        let mut manifest = self.manifest.clone();
+        manifest.decoder.score_threshold = threshold;
+        manifest.decoder.class_thresholds.clear();
+        Self::from_parts(manifest, self.model.clone())
+    }
+
     /// The manifest of the model.
     pub fn manifest(&self) -> &ModelManifest {
         &self.manifest

@@ -9,6 +9,7 @@
 //! the original image's pixels). Teacher and student use the same code path.
 
 pub mod detection;
+pub mod detection_metrics;
 pub mod detector;
 pub mod error;
 pub mod gfl_decoder;

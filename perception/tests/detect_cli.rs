@@ -147,3 +147,42 @@ fn tampered_model_fails_the_hash_check() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn score_threshold_lists_the_detections_below_the_operating_point() {
+    let frame = heldout_frame();
+    let model = student_manifest();
+    let count = |extra: &[&str]| {
+        let mut args: Vec<&Path> = vec![&frame, Path::new("--model"), &model];
+        args.extend(extra.iter().map(Path::new));
+        let out = detect(&args, true);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["score"]
+                    .as_f64()
+                    .unwrap()
+            })
+            .collect::<Vec<f64>>()
+    };
+    let calibrated = count(&[]);
+    let low = count(&["--score-threshold", "0.05"]);
+    assert!(
+        low.len() > calibrated.len(),
+        "{} vs {}",
+        low.len(),
+        calibrated.len()
+    );
+    assert!(low.iter().all(|s| *s >= 0.05) && low.iter().any(|s| *s < 0.3));
+    let out = detect(
+        &[&frame, Path::new("--score-threshold"), Path::new("1.5")],
+        false,
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0..1"));
+}

@@ -64,6 +64,10 @@ pub struct ImageLabel {
     pub visible_points: usize,
     /// Distance from the camera to the box centre, metres.
     pub depth_m: f64,
+    /// Whether the label meets the settings (tall and visible enough) and is scored; the
+    /// others are in the image too (too small, or hidden, or too far for the LiDAR to
+    /// confirm) and serve as regions where a detection is neither right nor wrong.
+    pub scored: bool,
 }
 
 /// The corners of a box, in its frame.
@@ -126,8 +130,9 @@ fn projected_bbox(cam: &[Point3<f64>; 8], k: &CameraIntrinsics) -> Option<[f64; 
     Some(b)
 }
 
-/// The labels of `frame` (vehicle frame) that camera `camera` sees, given the sweep's points
-/// in the vehicle frame (`points`), in label order.
+/// The labels of `frame` whose boxes project into the image of camera `camera`, given the
+/// sweep's points in the same frame as the labels (`points`), in label order; those that meet
+/// `settings` are [`ImageLabel::scored`].
 pub fn project_labels(
     frame: &LabelledFrame,
     camera: &SensorSpec,
@@ -168,7 +173,7 @@ pub fn project_labels(
             full[3].clamp(0.0, h),
         ];
         let area = |b: &[f64; 4]| (b[2] - b[0]).max(0.0) * (b[3] - b[1]).max(0.0);
-        if area(&clipped) <= 0.0 || clipped[3] - clipped[1] < settings.min_height_px {
+        if area(&clipped) <= 0.0 {
             continue;
         }
         let (mut in_image, mut visible) = (0, 0);
@@ -182,9 +187,8 @@ pub fn project_labels(
                 }
             }
         }
-        if visible < settings.min_visible_points {
-            continue;
-        }
+        let scored = visible >= settings.min_visible_points
+            && clipped[3] - clipped[1] >= settings.min_height_px;
         out.push(ImageLabel {
             index,
             class: o.class,
@@ -195,6 +199,7 @@ pub fn project_labels(
             points_in_image: in_image,
             visible_points: visible,
             depth_m: (to_camera * o.bbox.center).z,
+            scored,
         });
     }
     out
@@ -226,11 +231,7 @@ mod tests {
             sync_offset_s: 0.0,
             extrinsics: Isometry3::from_parts(
                 Translation3::new(0.0, 0.0, 1.5),
-                UnitQuaternion::from_basis_unchecked(&[
-                    -Vector3::y(),
-                    -Vector3::z(),
-                    Vector3::x(),
-                ]),
+                UnitQuaternion::from_basis_unchecked(&[-Vector3::y(), -Vector3::z(), Vector3::x()]),
             ),
         }
     }
@@ -273,14 +274,23 @@ mod tests {
         let frame = LabelledFrame {
             timestamp: Timestamp(0),
             frame: "vehicle".into(),
-            objects: vec![car(10.0, 0.0), car(20.0, 0.0), car(-10.0, 0.0), car(10.0, 30.0)],
+            objects: vec![
+                car(10.0, 0.0),
+                car(20.0, 0.0),
+                car(-10.0, 0.0),
+                car(10.0, 30.0),
+            ],
         };
         // Points on the near car and on the far car straight behind it (occluded), on the car
         // behind the camera, and none on the far-left car.
         let mut pts = rear_face(10.0, 0.0);
         pts.extend(rear_face(20.0, 0.0));
         pts.extend(rear_face(-10.0, 0.0));
-        let labels = project_labels(&frame, &camera(), &pts, &ImageLabelSettings::default());
+        let all = project_labels(&frame, &camera(), &pts, &ImageLabelSettings::default());
+        // The hidden car is in the image but not scored; the one behind the camera is not.
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert!(!all[1].scored && all[1].index == 1 && all[1].visible_points == 0);
+        let labels: Vec<_> = all.into_iter().filter(|l| l.scored).collect();
         assert_eq!(labels.len(), 1, "{labels:?}");
         let l = &labels[0];
         assert_eq!(l.index, 0);

@@ -241,7 +241,12 @@ fn image_labels_put_the_nearby_objects_into_the_cameras() {
     let settings = ImageLabelSettings::default();
     let mut total = 0;
     for cam in s.camera_names() {
-        let labels = s.image_labels(0, cam, &settings).unwrap();
+        let labels: Vec<_> = s
+            .image_labels(0, cam, &settings)
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.scored)
+            .collect();
         for l in &labels {
             let (w, h) = (960.0, 540.0);
             assert!(l.bbox[0] >= 0.0 && l.bbox[2] <= w && l.bbox[1] >= 0.0 && l.bbox[3] <= h);
@@ -259,7 +264,7 @@ fn image_labels_put_the_nearby_objects_into_the_cameras() {
             s.image_labels(9, c, &settings)
                 .unwrap()
                 .iter()
-                .filter(|l| l.class == ObjectClass::Pedestrian)
+                .filter(|l| l.scored && l.class == ObjectClass::Pedestrian)
                 .count()
         })
         .sum();

@@ -8,6 +8,9 @@ pub enum DistillError {
     /// A model could not be loaded, verified or run.
     #[error(transparent)]
     Model(#[from] kestrel_models::ModelError),
+    /// A sensor data file (PandaSet sweep, labels, image) could not be read.
+    #[error(transparent)]
+    Sensor(#[from] kestrel_sensors::SensorError),
     /// Reading or writing a file failed.
     #[error("cannot access {path}: {source}")]
     Io {

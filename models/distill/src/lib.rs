@@ -8,8 +8,11 @@
 
 pub mod agreement;
 pub mod augment;
+pub mod detector_evaluation;
 pub mod distill_loss;
+pub mod ensemble_teacher;
 pub mod error;
+pub mod human_labels;
 pub mod image_sets;
 pub mod model_card;
 pub mod model_cost;

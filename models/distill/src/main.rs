@@ -5,10 +5,15 @@
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use kestrel_distill::detector_evaluation::{Labeller, detect_all, score};
+use kestrel_distill::ensemble_teacher::EnsembleSettings;
+use kestrel_distill::human_labels::{HELDOUT_FROM, load_pandaset_images};
 use kestrel_distill::recipe::{RecipeConfig, RecipeProgress, RecipeReport, run_recipe};
 use kestrel_distill::trainer::StepLog;
 use kestrel_distill::{DistillError, model_card};
+use kestrel_models::Detector;
 use kestrel_models::zoo;
+use kestrel_sensors::image_labels::ImageLabelSettings;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -47,6 +52,37 @@ enum Command {
         /// Worker threads (teacher caching, evaluation). Burn uses RAYON_NUM_THREADS.
         #[arg(long)]
         threads: Option<usize>,
+    },
+    /// Score detectors against human labels: PandaSet cuboids projected into the six cameras
+    /// (objects >= 20 px tall, visible in the LiDAR), per class AP50 and recall at precision
+    /// 0.5, for the single-pass teacher, the ensemble teacher and the given students; prints
+    /// a table and writes JSON.
+    Evaluate {
+        /// A PandaSet sequence folder (e.g. ../shared/data/pandaset-002).
+        #[arg(long)]
+        pandaset: PathBuf,
+        /// Which frames: `heldout` (>= 40), `train` (< 40) or `all`.
+        #[arg(long, default_value = "heldout")]
+        split: String,
+        /// Student manifests to score (default: the shipped student).
+        #[arg(long)]
+        student: Vec<PathBuf>,
+        /// Skip the ensemble teacher (slow: 20 passes per image).
+        #[arg(long)]
+        no_ensemble: bool,
+        /// Ensemble settings as JSON (default: 3x3 half-size tiles, flips, fusion IoU 0.55).
+        #[arg(long)]
+        ensemble: Option<String>,
+        /// Worker threads.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Write the scores here as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Write every image's labels and detections here, one JSON line per image and
+        /// detector (for inspection).
+        #[arg(long)]
+        dump: Option<PathBuf>,
     },
     /// Re-render MODEL_CARD.md from a recipe run's metrics.json (written next to it), e.g.
     /// after the card's wording changed; no training.
@@ -168,6 +204,26 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             eprintln!("wrote {}", out.display());
             Ok(())
         }
+        Command::Evaluate {
+            pandaset,
+            split,
+            student,
+            no_ensemble,
+            ensemble,
+            threads,
+            json,
+            dump,
+        } => evaluate(
+            &pandaset,
+            &split,
+            student,
+            (!no_ensemble)
+                .then(|| parse_ensemble(ensemble.as_deref()))
+                .transpose()?,
+            threads,
+            json,
+            dump,
+        ),
         Command::Card { metrics } => {
             let metrics = metrics
                 .unwrap_or_else(|| zoo::default_student_manifest().with_file_name("metrics.json"));
@@ -183,6 +239,101 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             Ok(())
         }
     }
+}
+
+fn parse_ensemble(text: Option<&str>) -> Result<EnsembleSettings, DistillError> {
+    match text {
+        None => Ok(EnsembleSettings::default()),
+        Some(t) => {
+            serde_json::from_str(t).map_err(|e| DistillError::Setting(format!("--ensemble: {e}")))
+        }
+    }
+}
+
+fn evaluate(
+    pandaset: &std::path::Path,
+    split: &str,
+    students: Vec<PathBuf>,
+    ensemble: Option<EnsembleSettings>,
+    threads: usize,
+    json: Option<PathBuf>,
+    dump: Option<PathBuf>,
+) -> Result<(), DistillError> {
+    let mut dump_lines = Vec::new();
+    let keep: fn(u32) -> bool = match split {
+        "heldout" => |n| n >= HELDOUT_FROM,
+        "train" => |n| n < HELDOUT_FROM,
+        "all" => |_| true,
+        other => {
+            return Err(DistillError::Setting(format!(
+                "--split {other}: heldout, train or all"
+            )));
+        }
+    };
+    let images = load_pandaset_images(pandaset, keep, &ImageLabelSettings::default())?;
+    eprintln!("{} images ({split})", images.len());
+    let teacher = Detector::load(&zoo::teacher_manifest())?;
+    let mut labellers = vec![(
+        "teacher (single pass)".to_owned(),
+        Labeller::single(&teacher)?,
+    )];
+    if let Some(s) = ensemble {
+        labellers.push((
+            "teacher (ensemble)".to_owned(),
+            Labeller::ensemble(&teacher, s)?,
+        ));
+    }
+    let students = if students.is_empty() {
+        vec![zoo::default_student_manifest()]
+    } else {
+        students
+    };
+    for m in &students {
+        let d = Detector::load(m)?;
+        labellers.push((d.manifest().name.clone(), Labeller::single(&d)?));
+    }
+    let mut all = std::collections::BTreeMap::new();
+    for (name, l) in &labellers {
+        let start = std::time::Instant::now();
+        let dets = detect_all(l, &images, threads, &|| {})?;
+        let scores = score(&images, &dets);
+        if dump.is_some() {
+            for (img, d) in images.iter().zip(&dets) {
+                let line = serde_json::json!({
+                    "detector": name,
+                    "frame": img.frame,
+                    "camera": img.camera,
+                    "labels": img.labels.iter().map(|l| serde_json::json!({"class": l.class, "box": l.bbox, "ignore": l.ignore})).collect::<Vec<_>>(),
+                    "detections": d,
+                });
+                dump_lines.push(line.to_string());
+            }
+        }
+        println!("{name} ({:.0} s)", start.elapsed().as_secs_f64());
+        println!(
+            "  {:<11} {:>6} {:>7} {:>9} {:>10}",
+            "class", "labels", "AP50", "recall@P.5", "max recall"
+        );
+        for (class, s) in &scores.classes {
+            println!(
+                "  {class:<11} {:>6} {:>7} {:>9.3} {:>10.3}",
+                s.labels,
+                s.ap.map_or("-".to_owned(), |v| format!("{v:.3}")),
+                s.recall_at_precision,
+                s.max_recall
+            );
+        }
+        all.insert(name.clone(), scores);
+    }
+    if let Some(path) = dump {
+        std::fs::write(&path, dump_lines.join("\n")).map_err(DistillError::io(&path))?;
+    }
+    if let Some(path) = json {
+        let text =
+            serde_json::to_string_pretty(&all).map_err(|e| DistillError::Setting(e.to_string()))?;
+        std::fs::write(&path, text).map_err(DistillError::io(&path))?;
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {

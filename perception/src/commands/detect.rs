@@ -1,5 +1,5 @@
-//! `kestrel detect <image>... [--model <manifest>] [--json]`: runs a 2D detector on image
-//! files and prints its detections.
+//! `kestrel detect <image>... [--model <manifest>] [--json] [--score-threshold T]`: runs a 2D
+//! detector on image files and prints its detections.
 
 use kestrel_models::{Detector, load_image_file, zoo};
 use std::path::PathBuf;
@@ -19,12 +19,19 @@ pub struct Args {
     /// `box` = [x1, y1, x2, y2] in the image's own pixels.
     #[arg(long)]
     pub json: bool,
+    /// List every detection scoring at least this (0..1), whatever the class, instead of the
+    /// manifest's calibrated per-class operating point (for precision-recall curves).
+    #[arg(long, value_name = "T")]
+    pub score_threshold: Option<f32>,
 }
 
 /// Runs `kestrel detect`.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let manifest = args.model.unwrap_or_else(zoo::default_student_manifest);
-    let detector = Detector::load(&manifest)?;
+    let mut detector = Detector::load(&manifest)?;
+    if let Some(t) = args.score_threshold {
+        detector = detector.with_score_threshold(t)?;
+    }
     for path in &args.images {
         let frame = load_image_file(path)?;
         let dets = detector.detect(&frame)?;
