@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use kestrel_distill::recipe::{RecipeConfig, RecipeProgress, RecipeReport, run_recipe};
 use kestrel_distill::trainer::StepLog;
-use kestrel_distill::{DistillError, model_card};
+use kestrel_distill::{DistillError, block_graphs, model_card, model_cost};
 use kestrel_models::zoo;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -47,6 +47,15 @@ enum Command {
         /// Worker threads (teacher caching, evaluation). Burn uses RAYON_NUM_THREADS.
         #[arg(long)]
         threads: Option<usize>,
+    },
+    /// Write the candidate blocks of the tract block benchmark as ONNX graphs into `out`
+    /// (`<name>.onnx` each, and `index.json`: name, family, description, input shape,
+    /// multiply-accumulates and parameters as tract counts them); used by
+    /// `benches/compare/compare.py --blocks`.
+    BlockGraphs {
+        /// Output folder (created).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Re-render MODEL_CARD.md from a recipe run's metrics.json (written next to it), e.g.
     /// after the card's wording changed; no training.
@@ -166,6 +175,31 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             let card = out.join("MODEL_CARD.md");
             std::fs::write(&card, model_card::render(&report)).map_err(DistillError::io(&card))?;
             eprintln!("wrote {}", out.display());
+            Ok(())
+        }
+        Command::BlockGraphs { out } => {
+            std::fs::create_dir_all(&out).map_err(DistillError::io(&out))?;
+            let mut index = Vec::new();
+            for g in block_graphs::block_graphs() {
+                let path = out.join(format!("{}.onnx", g.name));
+                let cost = model_cost::graph_cost(&g.onnx, &g.input_shape, &path)?;
+                std::fs::write(&path, &g.onnx).map_err(DistillError::io(&path))?;
+                index.push(serde_json::json!({
+                    "graph": g,
+                    "kind": "onnx",
+                    "path": path,
+                    "onnx": path,
+                    "macs": cost.macs,
+                    "parameters": cost.parameters,
+                }));
+            }
+            let path = out.join("index.json");
+            let json = serde_json::to_string_pretty(&index).map_err(|e| DistillError::Data {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            std::fs::write(&path, json).map_err(DistillError::io(&path))?;
+            eprintln!("wrote {} graphs to {}", index.len(), out.display());
             Ok(())
         }
         Command::Card { metrics } => {
