@@ -138,7 +138,9 @@ def tract_runs(model, runs, input_path, per_node=False):
     return json.loads(out.stdout)
 
 
-def ort_runs(model_path, input_name, x, threads, runs, warmup=5):
+def ort_runs(model_path, input_name, x, threads, runs, warmup=5, cpu_ms=None):
+    """Per-run wall-clock ms; with `cpu_ms` (a list), also appends the calling thread's CPU ms
+    per run (meaningful with one thread: onnxruntime then computes on the calling thread)."""
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
@@ -150,9 +152,11 @@ def ort_runs(model_path, input_name, x, threads, runs, warmup=5):
         sess.run(None, feed)
     times = []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         sess.run(None, feed)
         times.append((time.perf_counter() - t0) * 1e3)
+        if cpu_ms is not None:
+            cpu_ms.append((time.thread_time() - c0) * 1e3)
     return times
 
 

@@ -13,6 +13,10 @@
 //!     --dump-input /tmp/student_input.f32
 //! ```
 //!
+//! Besides wall-clock `runs_ms`, `cpu_ms` is the calling thread's CPU time per run: on a
+//! shared machine it is hardly affected by other processes (with `--threads 1` tract runs on
+//! the calling thread only).
+//!
 //! `--threads N` (N > 1) runs tract's matrix products on an N-thread pool; it needs tract-linalg's
 //! `multithread-mm` feature, which the workspace does not enable (see `benches/RESULTS.md`):
 //! `cargo build -p kestrel-benches --features multithread-mm --bin tract-latency`.
@@ -201,19 +205,36 @@ fn subject(args: &Args) -> Result<Subject, BenchError> {
     })
 }
 
-fn time_runs(args: &Args, s: &Subject) -> Result<Vec<f64>, BenchError> {
+/// CPU time this thread has used, milliseconds (`CLOCK_THREAD_CPUTIME_ID`).
+fn thread_cpu_ms() -> f64 {
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid timespec the call writes; the clock id is a constant.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    if rc != 0 {
+        return f64::NAN;
+    }
+    t.tv_sec as f64 * 1e3 + t.tv_nsec as f64 * 1e-6
+}
+
+/// Wall-clock and this thread's CPU milliseconds of every timed run.
+fn time_runs(args: &Args, s: &Subject) -> Result<(Vec<f64>, Vec<f64>), BenchError> {
     for _ in 0..args.warmup {
         (s.run)(s.input.clone())?;
     }
     let mut runs_ms = Vec::with_capacity(args.runs);
+    let mut cpu_ms = Vec::with_capacity(args.runs);
     for _ in 0..args.runs {
         let x = s.input.clone();
-        let start = Instant::now();
+        let (start, cpu_start) = (Instant::now(), thread_cpu_ms());
         let outputs = (s.run)(x)?;
         runs_ms.push(start.elapsed().as_secs_f64() * 1e3);
+        cpu_ms.push(thread_cpu_ms() - cpu_start);
         drop(outputs);
     }
-    Ok(runs_ms)
+    Ok((runs_ms, cpu_ms))
 }
 
 /// Whether `repeats` more runs all give the first run's output bits.
@@ -258,7 +279,7 @@ fn run(args: &Args) -> Result<String, BenchError> {
         let bytes: Vec<u8> = s.input.iter().flat_map(|v| v.to_le_bytes()).collect();
         std::fs::write(path, bytes).map_err(|e| BenchError::io(path, e))?;
     }
-    let runs_ms = with_threads(args.threads, || time_runs(args, &s))??;
+    let (runs_ms, cpu_ms) = with_threads(args.threads, || time_runs(args, &s))??;
     let identical = if args.check_repeat > 0 {
         Some(with_threads(args.threads, || {
             repeat_identical(&s, args.check_repeat)
@@ -281,6 +302,7 @@ fn run(args: &Args) -> Result<String, BenchError> {
         "input_shape": s.input.shape(),
         "image": s.image.map(|p| p.display().to_string()),
         "runs_ms": runs_ms,
+        "cpu_ms": cpu_ms,
         "per_op": per_op,
         "repeat_identical": identical,
     });

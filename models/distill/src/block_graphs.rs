@@ -209,6 +209,7 @@ fn shape(c: usize, hw: [usize; 2]) -> Vec<usize> {
 pub fn block_graphs() -> Vec<BlockGraph> {
     let mut out = Vec::new();
     out.extend(stems());
+    out.extend(wide_stems());
     out.extend(padding());
     out.extend(downsampling());
     out.extend(direct());
@@ -285,6 +286,60 @@ fn stems() -> Vec<BlockGraph> {
         F,
         "space-to-depth 4x4 -> 3x3 conv 48->32 + ReLU: output /4",
         shape(3, S1),
+    ));
+    v
+}
+
+fn wide_stems() -> Vec<BlockGraph> {
+    const F: &str =
+        "stem on a 768x448 input (output rows >= 128 make tract pick its direct convolution)";
+    let hw = [448, 768];
+    let mut v = Vec::new();
+    let mut c = nchw("wstem_conv3x3s2_c16", 3, hw);
+    c.dense3(16, 2);
+    v.push(c.finish(F, "3x3/s2 conv 3->16 (v2 stem): output /2", shape(3, hw)));
+    let mut c = nchw("wstem_patch4_c24", 3, hw);
+    c.conv(24, 4, 4, Border::Valid, 1, Act::Relu);
+    v.push(c.finish(
+        F,
+        "4x4/s4 patchify conv 3->24: output /4, rows of 192",
+        shape(3, hw),
+    ));
+    let mut c = nchw("wstem_patch4_g3_c48_pw24", 3, hw);
+    c.conv(48, 4, 4, Border::Valid, 3, Act::None);
+    c.conv(24, 1, 1, Border::Valid, 1, Act::Relu);
+    v.push(c.finish(F, "4x4/s4 patchify conv in 3 groups 3->48 (a learned space-to-depth), then 1x1 conv 48->24: output /4", shape(3, hw)));
+    let mut c = nchw("wstem_s2d4_pw24", 3, hw);
+    c.space_to_depth(4);
+    c.conv(24, 1, 1, Border::Valid, 1, Act::Relu);
+    v.push(c.finish(
+        F,
+        "space-to-depth 4x4 (Reshape/Transpose) then 1x1 conv 48->24: output /4",
+        shape(3, hw),
+    ));
+    let mut c = nchw("wstem_patch8_c48", 3, hw);
+    c.conv(48, 8, 8, Border::Valid, 1, Act::Relu);
+    v.push(c.finish(
+        F,
+        "8x8/s8 patchify conv 3->48: output /8, rows of 96",
+        shape(3, hw),
+    ));
+    let mut c = nchw("wstem_patch4_down2_c48", 3, hw);
+    c.conv(24, 4, 4, Border::Valid, 1, Act::Relu);
+    c.conv(48, 2, 2, Border::Valid, 1, Act::Relu);
+    v.push(c.finish(
+        F,
+        "4x4/s4 patchify 3->24 then 2x2/s2 conv 24->48: output /8",
+        shape(3, hw),
+    ));
+    let mut c = nchw("wstem_g3_down2_c48", 3, hw);
+    c.conv(48, 4, 4, Border::Valid, 3, Act::None);
+    c.conv(24, 1, 1, Border::Valid, 1, Act::Relu);
+    c.conv(48, 2, 2, Border::Valid, 1, Act::Relu);
+    v.push(c.finish(
+        F,
+        "grouped 4x4/s4 3->48, 1x1 48->24, 2x2/s2 24->48: output /8",
+        shape(3, hw),
     ));
     v
 }

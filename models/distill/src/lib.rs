@@ -5,8 +5,8 @@
 //! ([`trainer`], [`distill_loss`]), structured pruning ([`pruning`]), ONNX export
 //! ([`onnx_export`]) with a parity check ([`parity`]), agreement evaluation ([`agreement`]),
 //! cost measurement ([`model_cost`]) and the one-command recipe ([`recipe`]). ONNX graphs are
-//! written by [`onnx_graph`] alone; [`block_graphs`] holds the candidate building blocks the
-//! tract block benchmark measures.
+//! written by [`onnx_graph`] alone; [`block_graphs`] and [`student_candidates`] hold the
+//! candidate building blocks and students the tract block benchmark measures.
 
 pub mod agreement;
 pub mod augment;
@@ -22,6 +22,7 @@ pub mod parity;
 pub mod pruning;
 pub mod recipe;
 pub mod seeded_rng;
+pub mod student_candidates;
 pub mod student_classes;
 pub mod student_net;
 pub mod teacher_cache;

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use kestrel_distill::recipe::{RecipeConfig, RecipeProgress, RecipeReport, run_recipe};
 use kestrel_distill::trainer::StepLog;
-use kestrel_distill::{DistillError, block_graphs, model_card, model_cost};
+use kestrel_distill::{DistillError, block_graphs, model_card, model_cost, student_candidates};
 use kestrel_models::zoo;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -49,9 +49,10 @@ enum Command {
         threads: Option<usize>,
     },
     /// Write the candidate blocks of the tract block benchmark as ONNX graphs into `out`
-    /// (`<name>.onnx` each, and `index.json`: name, family, description, input shape,
-    /// multiply-accumulates and parameters as tract counts them); used by
-    /// `benches/compare/compare.py --blocks`.
+    /// (`<name>.onnx` each), the candidate students as model folders (`<name>/model.onnx`,
+    /// `model.toml`; random weights) and `index.json` (name, family, description, input
+    /// shape, multiply-accumulates and parameters as tract counts them); used by
+    /// `benches/compare/blocks.py`.
     BlockGraphs {
         /// Output folder (created).
         #[arg(long)]
@@ -189,6 +190,31 @@ fn run(cli: Cli) -> Result<(), DistillError> {
                     "kind": "onnx",
                     "path": path,
                     "onnx": path,
+                    "macs": cost.macs,
+                    "parameters": cost.parameters,
+                }));
+            }
+            for c in student_candidates::student_candidates() {
+                let dir = out.join(&c.name);
+                std::fs::create_dir_all(&dir).map_err(DistillError::io(&dir))?;
+                let exported = student_candidates::export_candidate(&c, 7)?;
+                let onnx = dir.join("model.onnx");
+                let toml = dir.join("model.toml");
+                let cost = model_cost::model_cost(&exported.manifest, &exported.onnx, &onnx)?;
+                std::fs::write(&onnx, &exported.onnx).map_err(DistillError::io(&onnx))?;
+                std::fs::write(&toml, exported.manifest.to_toml()?)
+                    .map_err(DistillError::io(&toml))?;
+                index.push(serde_json::json!({
+                    "graph": {
+                        "name": c.name,
+                        "family": "full students (backbone + 3 GFL heads, random weights)",
+                        "description": c.description,
+                        "input_shape": exported.manifest.input.shape,
+                    },
+                    "candidate": c,
+                    "kind": "manifest",
+                    "path": toml,
+                    "onnx": onnx,
                     "macs": cost.macs,
                     "parameters": cost.parameters,
                 }));

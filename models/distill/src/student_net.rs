@@ -21,7 +21,8 @@ pub enum Stem {
     /// 3x3 stride-2 convolution with zero padding (kestrel-student-v2). tract runs it as a
     /// direct convolution over 3 channels (`DirectSpatialConv`), slowly.
     Conv3x3S2,
-    /// `size` x `size` convolution of stride `size` without padding (2 or 4): non-overlapping
+    /// `size` x `size` convolution of stride `size` without padding (2, 4 or 8; with 8 the
+    /// stride-4 stage has no layers): non-overlapping
     /// patches, the same as space-to-depth followed by a 1x1 convolution but without moving
     /// data (tract: one matrix product; `benches/RESULTS.md`, block table "stem").
     Patchify {
@@ -95,7 +96,7 @@ impl StudentArch {
         let mut layers = vec![match self.stem {
             Stem::Conv3x3S2 => same(3, 2),
             Stem::Patchify {
-                size: size @ (2 | 4),
+                size: size @ (2 | 4 | 8),
             } => LayerShape {
                 kernel: size,
                 stride: size,
@@ -103,7 +104,7 @@ impl StudentArch {
             },
             Stem::Patchify { size } => {
                 return Err(DistillError::Setting(format!(
-                    "patchify stem of {size} pixels: 2 or 4 supported"
+                    "patchify stem of {size} pixels: 2, 4 or 8 supported"
                 )));
             }
         }];
@@ -119,6 +120,11 @@ impl StudentArch {
             let stride_so_far: usize = layers.iter().map(|l| l.stride).product();
             if stride_so_far < 4 << stage {
                 layers.push(down);
+            } else if stride_so_far > 4 << stage && depth > 0 {
+                return Err(DistillError::Setting(format!(
+                    "{self:?}: the stem's stride {stride_so_far} leaves no stride-{} stage for {depth} convs",
+                    4 << stage
+                )));
             }
             layers.extend(std::iter::repeat_n(same(3, 1), depth));
         }

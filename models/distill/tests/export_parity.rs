@@ -37,6 +37,74 @@ fn exported_student_matches_burn_forward() {
     detector.detect(&frame).unwrap();
 }
 
+/// Every architecture option (patchify stems of 2, 4 and 8 pixels, 2x2 downsampling, deeper
+/// and empty stages) exports to a graph tract runs with burn's results, and prunes to one too.
+#[test]
+fn architecture_options_export_with_parity() {
+    use kestrel_distill::pruning::prune;
+    use kestrel_distill::student_net::{Downsample, Stem};
+    let frame = load_image_file(&zoo::dashcam_data_dir().join("stills/test1.jpg")).unwrap();
+    let archs = [
+        (
+            Stem::Patchify { size: 4 },
+            Downsample::Conv2x2S2,
+            [0, 2, 1, 1],
+        ),
+        (
+            Stem::Patchify { size: 2 },
+            Downsample::Conv3x3S2,
+            [1, 1, 2, 0],
+        ),
+        (Stem::Conv3x3S2, Downsample::Conv2x2S2, [1, 0, 1, 1]),
+        (Stem::Patchify { size: 8 }, Downsample::Conv2x2S2, [0, 1, 2, 1]),
+    ];
+    let device = Device::flex();
+    for (i, (stem, downsample, stage_depths)) in archs.into_iter().enumerate() {
+        device.seed(20 + i as u64);
+        let arch = StudentArch {
+            stem,
+            downsample,
+            stage_depths,
+        };
+        let n = arch.layers().unwrap().len();
+        let widths = StudentWidths {
+            backbone: (0..n).map(|l| 8 + 4 * l).collect(),
+            heads: vec![12, 16, 20],
+        };
+        let net = StudentNet::new(&arch, &widths, &device).unwrap();
+        for (what, net) in [
+            ("as built", net.clone()),
+            ("pruned", prune(&net, 0.25, 4, &device).unwrap()),
+        ] {
+            let exported =
+                export_student(&net, "arch-test", "0.1.0", 96, 160, provenance()).unwrap();
+            let path = Path::new("arch-test/model.onnx");
+            let model =
+                VerifiedModel::from_bytes(&exported.manifest, path, &exported.onnx).unwrap();
+            let detector = Detector::from_parts(exported.manifest.clone(), model).unwrap();
+            let diff = max_abs_difference(&net, &detector, &frame).unwrap();
+            assert!(diff < 1e-4, "{arch:?} {what}: max |burn - tract| = {diff}");
+        }
+    }
+    let bad = StudentArch {
+        stem: Stem::Patchify { size: 3 },
+        ..StudentArch::reference()
+    };
+    assert!(bad.layers().is_err());
+    // An 8-pixel stem skips the stride-4 stage: convs there cannot exist.
+    let skipped = StudentArch {
+        stem: Stem::Patchify { size: 8 },
+        downsample: Downsample::Conv2x2S2,
+        stage_depths: [1, 1, 1, 1],
+    };
+    assert!(skipped.layers().is_err());
+    let short = StudentWidths {
+        backbone: vec![8; 4],
+        heads: vec![8; 3],
+    };
+    assert!(StudentNet::new(&StudentArch::reference(), &short, &device).is_err());
+}
+
 #[test]
 fn export_manifest_round_trips_and_detects_tampering() {
     let device = Device::flex();
