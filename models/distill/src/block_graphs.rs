@@ -191,11 +191,12 @@ impl Chain {
 /// Seed of every block graph's weights.
 const SEED: u64 = 0x5EED;
 
-/// The feature-map sizes of a 416x256 input at strides 1, 2, 4, 8, 16 (`[h, w]`).
+/// The feature-map sizes of a 416x256 input at strides 1, 2, 4, 8 and 16 (`[h, w]`).
 const S1: [usize; 2] = [256, 416];
 const S2: [usize; 2] = [128, 208];
 const S4: [usize; 2] = [64, 104];
 const S8: [usize; 2] = [32, 52];
+const S16: [usize; 2] = [16, 26];
 
 fn nchw(name: &str, c: usize, hw: [usize; 2]) -> Chain {
     Chain::nchw(name, [c, hw[0], hw[1]], SEED)
@@ -214,6 +215,7 @@ pub fn block_graphs() -> Vec<BlockGraph> {
     out.extend(downsampling());
     out.extend(direct());
     out.extend(channels());
+    out.extend(wide());
     out.extend(depthwise());
     out.extend(activations());
     out.extend(layouts());
@@ -451,6 +453,22 @@ fn channels() -> Vec<BlockGraph> {
             c.finish(F, &format!("3x3 conv {ch}->{ch} + ReLU"), shape(ch, S8))
         })
         .collect()
+}
+
+fn wide() -> Vec<BlockGraph> {
+    const F: &str = "wide layers at /16 (16x26)";
+    let mut v = Vec::new();
+    for ch in [128, 192, 256] {
+        let mut c = nchw(&format!("wide3x3_c{ch}"), ch, S16);
+        c.dense3(ch, 1);
+        v.push(c.finish(F, &format!("3x3 conv {ch}->{ch} + ReLU"), shape(ch, S16)));
+    }
+    for ch in [128, 256] {
+        let mut c = nchw(&format!("wide1x1_c{ch}"), ch, S16);
+        c.conv(ch, 1, 1, Border::Valid, 1, Act::Relu);
+        v.push(c.finish(F, &format!("1x1 conv {ch}->{ch} + ReLU"), shape(ch, S16)));
+    }
+    v
 }
 
 fn depthwise() -> Vec<BlockGraph> {

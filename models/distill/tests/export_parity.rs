@@ -56,7 +56,11 @@ fn architecture_options_export_with_parity() {
             [1, 1, 2, 0],
         ),
         (Stem::Conv3x3S2, Downsample::Conv2x2S2, [1, 0, 1, 1]),
-        (Stem::Patchify { size: 8 }, Downsample::Conv2x2S2, [0, 1, 2, 1]),
+        (
+            Stem::Patchify { size: 8 },
+            Downsample::Conv2x2S2,
+            [0, 1, 2, 1],
+        ),
     ];
     let device = Device::flex();
     for (i, (stem, downsample, stage_depths)) in archs.into_iter().enumerate() {
