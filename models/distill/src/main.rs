@@ -29,7 +29,11 @@ enum Command {
     /// Run the full reference recipe and write models/zoo/<name>/ (ONNX, manifest, metrics,
     /// MODEL_CARD.md).
     Recipe {
-        /// Output folder (default: models/zoo/kestrel-student-v2).
+        /// The recipe as JSON (a `RecipeConfig`, the layout of `metrics.json`'s `config`;
+        /// default: the reference recipe of kestrel-student-v2). The options below override it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Output folder (default: models/zoo/<name of the config>).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Distillation steps (default: the reference recipe's).
@@ -144,6 +148,7 @@ impl RecipeProgress for Progress {
 fn run(cli: Cli) -> Result<(), DistillError> {
     match cli.command {
         Command::Recipe {
+            config,
             out,
             steps,
             finetune_steps,
@@ -151,7 +156,16 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             budget_min,
             threads,
         } => {
-            let mut cfg = RecipeConfig::reference();
+            let mut cfg = match config {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path).map_err(DistillError::io(&path))?;
+                    serde_json::from_str(&text).map_err(|e| DistillError::Data {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    })?
+                }
+                None => RecipeConfig::reference(),
+            };
             if let Some(s) = steps {
                 cfg.train.steps = s;
             }
