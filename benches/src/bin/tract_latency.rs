@@ -74,8 +74,8 @@ struct Args {
     /// Threads of tract's matrix products (1 = the runtime's setting).
     #[arg(long, default_value_t = 1)]
     threads: usize,
-    /// Also run this many more times and report whether every output is bit-identical to the
-    /// first run's (`repeat_identical` in the JSON).
+    /// Also run this many more times (on `--threads` threads) and report whether every output
+    /// is bit-identical to that of a run on one thread (`repeat_identical` in the JSON).
     #[arg(long, default_value_t = 0)]
     check_repeat: usize,
 }
@@ -237,15 +237,17 @@ fn time_runs(args: &Args, s: &Subject) -> Result<(Vec<f64>, Vec<f64>), BenchErro
     Ok((runs_ms, cpu_ms))
 }
 
-/// Whether `repeats` more runs all give the first run's output bits.
-fn repeat_identical(s: &Subject, repeats: usize) -> Result<bool, BenchError> {
-    let first = (s.run)(s.input.clone())?.bits()?;
-    for _ in 0..repeats {
-        if (s.run)(s.input.clone())?.bits()? != first {
-            return Ok(false);
+/// Whether `repeats` runs on `threads` threads all give the output bits of a run on one thread.
+fn repeat_identical(s: &Subject, repeats: usize, threads: usize) -> Result<bool, BenchError> {
+    let single = (s.run)(s.input.clone())?.bits()?;
+    with_threads(threads, || {
+        for _ in 0..repeats {
+            if (s.run)(s.input.clone())?.bits()? != single {
+                return Ok(false);
+            }
         }
-    }
-    Ok(true)
+        Ok(true)
+    })?
 }
 
 /// Runs `f` with tract's matrix products on `threads` threads.
@@ -281,9 +283,7 @@ fn run(args: &Args) -> Result<String, BenchError> {
     }
     let (runs_ms, cpu_ms) = with_threads(args.threads, || time_runs(args, &s))??;
     let identical = if args.check_repeat > 0 {
-        Some(with_threads(args.threads, || {
-            repeat_identical(&s, args.check_repeat)
-        })??)
+        Some(repeat_identical(&s, args.check_repeat, args.threads)?)
     } else {
         None
     };
