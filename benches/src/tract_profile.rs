@@ -4,11 +4,12 @@
 //! the student's time when it is slower than onnxruntime.
 
 use crate::BenchError;
-use kestrel_models::{ModelError, ModelManifest};
-use ndarray::Array4;
+use kestrel_models::ModelError;
+use ndarray::ArrayD;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::plan::eval;
@@ -33,27 +34,36 @@ pub struct PlanProfile {
     pub total_ms_per_run: f64,
 }
 
-/// Loads the ONNX of `manifest` (at `manifest_path`) into an optimised tract plan and times
-/// every node over `runs` runs on `input` (after one untimed run).
-pub fn profile_plan(
-    manifest: &ModelManifest,
-    manifest_path: &Path,
-    input: &Array4<f32>,
-    runs: usize,
-) -> Result<PlanProfile, BenchError> {
-    let path = manifest.onnx_path(manifest_path);
-    let tract_err = |e: TractError| {
-        BenchError::Model(ModelError::Onnx {
-            path: path.clone(),
-            reason: format!("{e:#}"),
-        })
-    };
-    let plan = tract_onnx::onnx()
-        .model_for_path(&path)
-        .and_then(|m| m.with_input_fact(0, f32::fact(manifest.input.shape).into()))
+/// The optimised plan of the ONNX file at `path` with its input fixed to `input_shape`, built
+/// as the runtime builds it (`into_optimized`, `into_runnable`; one thread).
+pub fn optimised_plan(
+    path: &Path,
+    input_shape: &[usize],
+) -> Result<Arc<TypedRunnableModel>, BenchError> {
+    tract_onnx::onnx()
+        .model_for_path(path)
+        .and_then(|m| m.with_input_fact(0, f32::fact(input_shape).into()))
         .and_then(|m| m.into_optimized())
         .and_then(|m| m.into_runnable())
-        .map_err(tract_err)?;
+        .map_err(|e| onnx_error(path, e))
+}
+
+fn onnx_error(path: &Path, e: TractError) -> BenchError {
+    BenchError::Model(ModelError::Onnx {
+        path: path.to_path_buf(),
+        reason: format!("{e:#}"),
+    })
+}
+
+/// Loads the ONNX file at `path` into an optimised tract plan ([`optimised_plan`]) and times
+/// every node over `runs` runs on `input` (after one untimed run).
+pub fn profile_plan(
+    path: &Path,
+    input: &ArrayD<f32>,
+    runs: usize,
+) -> Result<PlanProfile, BenchError> {
+    let plan = optimised_plan(path, input.shape())?;
+    let tract_err = |e: TractError| onnx_error(path, e);
     let mut state = plan.spawn().map_err(tract_err)?;
     let mut per_node: BTreeMap<usize, (String, Duration)> = BTreeMap::new();
     for run in 0..=runs {

@@ -4,10 +4,13 @@
 //! teacher-output caching on augmented views ([`teacher_cache`]), distillation with burn
 //! ([`trainer`], [`distill_loss`]), structured pruning ([`pruning`]), ONNX export
 //! ([`onnx_export`]) with a parity check ([`parity`]), agreement evaluation ([`agreement`]),
-//! cost measurement ([`model_cost`]) and the one-command recipe ([`recipe`]).
+//! cost measurement ([`model_cost`]) and the one-command recipe ([`recipe`]). ONNX graphs are
+//! written by [`onnx_graph`] alone; [`block_graphs`] and [`student_candidates`] hold the
+//! candidate building blocks and students the tract block benchmark measures.
 
 pub mod agreement;
 pub mod augment;
+pub mod block_graphs;
 pub mod detector_evaluation;
 pub mod distill_loss;
 pub mod ensemble_teacher;
@@ -17,10 +20,12 @@ pub mod image_sets;
 pub mod model_card;
 pub mod model_cost;
 pub mod onnx_export;
+pub mod onnx_graph;
 pub mod parity;
 pub mod pruning;
 pub mod recipe;
 pub mod seeded_rng;
+pub mod student_candidates;
 pub mod student_classes;
 pub mod student_net;
 pub mod teacher_cache;

@@ -10,7 +10,7 @@ use kestrel_distill::ensemble_teacher::EnsembleSettings;
 use kestrel_distill::human_labels::{HELDOUT_FROM, load_pandaset_images};
 use kestrel_distill::recipe::{RecipeConfig, RecipeProgress, RecipeReport, run_recipe};
 use kestrel_distill::trainer::StepLog;
-use kestrel_distill::{DistillError, model_card};
+use kestrel_distill::{DistillError, block_graphs, model_card, model_cost, student_candidates};
 use kestrel_models::Detector;
 use kestrel_models::zoo;
 use kestrel_sensors::image_labels::ImageLabelSettings;
@@ -34,7 +34,11 @@ enum Command {
     /// Run the full reference recipe and write models/zoo/<name>/ (ONNX, manifest, metrics,
     /// MODEL_CARD.md).
     Recipe {
-        /// Output folder (default: models/zoo/kestrel-student-v2).
+        /// The recipe as JSON (a `RecipeConfig`, the layout of `metrics.json`'s `config`;
+        /// default: the reference recipe of kestrel-student-v2). The options below override it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Output folder (default: models/zoo/<name of the config>).
         #[arg(long)]
         out: Option<PathBuf>,
         /// Distillation steps (default: the reference recipe's).
@@ -83,6 +87,16 @@ enum Command {
         /// detector (for inspection).
         #[arg(long)]
         dump: Option<PathBuf>,
+    },
+    /// Write the candidate blocks of the tract block benchmark as ONNX graphs into `out`
+    /// (`<name>.onnx` each), the candidate students as model folders (`<name>/model.onnx`,
+    /// `model.toml`; random weights) and `index.json` (name, family, description, input
+    /// shape, multiply-accumulates and parameters as tract counts them); used by
+    /// `benches/compare/blocks.py`.
+    BlockGraphs {
+        /// Output folder (created).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Re-render MODEL_CARD.md from a recipe run's metrics.json (written next to it), e.g.
     /// after the card's wording changed; no training.
@@ -170,6 +184,7 @@ impl RecipeProgress for Progress {
 fn run(cli: Cli) -> Result<(), DistillError> {
     match cli.command {
         Command::Recipe {
+            config,
             out,
             steps,
             finetune_steps,
@@ -177,7 +192,16 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             budget_min,
             threads,
         } => {
-            let mut cfg = RecipeConfig::reference();
+            let mut cfg = match config {
+                Some(path) => {
+                    let text = std::fs::read_to_string(&path).map_err(DistillError::io(&path))?;
+                    serde_json::from_str(&text).map_err(|e| DistillError::Data {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    })?
+                }
+                None => RecipeConfig::reference(),
+            };
             if let Some(s) = steps {
                 cfg.train.steps = s;
             }
@@ -224,6 +248,56 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             json,
             dump,
         ),
+        Command::BlockGraphs { out } => {
+            std::fs::create_dir_all(&out).map_err(DistillError::io(&out))?;
+            let mut index = Vec::new();
+            for g in block_graphs::block_graphs() {
+                let path = out.join(format!("{}.onnx", g.name));
+                let cost = model_cost::graph_cost(&g.onnx, &g.input_shape, &path)?;
+                std::fs::write(&path, &g.onnx).map_err(DistillError::io(&path))?;
+                index.push(serde_json::json!({
+                    "graph": g,
+                    "kind": "onnx",
+                    "path": path,
+                    "onnx": path,
+                    "macs": cost.macs,
+                    "parameters": cost.parameters,
+                }));
+            }
+            for c in student_candidates::student_candidates() {
+                let dir = out.join(&c.name);
+                std::fs::create_dir_all(&dir).map_err(DistillError::io(&dir))?;
+                let exported = student_candidates::export_candidate(&c, 7)?;
+                let onnx = dir.join("model.onnx");
+                let toml = dir.join("model.toml");
+                let cost = model_cost::model_cost(&exported.manifest, &exported.onnx, &onnx)?;
+                std::fs::write(&onnx, &exported.onnx).map_err(DistillError::io(&onnx))?;
+                std::fs::write(&toml, exported.manifest.to_toml()?)
+                    .map_err(DistillError::io(&toml))?;
+                index.push(serde_json::json!({
+                    "graph": {
+                        "name": c.name,
+                        "family": "full students (backbone + 3 GFL heads, random weights)",
+                        "description": c.description,
+                        "input_shape": exported.manifest.input.shape,
+                    },
+                    "candidate": c,
+                    "kind": "manifest",
+                    "path": toml,
+                    "onnx": onnx,
+                    "macs": cost.macs,
+                    "parameters": cost.parameters,
+                }));
+            }
+            let path = out.join("index.json");
+            let json = serde_json::to_string_pretty(&index).map_err(|e| DistillError::Data {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            std::fs::write(&path, json).map_err(DistillError::io(&path))?;
+            eprintln!("wrote {} graphs to {}", index.len(), out.display());
+            Ok(())
+        }
         Command::Card { metrics } => {
             let metrics = metrics
                 .unwrap_or_else(|| zoo::default_student_manifest().with_file_name("metrics.json"));

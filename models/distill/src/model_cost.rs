@@ -15,13 +15,22 @@ pub fn model_cost(
     bytes: &[u8],
     path: &Path,
 ) -> Result<ModelCost, DistillError> {
+    graph_cost(bytes, &manifest.input.shape, path)
+}
+
+/// Measures ONNX `bytes` whose single input has `input_shape`; `path` names them in errors.
+pub fn graph_cost(
+    bytes: &[u8],
+    input_shape: &[usize],
+    path: &Path,
+) -> Result<ModelCost, DistillError> {
     let err = |e: TractError| DistillError::Data {
         path: path.to_path_buf(),
         reason: format!("{e:#}"),
     };
     let model = tract_onnx::onnx()
         .model_for_read(&mut &bytes[..])
-        .and_then(|m| m.with_input_fact(0, f32::fact(manifest.input.shape).into()))
+        .and_then(|m| m.with_input_fact(0, f32::fact(input_shape).into()))
         .and_then(|m| m.into_typed())
         .and_then(|m| m.into_decluttered())
         .map_err(err)?;

@@ -2,7 +2,7 @@
 //! strongest, and cut the matching input channels of every consumer layer.
 
 use crate::DistillError;
-use crate::student_net::{GflHead, LEVEL_TAPS, StudentNet};
+use crate::student_net::{GflHead, StudentNet};
 use burn::module::Param;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
@@ -19,6 +19,8 @@ pub struct HostConv {
     pub bias: Vec<f32>,
     /// Stride (same along both axes).
     pub stride: usize,
+    /// Zero padding (same on every side).
+    pub pad: usize,
 }
 
 impl HostConv {
@@ -39,11 +41,26 @@ impl HostConv {
             Some(b) => b.val().into_data().try_to_vec::<f32>().map_err(err)?,
             None => vec![0.0; dims[0]],
         };
+        let pad = match &conv.padding {
+            PaddingConfig2d::Explicit(top, left, bottom, right)
+                if [left, bottom, right].iter().all(|p| *p == top) =>
+            {
+                *top
+            }
+            PaddingConfig2d::Valid => 0,
+            other => {
+                return Err(DistillError::Tensor {
+                    what: "conv".into(),
+                    reason: format!("padding {other:?} is not the same on every side"),
+                });
+            }
+        };
         Ok(Self {
             weight,
             dims,
             bias,
             stride: conv.stride[0],
+            pad,
         })
     }
 
@@ -68,6 +85,7 @@ impl HostConv {
             dims: [keep.len(), self.dims[1], self.dims[2], self.dims[3]],
             bias: keep.iter().map(|&o| self.bias[o]).collect(),
             stride: self.stride,
+            pad: self.pad,
         }
     }
 
@@ -86,6 +104,7 @@ impl HostConv {
             dims: [self.dims[0], keep.len(), self.dims[2], self.dims[3]],
             bias: self.bias.clone(),
             stride: self.stride,
+            pad: self.pad,
         }
     }
 
@@ -103,7 +122,7 @@ impl HostConv {
             kernel_size: [kh, kw],
             dilation: [1, 1],
             groups: 1,
-            padding: PaddingConfig2d::Explicit(kh / 2, kw / 2, kh / 2, kw / 2),
+            padding: PaddingConfig2d::Explicit(self.pad, self.pad, self.pad, self.pad),
         }
     }
 }
@@ -160,7 +179,7 @@ pub fn prune(
         if i + 1 < backbone.len() {
             backbone[i + 1] = backbone[i + 1].keep_inputs(&keep);
         }
-        if let Some(level) = LEVEL_TAPS.iter().position(|&t| t == i) {
+        if let Some(level) = net.taps.iter().position(|&t| t == i) {
             heads[level][0] = heads[level][0].keep_inputs(&keep);
         }
     }
@@ -180,6 +199,7 @@ pub fn prune(
                 reg: reg.to_conv(device),
             })
             .collect(),
+        taps: net.taps.clone(),
     })
 }
 
@@ -201,6 +221,7 @@ mod tests {
             dims: [2, 3, 1, 1],
             bias: vec![5.0, 6.0],
             stride: 1,
+            pad: 0,
         };
         let o = c.keep_outputs(&[1]);
         assert_eq!(

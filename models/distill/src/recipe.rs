@@ -11,7 +11,7 @@ use crate::model_cost::{ModelCost, model_cost};
 use crate::onnx_export::{ExportedStudent, export_student};
 use crate::pruning::prune;
 use crate::student_classes::STUDENT_CLASSES;
-use crate::student_net::{StudentNet, StudentWidths};
+use crate::student_net::{StudentArch, StudentNet, StudentWidths};
 use crate::teacher_cache::{CacheSettings, cache_teacher};
 use crate::threshold_calibration::{ThresholdCalibration, calibrate_threshold};
 use crate::trainer::{StepLog, TrainData, TrainSettings, train};
@@ -40,7 +40,11 @@ pub struct RecipeConfig {
     pub threads: usize,
     /// Seed of augmentation, initialisation and data order.
     pub seed: u64,
-    /// Initial channel widths.
+    /// Layer structure of the student (absent in recipes written before it existed: the
+    /// reference architecture).
+    #[serde(default)]
+    pub arch: StudentArch,
+    /// Initial channel widths (one per backbone layer of `arch`, one per head).
     pub widths: StudentWidths,
     /// Initial distillation.
     pub train: TrainSettings,
@@ -77,6 +81,7 @@ impl RecipeConfig {
             views_per_image: 16,
             threads: 2,
             seed: 20261127,
+            arch: StudentArch::reference(),
             // Multiples of 8 channels, the row panel of tract's x86 matrix kernels (tested for
             // speed; benches/RESULTS.md found no gain, and no loss).
             widths: StudentWidths {
@@ -400,7 +405,7 @@ pub fn run_recipe(
     let teacher_cost = model_cost(teacher.manifest(), &teacher_bytes, &teacher_path)?;
 
     let train_start = Instant::now();
-    let mut net = StudentNet::new(&cfg.widths, &device);
+    let mut net = StudentNet::new(&cfg.arch, &cfg.widths, &device)?;
     progress.phase("distil", cfg.train.steps as u64);
     let (trained, logs) = train(net, &data, &cfg.train, &device, Some(deadline), &mut |l| {
         progress.step(l)

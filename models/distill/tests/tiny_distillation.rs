@@ -5,7 +5,7 @@ use burn::module::Module;
 use burn::tensor::Device;
 use kestrel_distill::image_sets::dashcam_split;
 use kestrel_distill::pruning::prune;
-use kestrel_distill::student_net::{StudentNet, StudentWidths};
+use kestrel_distill::student_net::{StudentArch, StudentNet, StudentWidths};
 use kestrel_distill::teacher_cache::{CacheSettings, cache_teacher};
 use kestrel_distill::trainer::{TrainData, TrainSettings, evaluate_loss, train};
 use kestrel_models::{Detector, load_image_file, zoo};
@@ -46,7 +46,12 @@ fn tiny_distillation_and_pruning_lower_the_loss() {
     let device = Device::flex().autodiff();
     device.seed(3);
     let plain = Device::flex();
-    let net = StudentNet::new(&StudentWidths::scaled(0.25), &device);
+    let net = StudentNet::new(
+        &StudentArch::reference(),
+        &StudentWidths::scaled(0.25),
+        &device,
+    )
+    .unwrap();
     let before = evaluate_loss(&net.valid(), &data, &all, 1.0, &plain);
     let settings = TrainSettings {
         steps: 30,
