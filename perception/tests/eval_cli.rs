@@ -118,11 +118,11 @@ fn eval_on_kitti_reports_and_draws() {
     for name in ["000000", "000001"] {
         assert_eq!(
             png_size(&out_dir.join(format!("frames/{name}.png"))),
-            (900, 900)
+            (1200, 900)
         );
     }
     let (w, h) = png_size(&out_dir.join("contact_sheet.png"));
-    assert_eq!((w, h), (600, 340));
+    assert_eq!((w, h), (600, 265));
 
     // Byte-identical run to run.
     assert_eq!(

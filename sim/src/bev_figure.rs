@@ -1,7 +1,8 @@
 //! The frame shared by every bird's-eye-view picture of the workspace (the simulator's run plot
 //! in [`crate::bev_plot`], `kestrel eval`'s per-frame pictures): a title, axes in metres at
-//! equal scale with a grid, a legend, and text drawn with the bundled font, so a picture reads
-//! without the code that made it.
+//! equal scale with a grid, a legend in a panel right of the chart (so it never hides
+//! content), and text drawn with the bundled font, so a picture reads without the code that
+//! made it.
 //!
 //! Text uses DejaVu Sans Mono (`assets/fonts/DejaVuSansMono.ttf`, Bitstream Vera licence with
 //! public-domain DejaVu changes: `assets/fonts/LICENSE-DejaVu`), compiled in with
@@ -56,6 +57,83 @@ pub fn text_style(size: f64, color: RGBColor) -> TextStyle<'static> {
     (FONT, size).into_font().color(&color)
 }
 
+/// The mark drawn next to a legend entry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LegendMark {
+    /// A line segment.
+    Line {
+        /// Its colour.
+        colour: RGBColor,
+        /// Its width, pixels.
+        width: u32,
+    },
+    /// A filled dot.
+    Dot(RGBColor),
+    /// A ring (unfilled circle).
+    Ring(RGBColor),
+    /// A small cross.
+    Cross(RGBColor),
+}
+
+/// One legend entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegendEntry {
+    /// The mark.
+    pub mark: LegendMark,
+    /// What it stands for.
+    pub label: String,
+}
+
+impl LegendEntry {
+    /// An entry.
+    pub fn new(mark: LegendMark, label: impl Into<String>) -> Self {
+        Self {
+            mark,
+            label: label.into(),
+        }
+    }
+}
+
+/// Size of legend text, pixels.
+const LEGEND_TEXT: f64 = 14.0;
+/// Vertical distance between legend entries, pixels.
+const LEGEND_ROW: i32 = 22;
+
+/// Draws the legend entries top-down into `area`.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[LegendEntry],
+) -> Result<(), SimError> {
+    let y0 = 2 * MARGIN as i32 + 8;
+    for (i, e) in entries.iter().enumerate() {
+        let y = y0 + i as i32 * LEGEND_ROW;
+        match e.mark {
+            LegendMark::Line { colour, width } => area
+                .draw(&PathElement::new(
+                    vec![(6, y), (30, y)],
+                    colour.stroke_width(width),
+                ))
+                .map_err(plot_error)?,
+            LegendMark::Dot(colour) => area
+                .draw(&Circle::new((18, y), 5, colour.filled()))
+                .map_err(plot_error)?,
+            LegendMark::Ring(colour) => area
+                .draw(&Circle::new((18, y), 6, colour.stroke_width(2)))
+                .map_err(plot_error)?,
+            LegendMark::Cross(colour) => area
+                .draw(&Cross::new((18, y), 5, colour.stroke_width(1)))
+                .map_err(plot_error)?,
+        }
+        area.draw(&Text::new(
+            e.label.clone(),
+            (38, y - (LEGEND_TEXT as i32) / 2),
+            text_style(LEGEND_TEXT, BLACK),
+        ))
+        .map_err(plot_error)?;
+    }
+    Ok(())
+}
+
 /// What a bird's-eye-view figure shows around its content.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BevFigure {
@@ -73,6 +151,8 @@ pub struct BevFigure {
     pub x: Range<f64>,
     /// Vertical extent that must be visible, metres; grown to keep equal scale.
     pub y: Range<f64>,
+    /// The legend, drawn in a panel right of the chart (none: no panel).
+    pub legend: Vec<LegendEntry>,
 }
 
 /// Grows `x` and `y` about their centres so that metres per pixel are the same on both axes
@@ -90,9 +170,9 @@ fn equal_scale(x: &Range<f64>, y: &Range<f64>, plot_w: f64, plot_h: f64) -> [Ran
 }
 
 impl BevFigure {
-    /// Draws the figure: title, axes and grid, then `draw`'s content, then the legend of every
-    /// series `draw` gave a label (plotters' `.label(..).legend(..)`), upper right. Returns the
-    /// RGB picture.
+    /// Draws the figure: title, legend panel, axes and grid, then `draw`'s content (elements
+    /// whose position lies outside the chart's ranges should be left out: plotters pins them
+    /// to the border). Returns the RGB picture.
     pub fn render(
         &self,
         draw: impl FnOnce(&mut BevChart<'_, '_>) -> Result<(), SimError>,
@@ -106,6 +186,21 @@ impl BevFigure {
             let area = root
                 .titled(&self.title, text_style(20.0, BLACK))
                 .map_err(plot_error)?;
+            let (full_w, _) = area.dim_in_pixel();
+            let longest = self
+                .legend
+                .iter()
+                .map(|e| e.label.chars().count())
+                .max()
+                .unwrap_or(0) as u32;
+            // DejaVu Sans Mono advances 0.6 em per character.
+            let panel = if self.legend.is_empty() {
+                0
+            } else {
+                (longest * (LEGEND_TEXT * 0.6).ceil() as u32 + 50).min(full_w / 2)
+            };
+            let (area, legend_area) = area.split_horizontally(full_w - panel);
+            draw_legend(&legend_area, &self.legend)?;
             let (aw, ah) = area.dim_in_pixel();
             let plot_w = aw.saturating_sub(2 * MARGIN + Y_LABEL_AREA) as f64;
             let plot_h = ah.saturating_sub(2 * MARGIN + X_LABEL_AREA) as f64;
@@ -132,14 +227,6 @@ impl BevFigure {
                 .draw()
                 .map_err(plot_error)?;
             draw(&mut chart)?;
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK)
-                .label_font(text_style(14.0, BLACK))
-                .draw()
-                .map_err(plot_error)?;
             root.present().map_err(plot_error)?;
         }
         image::RgbImage::from_raw(width, height, buf)
@@ -187,14 +274,13 @@ mod tests {
             y_label: "y (m)".into(),
             x: 0.0..10.0,
             y: 0.0..10.0,
+            legend: vec![LegendEntry::new(LegendMark::Dot(BLUE), "a dot")],
         };
         let img = fig
             .render(|chart| {
                 chart
                     .draw_series([Circle::new((5.0, 5.0), 3, BLUE.filled())])
-                    .map_err(plot_error)?
-                    .label("a dot")
-                    .legend(|(x, y)| Circle::new((x, y), 3, BLUE.filled()));
+                    .map_err(plot_error)?;
                 Ok(())
             })
             .unwrap();
@@ -204,6 +290,8 @@ mod tests {
             .filter(|&(x, y)| img.get_pixel(x, y).0[0] < 100)
             .count();
         assert!(dark_in_title > 50, "{dark_in_title} dark title pixels");
+        // The legend's dot is drawn in the panel right of the chart.
+        assert!((240..320).any(|x| (0..240).any(|y| img.get_pixel(x, y).0 == [0, 0, 255])));
         assert!(png_bytes(&img).unwrap().starts_with(b"\x89PNG"));
     }
 }

@@ -3,7 +3,7 @@
 //! dot), actor paths in orange with each actor's name at its start, stack objects as small
 //! green dots, the collision point as a red circle. World frame, equal scale on both axes.
 
-use crate::bev_figure::{BevFigure, plot_error, text_style};
+use crate::bev_figure::{BevFigure, LegendEntry, LegendMark, plot_error, text_style};
 use crate::closed_loop::RunTrace;
 use crate::error::SimError;
 use plotters::prelude::*;
@@ -11,6 +11,10 @@ use std::path::Path;
 
 /// Space left around the content, metres.
 const MARGIN_M: f64 = 5.0;
+/// Colour of the actor paths.
+const ORANGE: RGBColor = RGBColor(230, 120, 20);
+/// Colour of the stack's objects.
+const DETECTION: RGBColor = RGBColor(40, 160, 60);
 
 /// Renders the trace as PNG bytes of `width` x `height` pixels, titled `title` (e.g. the
 /// scenario name and seed).
@@ -48,37 +52,48 @@ pub fn bev_png(
         y_label: "y, world frame (m)".into(),
         x: x0 - MARGIN_M..x1 + MARGIN_M,
         y: y0 - MARGIN_M..y1 + MARGIN_M,
+        legend: [
+            (
+                LegendMark::Line {
+                    colour: BLUE,
+                    width: 3,
+                },
+                "ego path (start: dot)",
+            ),
+            (
+                LegendMark::Line {
+                    colour: ORANGE,
+                    width: 2,
+                },
+                "actor paths (start: dot, name)",
+            ),
+            (LegendMark::Dot(DETECTION), "stack objects"),
+            (LegendMark::Ring(RED), "collision"),
+        ]
+        .into_iter()
+        .filter(|(m, _)| trace.collision_at.is_some() || *m != LegendMark::Ring(RED))
+        .map(|(m, l)| LegendEntry::new(m, l))
+        .collect(),
     };
     figure.png(|chart| {
-        let det = RGBColor(40, 160, 60);
         chart
             .draw_series(
                 trace
                     .detections
                     .iter()
-                    .map(|&p| Circle::new(p, 1, det.filled())),
+                    .map(|&p| Circle::new(p, 1, DETECTION.filled())),
             )
-            .map_err(plot_error)?
-            .label("stack objects")
-            .legend(move |(x, y)| Circle::new((x, y), 3, det.filled()));
-        let orange = RGBColor(230, 120, 20);
-        for (i, (name, path)) in trace.actors.iter().enumerate() {
-            let series = chart
+            .map_err(plot_error)?;
+        for (name, path) in &trace.actors {
+            chart
                 .draw_series(LineSeries::new(
                     path.iter().copied(),
-                    orange.stroke_width(2),
+                    ORANGE.stroke_width(2),
                 ))
                 .map_err(plot_error)?;
-            if i == 0 {
-                series
-                    .label("actor paths (start: dot, name)")
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x - 8, y), (x + 8, y)], orange.stroke_width(2))
-                    });
-            }
             if let Some(&p) = path.first() {
                 chart
-                    .draw_series([Circle::new(p, 4, orange.filled())])
+                    .draw_series([Circle::new(p, 4, ORANGE.filled())])
                     .map_err(plot_error)?;
                 chart
                     .draw_series([Text::new(
@@ -94,9 +109,7 @@ pub fn bev_png(
                 trace.ego.iter().copied(),
                 BLUE.stroke_width(3),
             ))
-            .map_err(plot_error)?
-            .label("ego path (start: dot)")
-            .legend(|(x, y)| PathElement::new(vec![(x - 8, y), (x + 8, y)], BLUE.stroke_width(3)));
+            .map_err(plot_error)?;
         if let Some(&p) = trace.ego.first() {
             chart
                 .draw_series([Circle::new(p, 5, BLUE.filled())])
@@ -105,9 +118,7 @@ pub fn bev_png(
         if let Some(p) = trace.collision_at {
             chart
                 .draw_series([Circle::new(p, 10, RED.stroke_width(3))])
-                .map_err(plot_error)?
-                .label("collision")
-                .legend(|(x, y)| Circle::new((x, y), 5, RED.stroke_width(2)));
+                .map_err(plot_error)?;
         }
         Ok(())
     })

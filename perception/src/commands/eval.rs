@@ -5,7 +5,7 @@
 //! block of `EVALUATION.md` with `--markdown`.
 
 use super::run::{ZenohFlags, load_config};
-use kestrel_perception::evaluation::bev_frame::render_frame;
+use kestrel_perception::evaluation::bev_frame::{FRAME_PICTURE_SIZE, render_frame};
 use kestrel_perception::evaluation::contact_sheet::ContactSheet;
 use kestrel_perception::evaluation::evaluate::parse_frame_range;
 use kestrel_perception::evaluation::markdown_block::update_file;
@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 /// The command named in `EVALUATION.md`'s markers.
 const MARKDOWN_COMMAND: &str = "kestrel eval --markdown";
 
-/// Tile side of the contact sheet, pixels.
-const SHEET_TILE: u32 = 300;
+/// Tile size of the contact sheet, pixels (a quarter of a frame picture's side).
+const SHEET_TILE: (u32, u32) = (FRAME_PICTURE_SIZE.0 / 4, FRAME_PICTURE_SIZE.1 / 4);
 
 /// Arguments of `kestrel eval`.
 #[derive(clap::Args)]

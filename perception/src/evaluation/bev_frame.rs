@@ -16,13 +16,15 @@ use super::scored_frame::{EvalRegion, ScoredFrame};
 use crate::object_messages::ObjectRecord;
 use kestrel_sensors::{ObjectClass, OrientedBox3};
 use kestrel_sim::SimError;
-use kestrel_sim::bev_figure::{BevChart, BevFigure, plot_error, text_style};
+use kestrel_sim::bev_figure::{
+    BevChart, BevFigure, LegendEntry, LegendMark, plot_error, text_style,
+};
 use plotters::prelude::*;
 
 use super::matching::output_box;
 
-/// Side of a frame picture, pixels.
-pub const FRAME_PICTURE_SIZE: u32 = 900;
+/// Width and height of a frame picture, pixels.
+pub const FRAME_PICTURE_SIZE: (u32, u32) = (1200, 900);
 
 fn group_colour(g: ClassGroup) -> RGBColor {
     match g {
@@ -37,6 +39,7 @@ const PALE: RGBColor = RGBColor(190, 190, 190);
 const TRACK: RGBColor = RGBColor(30, 80, 220);
 const TRACK_UNKNOWN: RGBColor = RGBColor(110, 110, 110);
 const FALSE_POSITIVE: RGBColor = RGBColor(220, 30, 30);
+const DETECTION: RGBColor = RGBColor(90, 90, 90);
 
 /// The closed ground-plane outline of a box.
 fn outline(b: &OrientedBox3) -> Vec<(f64, f64)> {
@@ -71,29 +74,32 @@ fn extent(region: &EvalRegion) -> (std::ops::Range<f64>, std::ops::Range<f64>) {
     }
 }
 
-fn legend_line(
-    chart: &mut BevChart<'_, '_>,
-    label: &str,
-    colour: RGBColor,
-    width: u32,
-) -> Result<(), SimError> {
-    chart
-        .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
-        .map_err(plot_error)?
-        .label(label)
-        .legend(move |(x, y)| {
-            PathElement::new(vec![(x - 9, y), (x + 9, y)], colour.stroke_width(width))
-        });
-    Ok(())
-}
-
-fn legend_dot(chart: &mut BevChart<'_, '_>, label: &str, colour: RGBColor) -> Result<(), SimError> {
-    chart
-        .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
-        .map_err(plot_error)?
-        .label(label)
-        .legend(move |(x, y)| Circle::new((x, y), 4, colour.filled()));
-    Ok(())
+/// The legend of a frame picture.
+fn legend() -> Vec<LegendEntry> {
+    let line = |colour, label: &str| LegendEntry::new(LegendMark::Line { colour, width: 2 }, label);
+    let mut out = vec![line(BLACK, "ego vehicle (origin: rear axle)")];
+    for g in ClassGroup::ALL {
+        out.push(line(
+            group_colour(g),
+            &format!("label: {} (dataset name)", g.name()),
+        ));
+    }
+    out.extend([
+        line(PALE, "label not scored (range, view)"),
+        line(TRACK, "track with a class: #id class"),
+        line(TRACK_UNKNOWN, "track of class unknown"),
+        LegendEntry::new(LegendMark::Dot(TRACK), "track matched to a label"),
+        LegendEntry::new(LegendMark::Dot(FALSE_POSITIVE), "track matched to no label"),
+        LegendEntry::new(
+            LegendMark::Line {
+                colour: BLACK,
+                width: 1,
+            },
+            "match: label - track",
+        ),
+        LegendEntry::new(LegendMark::Cross(DETECTION), "single-frame detection"),
+    ]);
+    out
 }
 
 fn draw_frame(
@@ -147,25 +153,14 @@ fn draw_frame(
     };
     chart
         .draw_series(LineSeries::new(outline(&ego), BLACK.stroke_width(2)))
-        .map_err(plot_error)?
-        .label("ego vehicle (origin: rear axle)")
-        .legend(|(x, y)| PathElement::new(vec![(x - 9, y), (x + 9, y)], BLACK.stroke_width(2)));
-    for g in ClassGroup::ALL {
-        legend_line(chart, &format!("label: {}", g.name()), group_colour(g), 2)?;
-    }
-    legend_line(chart, "label not scored (range, view)", PALE, 2)?;
-    legend_line(chart, "track with a class: #id class", TRACK, 2)?;
-    legend_line(chart, "track of class unknown", TRACK_UNKNOWN, 2)?;
-    legend_dot(chart, "track matched to a label", TRACK)?;
-    legend_dot(chart, "track not on any label (false pos.)", FALSE_POSITIVE)?;
-    legend_line(chart, "match (label - track centres)", BLACK, 1)?;
-    chart
-        .draw_series(std::iter::empty::<Cross<(f64, f64), i32>>())
-        .map_err(plot_error)?
-        .label("single-frame detection")
-        .legend(|(x, y)| Cross::new((x, y), 4, RGBColor(90, 90, 90).stroke_width(1)));
+        .map_err(plot_error)?;
+    let (xr, yr) = (chart.x_range(), chart.y_range());
+    let visible = |x: f64, y: f64| xr.contains(&x) && yr.contains(&y);
 
     for (i, l) in f.labels.iter().enumerate() {
+        if !visible(l.bbox.center.x, l.bbox.center.y) {
+            continue;
+        }
         let colour = if f.label_band[i].is_some() {
             group_colour(f.label_group(i))
         } else {
@@ -176,22 +171,28 @@ fn draw_frame(
             .map_err(plot_error)?;
         chart
             .draw_series([Text::new(
-                l.class.name().to_owned(),
+                l.source_label.clone(),
                 (l.bbox.center.x + 0.6, l.bbox.center.y - 0.6),
                 text_style(11.0, colour),
             )])
             .map_err(plot_error)?;
     }
-    for d in detected {
+    for d in detected
+        .iter()
+        .filter(|d| visible(d.position[0], d.position[1]))
+    {
         chart
             .draw_series([Cross::new(
                 (d.position[0], d.position[1]),
                 4,
-                RGBColor(90, 90, 90).stroke_width(1),
+                DETECTION.stroke_width(1),
             )])
             .map_err(plot_error)?;
     }
     for (j, o) in f.outputs.iter().enumerate() {
+        if !visible(o.position[0], o.position[1]) {
+            continue;
+        }
         let colour = if o.class == ObjectClass::Unknown {
             TRACK_UNKNOWN
         } else {
@@ -232,7 +233,7 @@ fn draw_frame(
     Ok(())
 }
 
-/// Renders one frame's picture (`FRAME_PICTURE_SIZE` square) titled `title`: `scored` holds the
+/// Renders one frame's picture ([`FRAME_PICTURE_SIZE`] pixels) titled `title`: `scored` holds the
 /// labels and the tracks, `detected` the frame's single-frame detections.
 pub fn render_frame(
     title: &str,
@@ -242,13 +243,14 @@ pub fn render_frame(
 ) -> Result<image::RgbImage, EvalError> {
     let (x, y) = extent(region);
     let figure = BevFigure {
-        width: FRAME_PICTURE_SIZE,
-        height: FRAME_PICTURE_SIZE,
+        width: FRAME_PICTURE_SIZE.0,
+        height: FRAME_PICTURE_SIZE.1,
         title: title.to_owned(),
         x_label: "x forward (m), vehicle frame".into(),
         y_label: "y left (m)".into(),
         x,
         y,
+        legend: legend(),
     };
     Ok(figure.render(|chart| draw_frame(chart, scored, detected, region))?)
 }

@@ -9,11 +9,11 @@ use plotters::prelude::*;
 /// Height of the title strip, pixels.
 const TITLE_HEIGHT: u32 = 40;
 
-/// A grid of `count` tiles of `tile` pixels square, filled one picture at a time.
+/// A grid of `count` tiles of `tile` (width, height) pixels, filled one picture at a time.
 #[derive(Debug, Clone)]
 pub struct ContactSheet {
     sheet: RgbImage,
-    tile: u32,
+    tile: (u32, u32),
     columns: u32,
     placed: u32,
     count: u32,
@@ -21,12 +21,12 @@ pub struct ContactSheet {
 
 impl ContactSheet {
     /// An empty sheet for `count` pictures, `columns` per row (at least 1), tiles of `tile`
-    /// pixels, titled `title`.
-    pub fn new(title: &str, count: u32, columns: u32, tile: u32) -> Result<Self, EvalError> {
+    /// (width, height) pixels, titled `title`.
+    pub fn new(title: &str, count: u32, columns: u32, tile: (u32, u32)) -> Result<Self, EvalError> {
         ensure_font()?;
         let columns = columns.clamp(1, count.max(1));
         let rows = count.div_ceil(columns).max(1);
-        let (w, h) = (columns * tile, rows * tile + TITLE_HEIGHT);
+        let (w, h) = (columns * tile.0, rows * tile.1 + TITLE_HEIGHT);
         let mut sheet = RgbImage::from_pixel(w, h, image::Rgb([255, 255, 255]));
         {
             let root = BitMapBackend::with_buffer(&mut sheet, (w, h)).into_drawing_area();
@@ -57,16 +57,16 @@ impl ContactSheet {
         }
         let small = imageops::resize(
             picture,
-            self.tile,
-            self.tile,
+            self.tile.0,
+            self.tile.1,
             imageops::FilterType::Triangle,
         );
         let (col, row) = (self.placed % self.columns, self.placed / self.columns);
         imageops::replace(
             &mut self.sheet,
             &small,
-            (col * self.tile) as i64,
-            (row * self.tile + TITLE_HEIGHT) as i64,
+            (col * self.tile.0) as i64,
+            (row * self.tile.1 + TITLE_HEIGHT) as i64,
         );
         self.placed += 1;
         Ok(())
@@ -84,7 +84,7 @@ mod tests {
 
     #[test]
     fn tiles_go_left_to_right_then_down() {
-        let mut s = ContactSheet::new("t", 3, 2, 10).unwrap();
+        let mut s = ContactSheet::new("t", 3, 2, (10, 10)).unwrap();
         assert_eq!(s.image().dimensions(), (20, 20 + TITLE_HEIGHT));
         for v in [10u8, 20, 30] {
             s.push(&RgbImage::from_pixel(40, 40, image::Rgb([v, v, v])))
