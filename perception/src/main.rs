@@ -27,7 +27,8 @@ struct Cli {
 enum Command {
     /// Print what a sensor file or folder holds (KITTI, nuScenes, PCD, Ouster pcap, ...).
     Inspect(commands::inspect::Args),
-    /// Convert a KITTI / nuScenes folder or an Ouster pcap into an MCAP log (rosbag2 layout).
+    /// Convert a KITTI / nuScenes / PandaSet folder or an Ouster pcap into an MCAP log (rosbag2
+    /// layout).
     Convert(commands::convert::Args),
     /// Run a 2D detector (default: the shipped student) on image files and print detections.
     Detect(commands::detect::Args),

@@ -6,6 +6,7 @@ use crate::error::PerceptionError;
 use kestrel_log::sensor_reader::SensorLogReader;
 use kestrel_sensors::kitti::{self, KittiObjectFrame};
 use kestrel_sensors::nuscenes::NuscenesSample;
+use kestrel_sensors::pandaset::PandasetSequence;
 use kestrel_sensors::{Rig, SensorError, SensorMessage, Timestamp};
 use std::path::Path;
 
@@ -150,13 +151,73 @@ impl SensorSource {
         Ok(Self::new(name, Vec::new(), Box::new(messages.into_iter())).with_rig(rig))
     }
 
-    /// Opens whatever `path` holds: an MCAP log (`*.mcap`), a KITTI object folder or a
-    /// nuScenes sample folder. Errors name the path and what was expected.
+    /// A PandaSet sequence folder read through the `kestrel_sensors` adapter: per frame, the
+    /// camera images (at their exposure times), the ego odometry and the motion-compensated
+    /// sweep (both at the sweep time), in time order. The rig is the adapter's (all cameras
+    /// with an image folder).
+    pub fn open_pandaset(root: &Path) -> Result<Self, PerceptionError> {
+        let name = root.display().to_string();
+        let err = |e: SensorError| PerceptionError::Source {
+            source_name: name.clone(),
+            message: e.to_string(),
+        };
+        let sequence = PandasetSequence::open(root).map_err(&err)?;
+        let rig = sequence.rig().clone();
+        let source_name = name.clone();
+        let cameras: Vec<String> = sequence
+            .camera_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let frames = sequence.frames().len();
+        let messages = (0..frames).flat_map(move |i| {
+            let id = &sequence.frames()[i].id;
+            let fail = |what: &str, e: SensorError| {
+                Err(PerceptionError::Source {
+                    source_name: source_name.clone(),
+                    message: format!("frame {id} {what}: {e}"),
+                })
+            };
+            let mut out: Vec<Result<SensorMessage, PerceptionError>> = Vec::new();
+            for cam in &cameras {
+                out.push(match sequence.camera(i, cam) {
+                    Ok(f) => Ok(SensorMessage::Camera(f)),
+                    Err(e) => fail(cam, e),
+                });
+            }
+            out.push(match sequence.odometry(i) {
+                Ok(o) => Ok(SensorMessage::Odometry(o)),
+                Err(e) => fail("odometry", e),
+            });
+            out.push(match sequence.lidar(i) {
+                Ok(d) => {
+                    if d.skipped > 0 {
+                        tracing::warn!(
+                            "PandaSet frame {id}: {} non-finite points skipped",
+                            d.skipped
+                        );
+                    }
+                    Ok(SensorMessage::Lidar(d.cloud))
+                }
+                Err(e) => fail("lidar", e),
+            });
+            // Time order within the frame (cameras expose before the sweep's stamp; the
+            // odometry sample precedes the sweep of the same stamp: stable sort).
+            out.sort_by_key(|m| m.as_ref().map(|m| m.timestamp()).unwrap_or_default());
+            out
+        });
+        Ok(Self::new(name, Vec::new(), Box::new(messages)).with_rig(rig))
+    }
+
+    /// Opens whatever `path` holds: an MCAP log (`*.mcap`), a KITTI object folder, a
+    /// nuScenes sample folder or a PandaSet sequence folder. Errors name the path and what
+    /// was expected.
     pub fn open_path(path: &Path) -> Result<Self, PerceptionError> {
         let bad = |why: &str| {
             PerceptionError::Config(format!(
                 "input {}: {why} (expected an MCAP log `*.mcap`, a KITTI object folder with \
-                 velodyne/ and calib/, or a nuScenes sample folder with info.json)",
+                 velodyne/ and calib/, a nuScenes sample folder with info.json, or a PandaSet \
+                 sequence folder with sequence.json and lidar/)",
                 path.display()
             ))
         };
@@ -171,6 +232,9 @@ impl SensorSource {
         }
         if path.is_dir() && NuscenesSample::is_sample_dir(path) {
             return Self::open_nuscenes(path);
+        }
+        if path.is_dir() && PandasetSequence::is_sequence_dir(path) {
+            return Self::open_pandaset(path);
         }
         Err(bad("not a recognised input"))
     }

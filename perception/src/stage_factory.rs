@@ -7,10 +7,11 @@ use kestrel_fusion::camera::{CameraBranch, CameraConfig};
 use kestrel_sensors::Rig;
 use std::path::{Path, PathBuf};
 
-/// The shipped input `kestrel run` uses when given none: the KITTI object fixture frames of
-/// the workspace (real HDL-64E sweeps and colour images, `sensors/testdata/kitti/object`).
+/// The shipped input `kestrel run` uses when given none: 2 s of a real urban drive, the
+/// PandaSet slice of the workspace (sequence 002, frames 36-55: a 360-degree Pandar64 LiDAR,
+/// six cameras, ego poses and human labels; `sensors/testdata/pandaset/seq002-36-55`).
 pub fn default_input() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sensors/testdata/kitti/object")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sensors/testdata/pandaset/seq002-36-55")
 }
 
 /// The camera model manifest to run: `explicit` when given, none when `no_camera`, else the

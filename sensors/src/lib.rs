@@ -1,7 +1,7 @@
 //! # kestrel-sensors
 //!
 //! The vocabulary of the Kestrel stack — timestamps, camera frames, point clouds, radar scans,
-//! camera models and the rig description — and the adapters that turn recorded or live sensor
+//! camera models, ego odometry and the rig description — and the adapters that turn recorded or live sensor
 //! bytes into those types.
 //!
 //! Conventions (see `ARCHITECTURE.md`):
@@ -17,18 +17,22 @@ pub mod camera_frame;
 pub mod error;
 pub mod ground_truth;
 pub mod image_file;
+pub mod image_labels;
 pub mod intrinsics;
 pub mod kitti;
 pub mod lidar_bin;
+pub mod lzf;
 pub mod message;
 pub mod nuscenes;
 pub mod object_class;
 pub mod odometry;
 pub mod oriented_box;
 pub mod ouster;
+pub mod pandaset;
 pub mod pcd;
 pub mod point_cloud;
 pub mod pose_matrix;
+pub mod pose_trajectory;
 pub mod projection;
 pub mod radar_scan;
 pub mod rig;

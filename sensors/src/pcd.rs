@@ -1,8 +1,10 @@
 //! Point Cloud Data (PCD v0.7) files: ASCII header, `ascii` or `binary` data.
 //!
 //! The reader is driven entirely by the header (`FIELDS`, `SIZE`, `TYPE`, `COUNT`, `WIDTH`,
-//! `HEIGHT`, `POINTS`, `DATA`): no field offsets are hard-coded. `binary_compressed` data is
-//! reported as [`SensorError::Unsupported`].
+//! `HEIGHT`, `POINTS`, `DATA`): no field offsets are hard-coded. `binary_compressed` data
+//! (PCL's layout: compressed and uncompressed sizes as little-endian u32, then the LZF
+//! compressed fields one after another, each field's values for all points contiguous) is
+//! decompressed with [`crate::lzf`].
 
 use crate::lidar_bin::DecodedCloud;
 use crate::{PointCloud, SensorError, Timestamp};
@@ -59,6 +61,8 @@ pub enum PcdData {
     Ascii,
     /// Packed little-endian records.
     Binary,
+    /// LZF-compressed, field by field (PCL `binary_compressed`).
+    BinaryCompressed,
 }
 
 /// A parsed PCD header.
@@ -74,6 +78,9 @@ pub struct PcdHeader {
     pub points: usize,
     /// Data encoding.
     pub data: PcdData,
+    /// `VIEWPOINT tx ty tz qw qx qy qz`: the acquisition pose of the data (default
+    /// `0 0 0 1 0 0 0`, the identity).
+    pub viewpoint: [f64; 7],
 }
 
 impl PcdHeader {
@@ -103,6 +110,7 @@ fn parse_usize(v: &str, what: &str, line: usize) -> Result<usize, SensorError> {
 fn parse_header(bytes: &[u8], what: &str) -> Result<(PcdHeader, usize), SensorError> {
     let (mut names, mut sizes, mut types, mut counts) = (vec![], vec![], vec![], vec![]);
     let (mut width, mut height, mut points) = (None, None, None);
+    let mut viewpoint = [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0];
     let mut pos = 0;
     while pos < bytes.len() {
         let end = bytes[pos..]
@@ -126,7 +134,29 @@ fn parse_header(bytes: &[u8], what: &str) -> Result<(PcdHeader, usize), SensorEr
             })
         };
         match key {
-            "VERSION" | "VIEWPOINT" => {}
+            "VERSION" => {}
+            "VIEWPOINT" => {
+                if vals.len() != 7 {
+                    return Err(SensorError::malformed(
+                        what,
+                        line_start,
+                        format!("VIEWPOINT needs 7 numbers, has {}", vals.len()),
+                    ));
+                }
+                for (v, text) in viewpoint.iter_mut().zip(&vals) {
+                    *v = text
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite())
+                        .ok_or_else(|| {
+                            SensorError::malformed(
+                                what,
+                                line_start,
+                                format!("VIEWPOINT value `{text}` is not a finite number"),
+                            )
+                        })?;
+                }
+            }
             "FIELDS" => names = vals.iter().map(|s| s.to_string()).collect(),
             "SIZE" => {
                 sizes = vals
@@ -148,6 +178,7 @@ fn parse_header(bytes: &[u8], what: &str) -> Result<(PcdHeader, usize), SensorEr
                 let data = match one()? {
                     "ascii" => PcdData::Ascii,
                     "binary" => PcdData::Binary,
+                    "binary_compressed" => PcdData::BinaryCompressed,
                     other => {
                         return Err(SensorError::Unsupported {
                             what: what.into(),
@@ -215,6 +246,7 @@ fn parse_header(bytes: &[u8], what: &str) -> Result<(PcdHeader, usize), SensorEr
                         height,
                         points,
                         data,
+                        viewpoint,
                     },
                     pos,
                 ));
@@ -264,6 +296,44 @@ impl PcdFile {
                     }
                 }
                 body.len() - need
+            }
+            PcdData::BinaryCompressed => {
+                let word = |at: usize| {
+                    body.get(at..at + 4)
+                        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+                        .ok_or_else(|| SensorError::Truncated {
+                            what: what.into(),
+                            offset: start + at,
+                            needed: at + 4 - body.len().min(at + 4),
+                        })
+                };
+                let (packed, unpacked) = (word(0)?, word(4)?);
+                let need = header.points.saturating_mul(header.record_size());
+                if unpacked != need {
+                    return Err(SensorError::malformed(
+                        what,
+                        start + 4,
+                        format!("binary_compressed: {unpacked} bytes declared, {need} expected"),
+                    ));
+                }
+                let data = body
+                    .get(8..8 + packed)
+                    .ok_or_else(|| SensorError::Truncated {
+                        what: what.into(),
+                        offset: start + body.len(),
+                        needed: 8 + packed - body.len(),
+                    })?;
+                let raw = crate::lzf::decompress(data, unpacked)
+                    .map_err(|e| SensorError::malformed(what, start + 8, e.to_string()))?;
+                let mut at = 0;
+                for (f, col) in header.fields.iter().zip(columns.iter_mut()) {
+                    let size = f.ty.size();
+                    let stride = size * f.count;
+                    let block = &raw[at..at + stride * header.points];
+                    col.extend(block.chunks_exact(stride).map(|v| f.ty.read_le(&v[..size])));
+                    at += stride * header.points;
+                }
+                body.len() - 8 - packed
             }
             PcdData::Ascii => {
                 let text = std::str::from_utf8(body).map_err(|e| {
@@ -384,11 +454,52 @@ mod tests {
         assert_eq!(a.columns, b.columns);
         assert_eq!(b.trailing_bytes, 4);
         assert_eq!(b.field("intensity"), Some(&[-4.0, 8.0][..]));
+        assert_eq!(b.header.viewpoint, [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]);
         let c = b.to_point_cloud("l", Timestamp(0), "b").unwrap();
         assert_eq!((c.cloud.len(), c.skipped), (2, 0));
         assert!(matches!(
             PcdFile::parse(&bin[..bin.len() - 6], "b"),
             Err(SensorError::Truncated { .. })
         ));
+    }
+
+    #[test]
+    fn viewpoint_is_read_and_checked() {
+        let head = |vp: &str| {
+            format!(
+                "VERSION 0.7\nFIELDS x\nSIZE 4\nTYPE F\nCOUNT 1\nWIDTH 1\nHEIGHT 1\nVIEWPOINT {vp}\nPOINTS 1\nDATA ascii\n1\n"
+            )
+        };
+        let f = PcdFile::parse(head("1 2 3 0.5 0.5 0.5 0.5").as_bytes(), "v").unwrap();
+        assert_eq!(f.header.viewpoint, [1.0, 2.0, 3.0, 0.5, 0.5, 0.5, 0.5]);
+        for bad in ["1 2 3", "1 2 3 nan 0 0 0", "1 2 3 x 0 0 0"] {
+            assert!(PcdFile::parse(head(bad).as_bytes(), "v").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn binary_compressed_matches_binary() {
+        // Two points (x f32, i u8) stored field by field; LZF of 10 bytes as one literal run.
+        let soa = [1f32.to_le_bytes(), 5f32.to_le_bytes()].concat();
+        let mut raw = soa.clone();
+        raw.extend_from_slice(&[7u8, 9]);
+        let mut lzf = vec![raw.len() as u8 - 1];
+        lzf.extend_from_slice(&raw);
+        let mut file = b"VERSION 0.7\nFIELDS x i\nSIZE 4 1\nTYPE F U\nCOUNT 1 1\nWIDTH 2\nHEIGHT 1\nPOINTS 2\nDATA binary_compressed\n".to_vec();
+        file.extend_from_slice(&(lzf.len() as u32).to_le_bytes());
+        file.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+        file.extend_from_slice(&lzf);
+        let f = PcdFile::parse(&file, "c").unwrap();
+        assert_eq!(f.field("x"), Some(&[1.0, 5.0][..]));
+        assert_eq!(f.field("i"), Some(&[7.0, 9.0][..]));
+        // Truncated, wrong declared size, corrupt stream: errors, no panic.
+        assert!(PcdFile::parse(&file[..file.len() - 3], "c").is_err());
+        let mut wrong = file.clone();
+        let n = wrong.len();
+        wrong[n - lzf.len() - 4] = 11;
+        assert!(PcdFile::parse(&wrong, "c").is_err());
+        let mut corrupt = file.clone();
+        corrupt[n - lzf.len()] = 0xE0;
+        assert!(PcdFile::parse(&corrupt, "c").is_err());
     }
 }

@@ -1,10 +1,12 @@
-//! `kestrel convert kitti|nuscenes|ouster-pcap <in> <out.mcap>`: turns a dataset folder or a
+//! `kestrel convert kitti|nuscenes|ouster-pcap|pandaset <in> <out.mcap>`: turns a dataset folder or a
 //! capture into a replayable MCAP log (rosbag2 layout; the rig, when known, is stored in the
 //! log's metadata). See `kestrel_log::convert`. Camera frames are written raw (default), PNG or
 //! JPEG (`--image-format`), each with its `CameraInfo`.
 
 use kestrel_log::camera_image::{DEFAULT_JPEG_QUALITY, ImageFormat};
-use kestrel_log::convert::{ConvertSummary, kitti_to_mcap, nuscenes_to_mcap, ouster_to_mcap};
+use kestrel_log::convert::{
+    ConvertSummary, kitti_to_mcap, nuscenes_to_mcap, ouster_to_mcap, pandaset_to_mcap,
+};
 use std::path::PathBuf;
 
 /// Arguments of `kestrel convert`.
@@ -76,6 +78,14 @@ pub enum Source {
         #[arg(long)]
         meta: PathBuf,
     },
+    /// A PandaSet sequence folder (`sequence.json`, `lidar/`, `camera/`, `cuboids/`): sweeps,
+    /// images, ego odometry and the human labels (on `/kestrel/ground_truth/objects`).
+    Pandaset {
+        /// The sequence folder.
+        input: PathBuf,
+        /// The MCAP file to write.
+        output: PathBuf,
+    },
 }
 
 /// Runs `kestrel convert`.
@@ -93,6 +103,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             output,
             meta,
         } => (output, ouster_to_mcap(input, meta, output)?),
+        Source::Pandaset { input, output } => (output, pandaset_to_mcap(input, output, images)?),
     };
     print_summary(output, &summary);
     Ok(())

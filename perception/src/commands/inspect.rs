@@ -1,6 +1,7 @@
 //! `kestrel inspect <path>`: what a sensor file or folder holds.
 //!
-//! Detects the format from the path (KITTI object root, nuScenes keyframe folder, PCD, flat
+//! Detects the format from the path (KITTI object root, nuScenes keyframe folder, PandaSet
+//! sequence folder, PCD, flat
 //! `.bin` / `.pcd.bin` scans, PNG/JPEG, Ouster pcap + `--meta`) and prints one line per
 //! message: a human summary, or with `--json` one JSON object per message with at least
 //! `sensor`, `kind`, `timestamp_ns` and `points` / `detections` / `width`+`height`.
@@ -11,6 +12,7 @@ use kestrel_sensors::lidar_bin::{DecodedCloud, FloatRecordLayout, read_float_rec
 use kestrel_sensors::nuscenes::NuscenesSample;
 use kestrel_sensors::nuscenes::radar::{ars408_scan, channel_and_time};
 use kestrel_sensors::ouster::{metadata::OusterMetadata, read_pcap, xyz::XyzLut};
+use kestrel_sensors::pandaset::PandasetSequence;
 use kestrel_sensors::pcd::PcdFile;
 use kestrel_sensors::projection::points_in_cameras;
 use kestrel_sensors::{PointCloud, RadarScan, Rig, Timestamp};
@@ -34,6 +36,7 @@ pub struct Args {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Format {
     KittiObject,
+    Pandaset,
     KittiDemo(PathBuf),
     NuscenesSample,
     Pcap,
@@ -51,11 +54,14 @@ fn detect(path: &Path) -> Result<Format, String> {
         if NuscenesSample::is_sample_dir(path) {
             return Ok(Format::NuscenesSample);
         }
+        if PandasetSequence::is_sequence_dir(path) {
+            return Ok(Format::Pandaset);
+        }
         if let Some(info) = kitti::demo_info_file(path) {
             return Ok(Format::KittiDemo(info));
         }
         return Err(format!(
-            "{}: unknown folder layout (expected a KITTI object root with velodyne/ and calib/, or a nuScenes folder with info.json)",
+            "{}: unknown folder layout (expected a KITTI object root with velodyne/ and calib/, a nuScenes folder with info.json, or a PandaSet sequence with sequence.json and lidar/)",
             path.display()
         ));
     }
@@ -194,6 +200,43 @@ fn inspect_nuscenes(dir: &Path) -> Result<Vec<Record>, String> {
     Ok(out)
 }
 
+fn inspect_pandaset(dir: &Path) -> Result<Vec<Record>, String> {
+    let s = PandasetSequence::open(dir).map_err(|e| e.to_string())?;
+    let err = |e: kestrel_sensors::SensorError| e.to_string();
+    let mut out = Vec::new();
+    for (i, f) in s.frames().iter().enumerate() {
+        let labels = s.labels(i).map_err(err)?;
+        let mut lidar = lidar_record(&s.lidar(i).map_err(err)?, Some(s.rig()))?;
+        lidar.insert("frame".into(), json!(f.id));
+        lidar.insert("ground_truth_objects".into(), json!(labels.objects.len()));
+        let within_50m = labels
+            .objects
+            .iter()
+            .filter(|o| o.bbox.center.coords.xy().norm() <= 50.0)
+            .count();
+        lidar.insert("ground_truth_within_50m".into(), json!(within_50m));
+        let o = s.odometry(i).map_err(err)?;
+        let mut odom = base(&o.sensor, "odometry", o.timestamp);
+        odom.insert("frame".into(), json!(f.id));
+        odom.insert(
+            "speed_mps".into(),
+            json!(round3(o.linear_velocity.xy().norm() as f32)),
+        );
+        odom.insert("yaw_rate_rps".into(), json!(round3(o.yaw_rate() as f32)));
+        let mut frame = Vec::new();
+        for cam in s.camera_names() {
+            let c = s.camera(i, cam).map_err(err)?;
+            let mut m = camera_record(cam, c.timestamp, (c.width, c.height));
+            m.insert("frame".into(), json!(f.id));
+            frame.push(m);
+        }
+        frame.push(odom);
+        frame.push(lidar);
+        out.extend(frame);
+    }
+    Ok(out)
+}
+
 fn inspect_pcap(path: &Path, meta: Option<&Path>) -> Result<Vec<Record>, String> {
     let meta_path = meta.ok_or_else(|| {
         format!(
@@ -276,9 +319,11 @@ fn inspect_file(path: &Path, format: Format) -> Result<Vec<Record>, String> {
                 .map_err(|e| e.to_string())?;
             Ok(vec![lidar_record(&d, None)?])
         }
-        Format::KittiObject | Format::KittiDemo(_) | Format::NuscenesSample | Format::Pcap => {
-            Err(format!("{what}: not a single-message file"))
-        }
+        Format::KittiObject
+        | Format::KittiDemo(_)
+        | Format::NuscenesSample
+        | Format::Pandaset
+        | Format::Pcap => Err(format!("{what}: not a single-message file")),
     }
 }
 
@@ -290,6 +335,7 @@ fn inspect(path: &Path, meta: Option<&Path>) -> Result<Vec<Record>, String> {
             kitti_records(KittiObjectFrame::load_demo(&info).map_err(|e| e.to_string())?)
         }
         Format::NuscenesSample => inspect_nuscenes(path),
+        Format::Pandaset => inspect_pandaset(path),
         Format::Pcap => inspect_pcap(path, meta),
         other => inspect_file(path, other),
     }

@@ -161,3 +161,17 @@ pub fn digest_line(stdout: &str) -> String {
         .unwrap_or_else(|| panic!("no digest line in:\n{stdout}"))
         .to_owned()
 }
+
+/// The number that follows `prefix` in a run summary (e.g. `frames ` -> the frame count,
+/// `frames 20: ` -> the tracked-object count).
+pub fn summary_number(stdout: &str, prefix: &str) -> u64 {
+    let rest = &stdout[stdout
+        .find(prefix)
+        .unwrap_or_else(|| panic!("`{prefix}` not in summary:\n{stdout}"))
+        + prefix.len()..];
+    rest.chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap_or_else(|_| panic!("no number after `{prefix}`:\n{stdout}"))
+}
