@@ -172,3 +172,53 @@ fn eval_rejects_unlabelled_inputs_and_bad_splits() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("frame range"));
 }
+
+/// The shipped PandaSet slice (frames 36-55 of sequence 002, labels with track ids): the
+/// default split puts 36-39 in "tuning" and 40-55 in "held-out", and the tracking metrics
+/// are measured on labelled trajectories.
+#[test]
+fn eval_on_the_pandaset_slice_splits_tuning_and_held_out() {
+    let slice =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sensors/testdata/pandaset/seq002-36-55");
+    let r: Value = serde_json::from_str(&run(&[
+        "eval".as_ref(),
+        slice.as_os_str(),
+        "--json".as_ref(),
+        "--no-camera".as_ref(),
+    ]))
+    .unwrap();
+    assert_eq!(r["dataset"], "pandaset");
+    assert_eq!(r["settings"]["labels_have_track_ids"], true);
+    let blocks = r["blocks"].as_array().unwrap();
+    let names: Vec<&str> = blocks.iter().map(|b| b["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["all frames", "tuning", "held-out"]);
+    let frames: Vec<&str> = blocks
+        .iter()
+        .map(|b| b["frames"].as_str().unwrap())
+        .collect();
+    assert_eq!(frames, ["36-55", "36-39", "40-55"]);
+    let counts: Vec<u64> = blocks
+        .iter()
+        .map(|b| b["frame_count"].as_u64().unwrap())
+        .collect();
+    assert_eq!(counts, [20, 4, 16]);
+    // Blocks partition the frames: label-frames of the tracks add up.
+    let objects = |b: &Value| b["tracking"][0]["clear_mot"]["objects"].as_u64().unwrap();
+    assert!(objects(&blocks[0]) > 500, "{}", objects(&blocks[0]));
+    assert_eq!(
+        objects(&blocks[0]),
+        objects(&blocks[1]) + objects(&blocks[2])
+    );
+    // Without the camera every output is `unknown`: no track has a class.
+    let all = &blocks[0];
+    assert_eq!(all["tracking"][1]["clear_mot"]["hypotheses"], 0);
+    let vehicles = all["tracked"]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["group"] == "vehicle" && m["band"] == "0-50 m")
+        .unwrap();
+    let recall = vehicles["recall"].as_f64().unwrap();
+    assert!(recall > 0.3 && recall <= 1.0, "{vehicles}");
+    assert_eq!(vehicles["named"], 0);
+}

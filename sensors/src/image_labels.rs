@@ -226,11 +226,7 @@ mod tests {
             sync_offset_s: 0.0,
             extrinsics: Isometry3::from_parts(
                 Translation3::new(0.0, 0.0, 1.5),
-                UnitQuaternion::from_basis_unchecked(&[
-                    -Vector3::y(),
-                    -Vector3::z(),
-                    Vector3::x(),
-                ]),
+                UnitQuaternion::from_basis_unchecked(&[-Vector3::y(), -Vector3::z(), Vector3::x()]),
             ),
         }
     }
@@ -273,7 +269,12 @@ mod tests {
         let frame = LabelledFrame {
             timestamp: Timestamp(0),
             frame: "vehicle".into(),
-            objects: vec![car(10.0, 0.0), car(20.0, 0.0), car(-10.0, 0.0), car(10.0, 30.0)],
+            objects: vec![
+                car(10.0, 0.0),
+                car(20.0, 0.0),
+                car(-10.0, 0.0),
+                car(10.0, 30.0),
+            ],
         };
         // Points on the near car and on the far car straight behind it (occluded), on the car
         // behind the camera, and none on the far-left car.

@@ -77,7 +77,7 @@ fn extent(region: &EvalRegion) -> (std::ops::Range<f64>, std::ops::Range<f64>) {
 /// The legend of a frame picture.
 fn legend() -> Vec<LegendEntry> {
     let line = |colour, label: &str| LegendEntry::new(LegendMark::Line { colour, width: 2 }, label);
-    let mut out = vec![line(BLACK, "ego vehicle (origin: rear axle)")];
+    let mut out = vec![line(BLACK, "ego vehicle (outline approximate)")];
     for g in ClassGroup::ALL {
         out.push(line(
             group_colour(g),

@@ -7,10 +7,10 @@
 //!
 //! | group | label classes | dataset labels (through the adapters) |
 //! |---|---|---|
-//! | vehicle | car, truck, bus, trailer | KITTI Car, Van, Truck; nuScenes car, truck, construction_vehicle, bus, trailer |
-//! | pedestrian | pedestrian | KITTI Pedestrian, Person_sitting; nuScenes pedestrian |
-//! | cyclist | bicycle, motorcycle | KITTI Cyclist; nuScenes bicycle, motorcycle (parked ones too: the shipped nuScenes info carries no rider attribute) |
-//! | other | unknown | KITTI Tram, Misc; nuScenes traffic_cone, barrier |
+//! | vehicle | car, truck, bus, trailer | KITTI Car, Van, Truck; nuScenes car, truck, construction_vehicle, bus, trailer; PandaSet Car, Pickup Truck, Medium-sized Truck, Semi-truck, Other Vehicle - Construction Vehicle / Uncommon, Emergency Vehicle, Bus, Towed Object |
+//! | pedestrian | pedestrian | KITTI Pedestrian, Person_sitting; nuScenes pedestrian; PandaSet Pedestrian, Pedestrian with Object |
+//! | cyclist | bicycle, motorcycle | KITTI Cyclist; nuScenes bicycle, motorcycle (parked ones too: the shipped nuScenes info carries no rider attribute); PandaSet Motorcycle, Motorized Scooter, Bicycle, Other Vehicle - Pedicab, Personal Mobility Device (with or without rider: the adapter keeps no rider attribute) |
+//! | other | unknown | KITTI Tram, Misc; nuScenes traffic_cone, barrier; PandaSet Cones, Signs, barriers, animals, ... |
 //!
 //! An output **names** a label's group when its class is, for vehicle: car, truck, bus or
 //! trailer; pedestrian: pedestrian; cyclist: bicycle, motorcycle or pedestrian (a pedestrian

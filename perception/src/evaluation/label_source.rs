@@ -10,6 +10,12 @@
 //! - **nuScenes sample folder**: the keyframe's boxes, moved from `LIDAR_TOP` to the vehicle
 //!   frame through the rig, at the LiDAR keyframe time; boxes without a LiDAR point are marked
 //!   as not evaluable (the nuScenes devkit filters them the same way).
+//! - **PandaSet sequence folder**: every frame's cuboids (one box per object, with the
+//!   object's uuid as track id) in the vehicle frame at the sweep stamp, through
+//!   `kestrel_sensors::pandaset` (see there for its vehicle frame: origin on the road below the
+//!   LiDAR, not at the rear axle); frame numbers and names as in the folder (`00`...). All
+//!   labels are evaluable, also those without a LiDAR point (as the issue's first
+//!   measurements counted them).
 //! - **MCAP log**: the `autoware_perception_msgs/TrackedObjects` messages on
 //!   [`GROUND_TRUTH_TOPIC`] (written by `kestrel_log::ground_truth_msg`); a message in a sensor
 //!   frame of the log's rig is moved to the vehicle frame through the rig.
@@ -24,6 +30,7 @@ use kestrel_log::sensor_reader::SensorLogReader;
 use kestrel_sensors::image_file::image_dimensions;
 use kestrel_sensors::kitti::{self, KittiFramePaths, calib::KittiCalib, labels::parse_labels};
 use kestrel_sensors::nuscenes::{self, NuscenesSample};
+use kestrel_sensors::pandaset::PandasetSequence;
 use kestrel_sensors::{GroundTruthObject, LabelledFrame, Rig, SensorKind, Timestamp};
 use nalgebra::Vector3;
 use std::path::Path;
@@ -123,10 +130,14 @@ impl LabelSequence {
         if path.is_dir() && NuscenesSample::is_sample_dir(path) {
             return Self::from_nuscenes(path);
         }
+        if path.is_dir() && PandasetSequence::is_sequence_dir(path) {
+            return Self::from_pandaset(path);
+        }
         Err(labels_err(
             path,
             "not a labelled input (expected a KITTI object folder with label_2/, a nuScenes \
-             sample folder, or an MCAP log with labels on /kestrel/ground_truth/objects)",
+             sample folder, a PandaSet sequence folder, or an MCAP log with labels on \
+             /kestrel/ground_truth/objects)",
         ))
     }
 
@@ -174,6 +185,30 @@ impl LabelSequence {
             scope,
             frames,
             has_track_ids: false,
+        })
+    }
+
+    /// The labels of a PandaSet sequence folder (module docs).
+    pub fn from_pandaset(root: &Path) -> Result<LabelSequence, EvalError> {
+        let sequence = PandasetSequence::open(root).map_err(|e| labels_err(root, e))?;
+        let frames = sequence
+            .frames()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                Ok(SequenceFrame {
+                    number: f.number,
+                    name: f.id.clone(),
+                    labels: sequence.labels(i).map_err(|e| labels_err(root, e))?,
+                    not_evaluable: Vec::new(),
+                })
+            })
+            .collect::<Result<Vec<_>, EvalError>>()?;
+        Ok(LabelSequence {
+            dataset: "pandaset".into(),
+            scope: None,
+            frames,
+            has_track_ids: true,
         })
     }
 
