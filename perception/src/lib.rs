@@ -9,6 +9,7 @@
 //! deterministic replay ([`replay`], timestamp order on one thread, bit-identical outputs and
 //! an output digest). [`planner_client`] is the consuming side for planning nodes.
 //! [`sim_stack`] runs the same production pipeline in `kestrel-sim`'s closed loop.
+//! [`evaluation`] scores outputs against human labels (`kestrel eval`).
 
 pub mod bounded_queue;
 pub mod budgets;
@@ -16,6 +17,7 @@ pub mod clock;
 pub mod config;
 pub mod deadline_monitor;
 pub mod error;
+pub mod evaluation;
 pub mod fusion_pipeline;
 pub mod health;
 pub mod json_lines_sink;

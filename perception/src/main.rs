@@ -45,6 +45,9 @@ enum Command {
     Infer(commands::infer::Args),
     /// Compare two JSON-lines outputs (replay --json, infer) number by number.
     Compare(commands::compare::Args),
+    /// Score the stack against human labels (KITTI, nuScenes, PandaSet, MCAP with labels):
+    /// recall, precision, errors, CLEAR-MOT, IDF1; tables, JSON, bird's-eye-view pictures.
+    Eval(commands::eval::Args),
 }
 
 fn main() -> ExitCode {
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
         Command::Sim(args) => return commands::sim::main(args),
         Command::Infer(args) => commands::infer::run(args),
         Command::Compare(args) => commands::compare::run(args),
+        Command::Eval(args) => commands::eval::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -54,7 +54,13 @@ fn run(name: &str, out: &std::path::Path) -> Result<(), Box<dyn std::error::Erro
     }
     println!("oracle: {}", report.summary());
     let bev = out.join(format!("{name}_bev.png"));
-    kestrel_sim::bev_plot::write_bev_png(&report.trace, &bev, 1200, 500)?;
+    let title = format!(
+        "{} (seed {}), oracle perception: {}",
+        report.scenario,
+        report.seed,
+        if report.passed { "PASS" } else { "FAIL" }
+    );
+    kestrel_sim::bev_plot::write_bev_png(&report.trace, &title, &bev, 1200, 500)?;
     println!(
         "wrote {} and camera frames to {}",
         bev.display(),

@@ -1,14 +1,29 @@
-//! Bird's-eye-view picture of a run (PNG, no text so no fonts are needed): ego path in blue,
-//! actor paths in orange (start marked by a dot), stack detections as small green dots, the
-//! collision point as a red circle. World frame, equal scale on both axes, 10 m grid.
+//! Bird's-eye-view picture of a closed-loop run (PNG), in the shared frame of
+//! [`crate::bev_figure`] (title, axes in metres, legend): ego path in blue (start marked by a
+//! dot), actor paths in orange with each actor's name at its start, stack objects as small
+//! green dots, the collision point as a red circle. World frame, equal scale on both axes.
 
+use crate::bev_figure::{BevFigure, LegendEntry, LegendMark, plot_error, text_style};
 use crate::closed_loop::RunTrace;
 use crate::error::SimError;
 use plotters::prelude::*;
 use std::path::Path;
 
-/// Renders the trace as PNG bytes of `width` x `height` pixels.
-pub fn bev_png(trace: &RunTrace, width: u32, height: u32) -> Result<Vec<u8>, SimError> {
+/// Space left around the content, metres.
+const MARGIN_M: f64 = 5.0;
+/// Colour of the actor paths.
+const ORANGE: RGBColor = RGBColor(230, 120, 20);
+/// Colour of the stack's objects.
+const DETECTION: RGBColor = RGBColor(40, 160, 60);
+
+/// Renders the trace as PNG bytes of `width` x `height` pixels, titled `title` (e.g. the
+/// scenario name and seed).
+pub fn bev_png(
+    trace: &RunTrace,
+    title: &str,
+    width: u32,
+    height: u32,
+) -> Result<Vec<u8>, SimError> {
     let pts = trace
         .ego
         .iter()
@@ -29,60 +44,64 @@ pub fn bev_png(trace: &RunTrace, width: u32, height: u32) -> Result<Vec<u8>, Sim
     if !x0.is_finite() {
         (x0, x1, y0, y1) = (0.0, 10.0, 0.0, 10.0);
     }
-    // Equal scale: grow the shorter side around its centre.
-    let (margin, aspect) = (5.0, width as f64 / height as f64);
-    let (mut w, mut h) = (x1 - x0 + 2.0 * margin, y1 - y0 + 2.0 * margin);
-    if w / h > aspect {
-        h = w / aspect
-    } else {
-        w = h * aspect
-    }
-    let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
-    let (xr, yr) = (cx - w / 2.0..cx + w / 2.0, cy - h / 2.0..cy + h / 2.0);
-    let mut buf = vec![0u8; width as usize * height as usize * 3];
-    {
-        let plot_err = |e: &dyn std::fmt::Display| SimError::Plot(e.to_string());
-        let root = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| plot_err(&e))?;
-        let mut chart = ChartBuilder::on(&root)
-            .build_cartesian_2d(xr.clone(), yr.clone())
-            .map_err(|e| plot_err(&e))?;
-        let grid = RGBColor(225, 225, 225);
-        let gx = (xr.start / 10.0).ceil() as i64..=(xr.end / 10.0).floor() as i64;
-        let gy = (yr.start / 10.0).ceil() as i64..=(yr.end / 10.0).floor() as i64;
-        for i in gx {
-            let x = i as f64 * 10.0;
-            chart
-                .draw_series(LineSeries::new([(x, yr.start), (x, yr.end)], grid))
-                .map_err(|e| plot_err(&e))?;
-        }
-        for i in gy {
-            let y = i as f64 * 10.0;
-            chart
-                .draw_series(LineSeries::new([(xr.start, y), (xr.end, y)], grid))
-                .map_err(|e| plot_err(&e))?;
-        }
-        let det = RGBColor(40, 160, 60);
+    let figure = BevFigure {
+        width,
+        height,
+        title: title.to_owned(),
+        x_label: "x, world frame (m)".into(),
+        y_label: "y, world frame (m)".into(),
+        x: x0 - MARGIN_M..x1 + MARGIN_M,
+        y: y0 - MARGIN_M..y1 + MARGIN_M,
+        legend: [
+            (
+                LegendMark::Line {
+                    colour: BLUE,
+                    width: 3,
+                },
+                "ego path (start: dot)",
+            ),
+            (
+                LegendMark::Line {
+                    colour: ORANGE,
+                    width: 2,
+                },
+                "actor paths (start: dot, name)",
+            ),
+            (LegendMark::Dot(DETECTION), "stack objects"),
+            (LegendMark::Ring(RED), "collision"),
+        ]
+        .into_iter()
+        .filter(|(m, _)| trace.collision_at.is_some() || *m != LegendMark::Ring(RED))
+        .map(|(m, l)| LegendEntry::new(m, l))
+        .collect(),
+    };
+    figure.png(|chart| {
         chart
             .draw_series(
                 trace
                     .detections
                     .iter()
-                    .map(|&p| Circle::new(p, 1, det.filled())),
+                    .map(|&p| Circle::new(p, 1, DETECTION.filled())),
             )
-            .map_err(|e| plot_err(&e))?;
-        let orange = RGBColor(230, 120, 20);
-        for path in trace.actors.values() {
+            .map_err(plot_error)?;
+        for (name, path) in &trace.actors {
             chart
                 .draw_series(LineSeries::new(
                     path.iter().copied(),
-                    orange.stroke_width(2),
+                    ORANGE.stroke_width(2),
                 ))
-                .map_err(|e| plot_err(&e))?;
+                .map_err(plot_error)?;
             if let Some(&p) = path.first() {
                 chart
-                    .draw_series([Circle::new(p, 4, orange.filled())])
-                    .map_err(|e| plot_err(&e))?;
+                    .draw_series([Circle::new(p, 4, ORANGE.filled())])
+                    .map_err(plot_error)?;
+                chart
+                    .draw_series([Text::new(
+                        name.clone(),
+                        p,
+                        text_style(13.0, RGBColor(120, 60, 0)),
+                    )])
+                    .map_err(plot_error)?;
             }
         }
         chart
@@ -90,35 +109,30 @@ pub fn bev_png(trace: &RunTrace, width: u32, height: u32) -> Result<Vec<u8>, Sim
                 trace.ego.iter().copied(),
                 BLUE.stroke_width(3),
             ))
-            .map_err(|e| plot_err(&e))?;
+            .map_err(plot_error)?;
         if let Some(&p) = trace.ego.first() {
             chart
                 .draw_series([Circle::new(p, 5, BLUE.filled())])
-                .map_err(|e| plot_err(&e))?;
+                .map_err(plot_error)?;
         }
         if let Some(p) = trace.collision_at {
             chart
                 .draw_series([Circle::new(p, 10, RED.stroke_width(3))])
-                .map_err(|e| plot_err(&e))?;
+                .map_err(plot_error)?;
         }
-        root.present().map_err(|e| plot_err(&e))?;
-    }
-    let img = image::RgbImage::from_raw(width, height, buf)
-        .ok_or_else(|| SimError::Plot("buffer size".into()))?;
-    let mut png = Vec::new();
-    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-        .map_err(|e| SimError::Plot(e.to_string()))?;
-    Ok(png)
+        Ok(())
+    })
 }
 
-/// Writes the trace as a PNG file.
+/// Writes the trace as a PNG file (see [`bev_png`]).
 pub fn write_bev_png(
     trace: &RunTrace,
+    title: &str,
     path: &Path,
     width: u32,
     height: u32,
 ) -> Result<(), SimError> {
-    let png = bev_png(trace, width, height)?;
+    let png = bev_png(trace, title, width, height)?;
     std::fs::write(path, png).map_err(|source| SimError::Io {
         path: path.to_owned(),
         source,

@@ -23,8 +23,10 @@
 #![warn(missing_docs)]
 
 pub mod actor_motion;
+pub mod bev_figure;
 pub mod bev_plot;
 pub mod camera_model;
+pub mod clear_mot;
 pub mod closed_loop;
 pub mod collision;
 pub mod ego_dynamics;

@@ -3,9 +3,12 @@
 //! latency summary.
 //!
 //! Matching: per frame, ground-truth actors within the evaluation range and stack objects are
-//! paired greedily by ascending centre distance in the vehicle frame's x/y plane, within
-//! [`MATCH_GATE`] metres, each used at most once (ties broken by order, so deterministic).
+//! paired by CLEAR-MOT's rule ([`crate::clear_mot`]): an actor keeps its last track when that
+//! track is still within [`MATCH_GATE`] metres (centre distance in the vehicle frame's x/y
+//! plane); the rest are paired greedily by ascending centre distance within the gate, each used
+//! at most once (ties broken by order, so deterministic).
 
+use crate::clear_mot::{Candidate, ClearMot, greedy_assignment};
 use crate::ground_truth::GroundTruthFrame;
 use crate::observed_object::ObservedObject;
 use kestrel_sensors::{ObjectClass, Timestamp};
@@ -25,28 +28,29 @@ pub fn band_of(range: f64) -> usize {
         .unwrap_or(DISTANCE_BANDS.len())
 }
 
-/// Pairs `(truth index, object index)` for one frame; `truths` are `(x, y)` centres.
-pub fn match_frame(truths: &[(f64, f64)], objects: &[ObservedObject]) -> Vec<(usize, usize)> {
-    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+/// The candidate pairs of one frame: every (truth, object) pair within [`MATCH_GATE`];
+/// `truths` are `(x, y)` centres.
+fn candidates(truths: &[(f64, f64)], objects: &[ObservedObject]) -> Vec<Candidate> {
+    let mut out = Vec::new();
     for (i, t) in truths.iter().enumerate() {
         for (j, o) in objects.iter().enumerate() {
             let d = (t.0 - o.position.x).hypot(t.1 - o.position.y);
             if d <= MATCH_GATE {
-                pairs.push((d, i, j));
+                out.push(Candidate {
+                    object: i,
+                    hypothesis: j,
+                    distance: d,
+                });
             }
         }
     }
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    let (mut used_t, mut used_o) = (vec![false; truths.len()], vec![false; objects.len()]);
-    let mut out = Vec::new();
-    for (_, i, j) in pairs {
-        if !used_t[i] && !used_o[j] {
-            used_t[i] = true;
-            used_o[j] = true;
-            out.push((i, j));
-        }
-    }
     out
+}
+
+/// Pairs `(truth index, object index)` for one frame, greedily by distance, without memory of
+/// earlier frames; `truths` are `(x, y)` centres.
+pub fn match_frame(truths: &[(f64, f64)], objects: &[ObservedObject]) -> Vec<(usize, usize)> {
+    greedy_assignment(&candidates(truths, objects))
 }
 
 /// True/false positive and false negative counts.
@@ -99,14 +103,9 @@ pub struct MetricsAccumulator {
     eval_range: f64,
     /// Counts by (class, distance band).
     pub detection: BTreeMap<(ObjectClass, usize), Counts>,
-    gt_count: u64,
-    misses: u64,
-    false_positives: u64,
-    id_switches: u64,
-    matches: u64,
+    clear_mot: ClearMot<u32, u64>,
     pos_sq: f64,
     vel_sq: f64,
-    last_track: BTreeMap<u32, u64>,
 }
 
 impl MetricsAccumulator {
@@ -116,14 +115,9 @@ impl MetricsAccumulator {
         Self {
             eval_range,
             detection: BTreeMap::new(),
-            gt_count: 0,
-            misses: 0,
-            false_positives: 0,
-            id_switches: 0,
-            matches: 0,
+            clear_mot: ClearMot::new(),
             pos_sq: 0.0,
             vel_sq: 0.0,
-            last_track: BTreeMap::new(),
         }
     }
 
@@ -143,14 +137,20 @@ impl MetricsAccumulator {
             .iter()
             .map(|a| (a.box_vehicle.center.x, a.box_vehicle.center.y))
             .collect();
-        let pairs = match_frame(&centres, &objs);
+        let actor_ids: Vec<u32> = gts.iter().map(|a| a.id).collect();
+        let track_ids: Vec<u64> = objs.iter().map(|o| o.track_id).collect();
+        let pairs = self.clear_mot.add_frame(
+            &actor_ids,
+            &track_ids,
+            &candidates(&centres, &objs),
+            greedy_assignment,
+        );
         let mut gt_matched = vec![None; gts.len()];
         let mut obj_matched = vec![false; objs.len()];
         for &(i, j) in &pairs {
             gt_matched[i] = Some(j);
             obj_matched[j] = true;
         }
-        self.gt_count += gts.len() as u64;
         for (i, a) in gts.iter().enumerate() {
             let band = band_of(a.range());
             match gt_matched[i] {
@@ -162,25 +162,17 @@ impl MetricsAccumulator {
                         self.detection.entry((a.class, band)).or_default().fn_ += 1;
                         self.detection.entry((o.class, band)).or_default().fp += 1;
                     }
-                    self.matches += 1;
                     let c = a.box_vehicle.center;
                     self.pos_sq += (c.x - o.position.x).powi(2) + (c.y - o.position.y).powi(2);
                     self.vel_sq += (a.velocity_vehicle - o.velocity).norm_squared();
-                    if let Some(prev) = self.last_track.insert(a.id, o.track_id)
-                        && prev != o.track_id
-                    {
-                        self.id_switches += 1;
-                    }
                 }
                 None => {
-                    self.misses += 1;
                     self.detection.entry((a.class, band)).or_default().fn_ += 1;
                 }
             }
         }
         for (j, o) in objs.iter().enumerate() {
             if !obj_matched[j] {
-                self.false_positives += 1;
                 self.detection
                     .entry((o.class, band_of(o.position.x.hypot(o.position.y))))
                     .or_default()
@@ -191,28 +183,22 @@ impl MetricsAccumulator {
 
     /// The tracking summary so far.
     pub fn tracking(&self) -> TrackingMetrics {
-        let m = self.matches.max(1) as f64;
+        let t = self.clear_mot.totals();
+        let rmse = |sq: f64| {
+            if t.matches == 0 {
+                0.0
+            } else {
+                (sq / t.matches as f64).sqrt()
+            }
+        };
         TrackingMetrics {
-            gt_count: self.gt_count,
-            misses: self.misses,
-            false_positives: self.false_positives,
-            id_switches: self.id_switches,
-            mota: if self.gt_count == 0 {
-                1.0
-            } else {
-                1.0 - (self.misses + self.false_positives + self.id_switches) as f64
-                    / self.gt_count as f64
-            },
-            position_rmse: if self.matches == 0 {
-                0.0
-            } else {
-                (self.pos_sq / m).sqrt()
-            },
-            velocity_rmse: if self.matches == 0 {
-                0.0
-            } else {
-                (self.vel_sq / m).sqrt()
-            },
+            gt_count: t.objects,
+            misses: t.misses,
+            false_positives: t.false_positives,
+            id_switches: t.id_switches,
+            mota: t.mota().unwrap_or(1.0),
+            position_rmse: rmse(self.pos_sq),
+            velocity_rmse: rmse(self.vel_sq),
         }
     }
 

@@ -59,14 +59,15 @@ fn blind_stack_fails_the_dangerous_scenarios_with_a_reason() {
 fn bev_plot_of_a_run_is_a_png() {
     let sc = scenario_library::load("cut_in").unwrap();
     let report = run_scenario_with_truth(&sc, &mut oracle_stack(ORACLE_RANGE)).unwrap();
-    let png = kestrel_sim::bev_plot::bev_png(&report.trace, 800, 400).unwrap();
+    let png = kestrel_sim::bev_plot::bev_png(&report.trace, "cut_in, oracle", 800, 400).unwrap();
     let img = image::load_from_memory(&png).unwrap().to_rgb8();
     assert_eq!((img.width(), img.height()), (800, 400));
     // The ego path is drawn in blue.
     assert!(img.pixels().any(|p| p.0 == [0, 0, 255]));
     if let Ok(dir) = std::env::var("KESTREL_SIM_PLOT_DIR") {
         let path = std::path::Path::new(&dir).join("cut_in_bev.png");
-        kestrel_sim::bev_plot::write_bev_png(&report.trace, &path, 1200, 500).unwrap();
+        kestrel_sim::bev_plot::write_bev_png(&report.trace, "cut_in, oracle", &path, 1200, 500)
+            .unwrap();
     }
 }
 

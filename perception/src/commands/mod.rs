@@ -4,6 +4,7 @@ pub mod compare;
 pub mod convert;
 pub mod detect;
 pub mod echo;
+pub mod eval;
 pub mod infer;
 pub mod inspect;
 pub mod replay;

@@ -147,7 +147,14 @@ fn run_one(
         &config.ros.detected_topic,
     )?));
     let run = run_scenario_with_stack(sc, stack)?;
-    kestrel_sim::bev_plot::write_bev_png(&run.report.trace, &bev, BEV_SIZE.0, BEV_SIZE.1)?;
+    let r = &run.report;
+    let title = format!(
+        "{} (seed {}), Kestrel stack: {}",
+        r.scenario,
+        r.seed,
+        if r.passed { "PASS" } else { "FAIL" }
+    );
+    kestrel_sim::bev_plot::write_bev_png(&r.trace, &title, &bev, BEV_SIZE.0, BEV_SIZE.1)?;
     Ok(run)
 }
 

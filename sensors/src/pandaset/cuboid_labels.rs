@@ -149,7 +149,7 @@ const SAME_OBJECT_M: f64 = 1.5;
 
 /// One box per object: every Pandar64 box (sensor -1 or 0), and a PandarGT box (sensor 1) only
 /// when no kept box is its sibling (either link direction) or lies within
-/// [`SAME_OBJECT_M`] of it. Order is kept.
+/// `SAME_OBJECT_M` (1.5 m) of it. Order is kept.
 pub fn dedup_siblings(cuboids: Vec<Cuboid>) -> Vec<Cuboid> {
     let primary: Vec<&Cuboid> = cuboids.iter().filter(|c| c.sensor_id != 1).collect();
     let duplicate = |c: &Cuboid| {
