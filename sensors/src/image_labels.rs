@@ -10,10 +10,15 @@
 //! the LiDAR's viewpoint is not the camera's (about 1 m apart on a roof rig), so the test is
 //! approximate for objects that peek out past an occluder by less than that.
 //!
-//! The 2D box is the bounding box of the 3D box's projection (its edges clipped at a near
-//! plane 0.1 m in front of the camera), clipped to the image: for a partly visible object it
-//! covers the part of the box inside the image, occluded parts included, as 2D boxes derived
-//! from 3D labels are in nuScenes and PandaSet tooling.
+//! The 2D box: its **vertical** extent is that of the 3D box's projection (edges clipped at a
+//! near plane 0.1 m in front of the camera), its **horizontal** extent that of the object's
+//! visible LiDAR points, both clipped to the image. The full projection of a box is wider than
+//! the object's silhouette (a pedestrian's 0.8 m square box seen at an angle, a car's corners),
+//! and it covers parts hidden behind other objects; detectors trained on COCO draw tight boxes
+//! around the visible part. The visible points trace that part horizontally, while the LiDAR's
+//! vertical sampling (64 beams) is too sparse to do so vertically: the box's height is the
+//! labelled one. Labels with too few visible points keep the full projection
+//! ([`ImageLabel::projected_bbox`]) and are not scored.
 
 use crate::{CameraIntrinsics, GroundTruthObject, LabelledFrame, ObjectClass, SensorSpec};
 use nalgebra::{Isometry3, Point2, Point3};
@@ -54,8 +59,10 @@ pub struct ImageLabel {
     pub source_label: String,
     /// The dataset's track id, if any.
     pub track_id: Option<String>,
-    /// Box `[u1, v1, u2, v2]`, pixels, clipped to the image.
+    /// Box `[u1, v1, u2, v2]`, pixels, clipped to the image (see the module docs).
     pub bbox: [f64; 4],
+    /// The whole projection of the 3D box, clipped to the image.
+    pub projected_bbox: [f64; 4],
     /// Share of the unclipped projected box's area inside the image, 0..1.
     pub in_image_fraction: f64,
     /// The label's LiDAR points that land in the image.
@@ -177,6 +184,7 @@ pub fn project_labels(
             continue;
         }
         let (mut in_image, mut visible) = (0, 0);
+        let (mut u_min, mut u_max) = (f64::MAX, f64::MIN);
         for (p, proj) in points.iter().zip(&projected) {
             if let Some((idx, z)) = proj
                 && o.bbox.contains(p, 0.0)
@@ -184,17 +192,27 @@ pub fn project_labels(
                 in_image += 1;
                 if *z <= depth[*idx] + settings.depth_slack_m {
                     visible += 1;
+                    if let Some(uv) = k.project(&(to_camera * p)) {
+                        u_min = u_min.min(uv.x);
+                        u_max = u_max.max(uv.x);
+                    }
                 }
             }
         }
         let scored = visible >= settings.min_visible_points
             && clipped[3] - clipped[1] >= settings.min_height_px;
+        let bbox = if scored && u_max > u_min {
+            [u_min.max(clipped[0]), clipped[1], u_max.min(clipped[2]), clipped[3]]
+        } else {
+            clipped
+        };
         out.push(ImageLabel {
             index,
             class: o.class,
             source_label: o.source_label.clone(),
             track_id: o.track_id.clone(),
-            bbox: clipped,
+            bbox,
+            projected_bbox: clipped,
             in_image_fraction: area(&clipped) / area(&full).max(1e-9),
             points_in_image: in_image,
             visible_points: visible,
@@ -296,8 +314,13 @@ mod tests {
         assert_eq!(l.index, 0);
         assert_eq!(l.visible_points, 37 * 27);
         // Rear face 8 m ahead, 2 m wide: 100 px wide, centred; 1.5 m below the camera at the
-        // ground, level with it at the roof.
-        assert_eq!(l.bbox, [350.0, 200.0, 450.0, 275.0]);
+        // ground, level with it at the roof. The visible points span 1.8 m of the width at
+        // 8.05 m: 400 +- 44.7 px.
+        assert_eq!(l.projected_bbox, [350.0, 200.0, 450.0, 275.0]);
+        let half = 400.0 * 0.9 / 8.05;
+        assert!((l.bbox[0] - (400.0 - half)).abs() < 1e-6, "{l:?}");
+        assert!((l.bbox[2] - (400.0 + half)).abs() < 1e-6, "{l:?}");
+        assert_eq!((l.bbox[1], l.bbox[3]), (200.0, 275.0));
         assert!((l.depth_m - 10.0).abs() < 1e-9);
         assert_eq!(l.in_image_fraction, 1.0);
     }
@@ -317,9 +340,10 @@ mod tests {
             .collect();
         let labels = project_labels(&frame, &camera(), &pts, &ImageLabelSettings::default());
         assert_eq!(labels.len(), 1);
-        let b = labels[0].bbox;
-        assert!(b.iter().all(|v| v.is_finite()));
-        assert_eq!(b[2], 800.0, "runs off the right edge: {b:?}");
+        let (b, p) = (labels[0].bbox, labels[0].projected_bbox);
+        assert!(b.iter().chain(&p).all(|v| v.is_finite()));
+        assert_eq!(p[2], 800.0, "runs off the right edge: {p:?}");
+        assert!(b[0] >= p[0] && b[2] <= p[2], "the visible part lies within: {b:?}");
         assert!(labels[0].in_image_fraction < 1.0);
     }
 }

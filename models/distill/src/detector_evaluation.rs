@@ -9,6 +9,7 @@ use crate::human_labels::{LabelledCameraImage, score_detections};
 use kestrel_models::Detection2d;
 use kestrel_models::Detector;
 use kestrel_models::detection_metrics::ClassScore;
+use kestrel_sensors::CameraFrame;
 use std::collections::BTreeMap;
 
 /// Lowest detection score kept for the precision-recall curves.
@@ -24,6 +25,11 @@ pub enum Labeller {
 }
 
 impl Labeller {
+    /// A single pass of `detector` as it is (its manifest's thresholds).
+    pub fn as_configured(detector: &Detector) -> Self {
+        Self::SinglePass(detector.clone())
+    }
+
     /// A single pass of `detector`, reporting down to [`CURVE_FLOOR`].
     pub fn single(detector: &Detector) -> Result<Self, DistillError> {
         Ok(Self::SinglePass(
@@ -51,10 +57,11 @@ impl Labeller {
     }
 }
 
-/// Runs `labeller` over `images` on `threads` worker threads (image order kept).
+/// Runs `labeller` over `images` on `threads` worker threads (image order kept; each image
+/// independent of the others, so the result does not depend on the thread count).
 pub fn detect_all(
     labeller: &Labeller,
-    images: &[LabelledCameraImage],
+    images: &[&CameraFrame],
     threads: usize,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<Vec<Detection2d>>, DistillError> {
@@ -66,7 +73,7 @@ pub fn detect_all(
                 scope.spawn(move || {
                     part.iter()
                         .map(|img| {
-                            let d = labeller.detect(&img.image);
+                            let d = labeller.detect(img);
                             progress();
                             d
                         })

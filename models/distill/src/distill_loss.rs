@@ -1,22 +1,25 @@
-//! The distillation loss between student logits and cached teacher outputs:
-//! a quality-focal BCE on the class maps with the teacher's probabilities as soft targets,
-//! and a cross-entropy between the teacher's and the student's box distributions, weighted by
-//! the teacher's confidence in each cell.
+//! The distillation loss between student logits and the training targets made from the
+//! teacher's pseudo-labels ([`crate::pseudo_label_targets`]): a quality-focal BCE on the class
+//! maps with the targets' probabilities as soft targets (cells marked ignored left out), and a
+//! cross-entropy between the target and the student's box distributions (distribution focal
+//! loss), weighted by each cell's class target.
 
 use crate::student_classes::{BOX_BINS, NUM_CLASSES, REG_MAX};
 use crate::student_net::LevelLogits;
-use crate::teacher_cache::TeacherTargets;
+use crate::training_targets::TrainingTargets;
 use burn::tensor::activation::{log_sigmoid, log_softmax, sigmoid};
 use burn::tensor::{Device, Tensor, TensorData};
 
-/// Teacher targets of a batch as tensors.
+/// Targets of a batch as tensors.
 #[derive(Debug, Clone)]
 pub struct BatchTargets {
     /// Class probabilities `[batch, cells, classes]`.
     pub scores: Tensor<3>,
-    /// Box-bin probabilities (softmax of teacher logits) `[batch, cells, 4, reg_max + 1]`.
+    /// 1 for cells in the class loss, 0 for ignored ones `[batch, cells, 1]`.
+    pub cls_mask: Tensor<3>,
+    /// Box-bin probabilities `[batch, cells, 4, reg_max + 1]`.
     pub box_probs: Tensor<4>,
-    /// Per-cell box weight (teacher's best class probability, 0 without a box target)
+    /// Per-cell box weight (the cell's best class target, 0 without a box target)
     /// `[batch, cells]`.
     pub box_weight: Tensor<2>,
     /// Normaliser of the class loss: soft count of positive cells (sum of best probabilities,
@@ -28,10 +31,11 @@ pub struct BatchTargets {
 
 impl BatchTargets {
     /// Stacks per-view targets (each over `cells` cells) into tensors on `device`.
-    pub fn new(targets: &[&TeacherTargets], cells: usize, device: &Device) -> Self {
+    pub fn new(targets: &[&TrainingTargets], cells: usize, device: &Device) -> Self {
         let b = targets.len();
         let bins = REG_MAX + 1;
         let mut scores = Vec::with_capacity(b * cells * NUM_CLASSES);
+        let mut mask = vec![1.0f32; b * cells];
         let mut probs = vec![0.0f32; b * cells * BOX_BINS];
         let mut weight = vec![0.0f32; b * cells];
         let mut cls_norm = 0.0f32;
@@ -40,27 +44,23 @@ impl BatchTargets {
             for cell in t.scores.chunks_exact(NUM_CLASSES) {
                 cls_norm += cell.iter().copied().fold(0.0, f32::max);
             }
-            for (cell, logits) in &t.boxes {
+            for &c in &t.ignore {
+                mask[i * cells + c as usize] = 0.0;
+            }
+            for (cell, p) in &t.box_probs {
                 let c = *cell as usize;
-                let best = t.scores[c * NUM_CLASSES..(c + 1) * NUM_CLASSES]
+                weight[i * cells + c] = t.scores[c * NUM_CLASSES..(c + 1) * NUM_CLASSES]
                     .iter()
                     .copied()
                     .fold(0.0, f32::max);
-                weight[i * cells + c] = best;
-                let dst = &mut probs[(i * cells + c) * BOX_BINS..(i * cells + c + 1) * BOX_BINS];
-                for side in 0..4 {
-                    let l = &logits[side * bins..(side + 1) * bins];
-                    let m = l.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-                    let z: f32 = l.iter().map(|v| (v - m).exp()).sum();
-                    for k in 0..bins {
-                        dst[side * bins + k] = (l[k] - m).exp() / z;
-                    }
-                }
+                probs[(i * cells + c) * BOX_BINS..(i * cells + c + 1) * BOX_BINS]
+                    .copy_from_slice(p);
             }
         }
         let box_norm = weight.iter().sum::<f32>().max(1e-3);
         Self {
             scores: Tensor::from_data(TensorData::new(scores, [b, cells, NUM_CLASSES]), device),
+            cls_mask: Tensor::from_data(TensorData::new(mask, [b, cells, 1]), device),
             box_probs: Tensor::from_data(TensorData::new(probs, [b, cells, 4, bins]), device),
             box_weight: Tensor::from_data(TensorData::new(weight, [b, cells]), device),
             cls_norm: cls_norm.max(1.0),
@@ -92,7 +92,7 @@ pub fn distill_loss(
     let bce = -(t.clone() * log_sigmoid(cls.clone())
         + (t.clone().neg() + 1.0) * log_sigmoid(cls.clone().neg()));
     let focal = (sigmoid(cls) - t).powi_scalar(2).detach();
-    let cls_loss = (bce * focal).sum() / targets.cls_norm;
+    let cls_loss = (bce * focal * targets.cls_mask.clone()).sum() / targets.cls_norm;
     let [b, n, _] = reg.dims();
     let logp = log_softmax(reg.reshape([b, n, 4, REG_MAX + 1]), 3);
     let ce = (targets.box_probs.clone() * logp)

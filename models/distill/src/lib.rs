@@ -1,7 +1,8 @@
 //! # kestrel-distill
 //!
 //! The training toolchain of Kestrel's camera students (never compiled for the vehicle):
-//! teacher-output caching on augmented views ([`teacher_cache`]), distillation with burn
+//! pseudo-labels from a test-time-augmented teacher ([`ensemble_teacher`]) turned into dense
+//! targets on augmented views ([`pseudo_label_targets`]), distillation with burn
 //! ([`trainer`], [`distill_loss`]), structured pruning ([`pruning`]), ONNX export
 //! ([`onnx_export`]) with a parity check ([`parity`]), agreement evaluation ([`agreement`]),
 //! cost measurement ([`model_cost`]) and the one-command recipe ([`recipe`]). ONNX graphs are
@@ -23,13 +24,14 @@ pub mod onnx_export;
 pub mod onnx_graph;
 pub mod parity;
 pub mod pruning;
+pub mod pseudo_label_targets;
 pub mod recipe;
 pub mod seeded_rng;
 pub mod student_candidates;
 pub mod student_classes;
 pub mod student_net;
-pub mod teacher_cache;
 pub mod threshold_calibration;
 pub mod trainer;
+pub mod training_targets;
 
 pub use error::DistillError;

@@ -224,7 +224,12 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             };
             let report = run_recipe(&cfg, &out, &progress)?;
             let card = out.join("MODEL_CARD.md");
-            std::fs::write(&card, model_card::render(&report)).map_err(DistillError::io(&card))?;
+            let previous = std::fs::read_to_string(&card).unwrap_or_default();
+            std::fs::write(
+                &card,
+                model_card::render_keeping_observations(&report, &previous),
+            )
+            .map_err(DistillError::io(&card))?;
             eprintln!("wrote {}", out.display());
             Ok(())
         }
@@ -308,7 +313,12 @@ fn run(cli: Cli) -> Result<(), DistillError> {
                     reason: e.to_string(),
                 })?;
             let card = metrics.with_file_name("MODEL_CARD.md");
-            std::fs::write(&card, model_card::render(&report)).map_err(DistillError::io(&card))?;
+            let previous = std::fs::read_to_string(&card).unwrap_or_default();
+            std::fs::write(
+                &card,
+                model_card::render_keeping_observations(&report, &previous),
+            )
+            .map_err(DistillError::io(&card))?;
             eprintln!("wrote {}", card.display());
             Ok(())
         }
@@ -369,7 +379,8 @@ fn evaluate(
     let mut all = std::collections::BTreeMap::new();
     for (name, l) in &labellers {
         let start = std::time::Instant::now();
-        let dets = detect_all(l, &images, threads, &|| {})?;
+        let frames: Vec<&kestrel_sensors::CameraFrame> = images.iter().map(|i| &i.image).collect();
+        let dets = detect_all(l, &frames, threads, &|| {})?;
         let scores = score(&images, &dets);
         if dump.is_some() {
             for (img, d) in images.iter().zip(&dets) {

@@ -145,8 +145,8 @@ pub fn pseudo_label_targets(
             let c1 = ((b.bbox[2] / sf).ceil() as usize).min(cols);
             let r0 = ((b.bbox[1] / sf).floor().max(0.0) as usize).min(rows.saturating_sub(1));
             let r1 = ((b.bbox[3] / sf).ceil() as usize).min(rows);
-            let centre_cell = ((bcy / sf) as usize).min(rows - 1) * cols
-                + ((bcx / sf) as usize).min(cols - 1);
+            let centre_cell =
+                ((bcy / sf) as usize).min(rows - 1) * cols + ((bcx / sf) as usize).min(cols - 1);
             for r in r0..r1 {
                 for c in c0..c1 {
                     let (x, y) = ((c as f32 + 0.5) * sf, (r as f32 + 0.5) * sf);
@@ -306,14 +306,38 @@ mod tests {
         m.sort();
         assert_eq!(flipped, m);
         // Uncertain: no positives, cells ignored. Below the floor: background.
-        let unsure = pseudo_label_targets(&[label("car", [300., 200., 380., 240.], 0.3)], &view(false), 192, 320, &T);
+        let unsure = pseudo_label_targets(
+            &[label("car", [300., 200., 380., 240.], 0.3)],
+            &view(false),
+            192,
+            320,
+            &T,
+        );
         assert!(hot(&unsure).is_empty() && !unsure.ignore.is_empty());
-        let faint = pseudo_label_targets(&[label("car", [300., 200., 380., 240.], 0.1)], &view(false), 192, 320, &T);
+        let faint = pseudo_label_targets(
+            &[label("car", [300., 200., 380., 240.], 0.1)],
+            &view(false),
+            192,
+            320,
+            &T,
+        );
         assert!(hot(&faint).is_empty() && faint.ignore.is_empty());
         // Mostly outside the view: ignored. Not a student class: nothing.
-        let cut = pseudo_label_targets(&[label("car", [0., 200., 130., 240.], 0.9)], &view(false), 192, 320, &T);
+        let cut = pseudo_label_targets(
+            &[label("car", [0., 200., 130., 240.], 0.9)],
+            &view(false),
+            192,
+            320,
+            &T,
+        );
         assert!(hot(&cut).is_empty() && !cut.ignore.is_empty());
-        let dog = pseudo_label_targets(&[label("dog", [300., 200., 380., 240.], 0.9)], &view(false), 192, 320, &T);
+        let dog = pseudo_label_targets(
+            &[label("dog", [300., 200., 380., 240.], 0.9)],
+            &view(false),
+            192,
+            320,
+            &T,
+        );
         assert!(dog.ignore.is_empty() && dog.box_probs.is_empty());
     }
 }

@@ -1,27 +1,46 @@
-//! The reproducible recipe: cache the teacher on augmented dash-cam views, distil a student,
-//! prune it progressively under an agreement gate, export it to ONNX, verify parity, measure
-//! agreement / cost / latency, and write the model-zoo folder.
+//! The reproducible recipe of the shipped student: label the training images once with the
+//! ensemble teacher (test-time augmentation + weighted box fusion, [`crate::ensemble_teacher`]),
+//! distil a student on augmented views of them ([`crate::pseudo_label_targets`]), prune it
+//! progressively under a gate, export it to ONNX, verify parity, calibrate its operating point
+//! on the training frames' human labels, measure it against human labels on held-out frames,
+//! against its teacher, and for cost and latency, and write the model-zoo folder.
+//!
+//! Training data: the MIT-licensed dash-cam frames (`models/data/dashcam/`, training part) and
+//! the six cameras of a PandaSet sequence (CC BY 4.0) before [`RecipeConfig::heldout_from`];
+//! no human label is trained on. The human labels of the training frames choose the operating
+//! point and gate the pruning; those of the held-out frames (all six cameras) are only
+//! measured.
 
 use crate::DistillError;
-use crate::agreement::{AgreementReport, MatchCounts, match_image};
+use crate::agreement::{AgreementReport, match_image};
+use crate::augment::{ViewParams, sample_view};
+use crate::detector_evaluation::{DetectorScores, Labeller, detect_all, score};
+use crate::ensemble_teacher::EnsembleSettings;
+use crate::human_labels::{LabelledCameraImage, load_pandaset_images};
 use crate::image_sets::{
     ImageSource, LabelledImage, dashcam_split, evaluation_only_paths, load_all,
 };
 use crate::model_cost::{ModelCost, model_cost};
 use crate::onnx_export::{ExportedStudent, export_student};
 use crate::pruning::prune;
+use crate::pseudo_label_targets::PseudoLabelThresholds;
+use crate::seeded_rng::SeededRng;
 use crate::student_classes::STUDENT_CLASSES;
 use crate::student_net::{StudentArch, StudentNet, StudentWidths};
-use crate::teacher_cache::{CacheSettings, cache_teacher};
-use crate::threshold_calibration::{ThresholdCalibration, calibrate_threshold};
+use crate::threshold_calibration::{Counts, ThresholdCalibration, calibrate, counts_at};
 use crate::trainer::{StepLog, TrainData, TrainSettings, train};
 use burn::module::Module;
 use burn::tensor::Device;
 use kestrel_models::manifest::{Distillation, Provenance};
 use kestrel_models::{Detection2d, Detector, ModelManifest, VerifiedModel, zoo};
 use kestrel_sensors::CameraFrame;
+use kestrel_sensors::image_labels::ImageLabelSettings;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+/// Classes whose images get extra views (everything but cars, which dominate the data).
+pub const RARE_CLASSES: [&str; 5] = ["person", "bicycle", "motorcycle", "bus", "truck"];
 
 /// Everything that determines the recipe's result.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -34,15 +53,16 @@ pub struct RecipeConfig {
     pub height: usize,
     /// Student input width, pixels (multiple of 32).
     pub width: usize,
-    /// Augmented views per training image labelled by the teacher.
+    /// Augmented views per training image.
     pub views_per_image: usize,
-    /// Worker threads for teacher caching and evaluation.
+    /// Extra views of each image that holds a confident pseudo-label of a [`RARE_CLASSES`]
+    /// class (class balancing).
+    pub rare_class_views: usize,
+    /// Worker threads for labelling and evaluation.
     pub threads: usize,
     /// Seed of augmentation, initialisation and data order.
     pub seed: u64,
-    /// Layer structure of the student (absent in recipes written before it existed: the
-    /// reference architecture).
-    #[serde(default)]
+    /// Layer structure of the student.
     pub arch: StudentArch,
     /// Initial channel widths (one per backbone layer of `arch`, one per head).
     pub widths: StudentWidths,
@@ -56,14 +76,21 @@ pub struct RecipeConfig {
     pub prune_rounds: usize,
     /// Fine-tuning steps after each pruning round.
     pub finetune_steps: usize,
-    /// Stop pruning once student MACs <= this fraction of the teacher's (at 416x416).
+    /// Prune only while student MACs > this fraction of the teacher's (at 416x416).
     pub target_mac_ratio: f64,
-    /// A round is rejected (and pruning stops) if its gate vehicle recall falls more than this
-    /// below the unpruned student's (absolute, e.g. 0.05 = 5 points).
-    pub gate_max_recall_drop: f32,
-    /// Training images used for the gate (plain letterboxed, first N training frames).
-    pub gate_images: usize,
-    /// Wall-clock budget in seconds for cache + training + pruning (evaluation comes after).
+    /// A pruning round is rejected (and pruning stops) if the gate (mean AP50 on the
+    /// calibration images) falls more than this below the unpruned student's.
+    pub gate_max_drop: f64,
+    /// The PandaSet sequence folder (relative to the repository root unless absolute).
+    pub pandaset: String,
+    /// First held-out frame number of the sequence (earlier frames are training frames).
+    pub heldout_from: u32,
+    /// How the ensemble teacher labels the training images.
+    pub ensemble: EnsembleSettings,
+    /// How its merged scores become training targets.
+    pub pseudo_labels: PseudoLabelThresholds,
+    /// Wall-clock budget in seconds for labelling + training + pruning (evaluation comes
+    /// after).
     pub time_budget_s: u64,
 }
 
@@ -72,24 +99,22 @@ impl RecipeConfig {
     pub fn reference() -> Self {
         Self {
             name: zoo::DEFAULT_STUDENT.into(),
-            version: "2.0.0".into(),
-            // 416 wide like the teacher: a 16:9 frame is seen at the teacher's own pixel
-            // scale, so the teacher's small far vehicles stay learnable (at 320 wide the
-            // teacher itself keeps only 0.76 of its 416-wide vehicle detections).
-            height: 256,
-            width: 416,
-            views_per_image: 16,
+            version: "3.0.0".into(),
+            // 512x288: a 16:9 frame fills the input; the architecture tract runs best at this
+            // size within 1/8 of the teacher's MACs (benches/RESULTS.md, block benchmark).
+            height: 288,
+            width: 512,
+            views_per_image: 12,
+            rare_class_views: 12,
             threads: 2,
-            seed: 20261127,
-            arch: StudentArch::reference(),
-            // Multiples of 8 channels, the row panel of tract's x86 matrix kernels (tested for
-            // speed; benches/RESULTS.md found no gain, and no loss).
+            seed: 20261206,
+            arch: StudentArch::patchify_8(),
             widths: StudentWidths {
-                backbone: vec![16, 24, 24, 48, 48, 72, 72, 96, 96],
-                heads: vec![48, 72, 96],
+                backbone: vec![40, 40, 96, 96, 144, 144],
+                heads: vec![40, 96, 144],
             },
             train: TrainSettings {
-                steps: 1100,
+                steps: 2400,
                 batch: 16,
                 lr: 2e-3,
                 weight_decay: 1e-4,
@@ -98,12 +123,28 @@ impl RecipeConfig {
             },
             prune_fraction: 0.2,
             channel_align: 8,
-            prune_rounds: 3,
-            finetune_steps: 150,
-            target_mac_ratio: 1.0 / 12.0,
-            gate_max_recall_drop: 0.05,
-            gate_images: 40,
-            time_budget_s: 55 * 60,
+            prune_rounds: 0,
+            finetune_steps: 200,
+            target_mac_ratio: 0.125,
+            gate_max_drop: 0.03,
+            pandaset: "../shared/data/pandaset-002".into(),
+            heldout_from: crate::human_labels::HELDOUT_FROM,
+            ensemble: EnsembleSettings::default(),
+            pseudo_labels: PseudoLabelThresholds {
+                confident: 0.3,
+                floor: 0.12,
+            },
+            time_budget_s: 150 * 60,
+        }
+    }
+
+    /// [`Self::pandaset`] resolved against the repository root.
+    pub fn pandaset_dir(&self) -> PathBuf {
+        let p = PathBuf::from(&self.pandaset);
+        if p.is_absolute() {
+            p
+        } else {
+            zoo::models_dir().join("..").join(p)
         }
     }
 }
@@ -119,12 +160,12 @@ pub struct RoundMetrics {
     pub cost: ModelCost,
     /// Steps actually run.
     pub steps: usize,
-    /// Mean loss of the first and last 20 steps.
+    /// Mean loss of the first 20 steps.
     pub loss_first: f32,
     /// Mean loss of the last 20 steps.
     pub loss_last: f32,
-    /// Gate agreement (vehicles) on plain training frames.
-    pub gate_vehicles: MatchCounts,
+    /// Gate: mean AP50 over the labelled classes on the calibration images.
+    pub gate: f64,
     /// Whether the round was kept.
     pub accepted: bool,
 }
@@ -138,19 +179,44 @@ pub struct Latency {
     pub detect_ms: f64,
 }
 
+/// How many images and views the recipe used.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+pub struct ImageCounts {
+    /// Dash-cam training frames.
+    pub dashcam_train: usize,
+    /// PandaSet training images (frames x cameras).
+    pub pandaset_train: usize,
+    /// Augmented training views.
+    pub views: usize,
+    /// Dash-cam held-out frames.
+    pub dashcam_heldout: usize,
+    /// PandaSet held-out images (frames x cameras).
+    pub pandaset_heldout: usize,
+}
+
 /// Everything the recipe measured; written as `metrics.json` and rendered in the model card.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RecipeReport {
     /// The settings.
     pub config: RecipeConfig,
-    /// Training frames, held-out frames, cached views.
-    pub counts: (usize, usize, usize),
-    /// Seconds spent caching teacher targets.
-    pub cache_s: f64,
+    /// Images and views.
+    pub counts: ImageCounts,
+    /// Confident pseudo-labels per class over the training images.
+    pub pseudo_label_counts: BTreeMap<String, usize>,
+    /// Seconds spent labelling the training images with the ensemble.
+    pub label_s: f64,
     /// Seconds spent training and pruning.
     pub train_s: f64,
-    /// Training rounds.
+    /// Training rounds (the pruning curve).
     pub rounds: Vec<RoundMetrics>,
+    /// Quality of the training signal: the teacher (single pass) and the ensemble against the
+    /// human labels of the PandaSet training images.
+    pub teacher_signal: BTreeMap<String, DetectorScores>,
+    /// Against the human labels of the held-out PandaSet images: the single-pass teacher, the
+    /// ensemble, the previous student (when its manifest exists) and this student.
+    pub heldout: BTreeMap<String, DetectorScores>,
+    /// This student at its calibrated operating point on the held-out PandaSet images.
+    pub heldout_operating_point: BTreeMap<String, Counts>,
     /// Teacher cost at 416x416.
     pub teacher_cost: ModelCost,
     /// Student cost at its input size.
@@ -161,19 +227,19 @@ pub struct RecipeReport {
     pub student_latency: Latency,
     /// Max |burn - tract| over all outputs on a held-out frame.
     pub export_parity_max_abs: f32,
-    /// Agreement on held-out / evaluation-only frames.
+    /// Agreement with the teacher on held-out dash-cam and evaluation-only frames.
     pub agreement: AgreementReport,
     /// Whether the time budget cut training short.
     pub stopped_by_budget: bool,
-    /// Score threshold chosen on the gate frames (written into the manifest).
+    /// Operating point chosen on the training frames (written into the manifest).
     pub threshold: ThresholdCalibration,
 }
 
 fn provenance() -> Provenance {
     Provenance {
         licence: "Apache-2.0".into(),
-        source: "distilled by kestrel-distill (models/distill) from the NanoDet COCO teacher (models/teachers/nanodet_coco.toml)".into(),
-        trained_on: "teacher outputs on augmented MIT-licensed dash-cam frames (models/data/dashcam, Udacity + comma.ai)".into(),
+        source: "distilled by kestrel-distill (models/distill) from the NanoDet COCO teacher (models/teachers/nanodet_coco.toml), test-time-augmented".into(),
+        trained_on: "ensemble-teacher pseudo-labels on augmented MIT-licensed dash-cam frames (models/data/dashcam) and PandaSet sequence 002 frames 00-39, six cameras (CC BY 4.0); no human labels".into(),
     }
 }
 
@@ -217,48 +283,39 @@ pub fn teacher_for_agreement() -> Result<Detector, DistillError> {
     Ok(Detector::from_parts(manifest, model)?)
 }
 
-/// Runs a detector on frames with `threads` workers; results in frame order.
-pub fn detect_all(
-    det: &Detector,
-    frames: &[&CameraFrame],
-    threads: usize,
-) -> Result<Vec<Vec<Detection2d>>, DistillError> {
-    let chunk = frames.len().div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = frames
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|f| det.detect(f))
-                        .collect::<Result<Vec<_>, _>>()
-                })
-            })
-            .collect();
-        let mut out = Vec::with_capacity(frames.len());
-        for h in handles {
-            let part = h
-                .join()
-                .map_err(|_| DistillError::Setting("detection worker panicked".into()))??;
-            out.extend(part);
-        }
-        Ok(out)
-    })
+/// Mean AP50 over the classes with at least [`crate::threshold_calibration::MIN_LABELS_PER_CLASS`]
+/// labels.
+fn gate_value(scores: &DetectorScores) -> f64 {
+    let aps: Vec<f64> = scores
+        .classes
+        .values()
+        .filter(|s| s.labels >= crate::threshold_calibration::MIN_LABELS_PER_CLASS)
+        .filter_map(|s| s.ap)
+        .collect();
+    if aps.is_empty() {
+        0.0
+    } else {
+        aps.iter().sum::<f64>() / aps.len() as f64
+    }
 }
 
-/// Gate agreement of `student` with precomputed teacher detections on gate frames.
-fn gate(
+fn frames_of(images: &[LabelledCameraImage]) -> Vec<&CameraFrame> {
+    images.iter().map(|i| &i.image).collect()
+}
+
+/// Scores of a student (all detections down to the curve floor) on labelled images.
+fn student_scores(
     student: &Detector,
-    frames: &[&CameraFrame],
-    teacher: &[Vec<Detection2d>],
+    images: &[LabelledCameraImage],
     threads: usize,
-) -> Result<MatchCounts, DistillError> {
-    let dets = detect_all(student, frames, threads)?;
-    let mut report = AgreementReport::default();
-    for (t, s) in teacher.iter().zip(&dets) {
-        report.add("gate", &match_image(t, s));
-    }
-    Ok(report.vehicles(&[]))
+) -> Result<(DetectorScores, Vec<Vec<Detection2d>>), DistillError> {
+    let dets = detect_all(
+        &Labeller::single(student)?,
+        &frames_of(images),
+        threads,
+        &|| {},
+    )?;
+    Ok((score(images, &dets), dets))
 }
 
 fn mean_loss(logs: &[StepLog], first: bool) -> f32 {
@@ -304,39 +361,6 @@ fn latency(det: &Detector, frame: &CameraFrame) -> Result<Latency, DistillError>
     })
 }
 
-/// The manifest's `metrics`: agreement with the teacher by source (vehicles), cost and
-/// latency ratios against the teacher, and export parity.
-fn headline_metrics(r: &RecipeReport) -> std::collections::BTreeMap<String, f64> {
-    let mut m = std::collections::BTreeMap::new();
-    for (source, key) in [
-        (ImageSource::DashcamHeldout, "heldout_dashcam"),
-        (ImageSource::Kitti, "kitti"),
-        (ImageSource::Nuscenes, "nuscenes"),
-    ] {
-        let c = r.agreement.vehicles(&[source.name()]);
-        if let Some(v) = c.recall() {
-            m.insert(format!("{key}_vehicle_recall_vs_teacher"), f64::from(v));
-        }
-        if let Some(v) = c.precision() {
-            m.insert(format!("{key}_vehicle_precision_vs_teacher"), f64::from(v));
-        }
-    }
-    m.insert(
-        "teacher_macs_ratio".into(),
-        r.teacher_cost.macs as f64 / r.student_cost.macs.max(1) as f64,
-    );
-    m.insert(
-        "teacher_latency_ratio".into(),
-        r.teacher_latency.network_ms / r.student_latency.network_ms.max(1e-9),
-    );
-    m.insert("network_ms_dev_2core".into(), r.student_latency.network_ms);
-    m.insert(
-        "export_parity_max_abs".into(),
-        f64::from(r.export_parity_max_abs),
-    );
-    m
-}
-
 /// Progress hooks of the recipe (the binary draws bars and log lines).
 pub trait RecipeProgress: Sync {
     /// A phase starts with `len` units of work.
@@ -349,6 +373,34 @@ pub trait RecipeProgress: Sync {
     fn note(&self, text: &str);
 }
 
+/// The views of the training images: `views_per_image` each, plus `rare_class_views` for
+/// images with a confident pseudo-label of a rare class; drawn from the seed.
+fn draw_views(
+    cfg: &RecipeConfig,
+    images: &[CameraFrame],
+    labels: &[Vec<Detection2d>],
+) -> Vec<ViewParams> {
+    let mut rng = SeededRng::new(cfg.seed);
+    let mut views = Vec::new();
+    for (i, (img, l)) in images.iter().zip(labels).enumerate() {
+        let rare = l.iter().any(|d| {
+            d.score >= cfg.pseudo_labels.confident && RARE_CLASSES.contains(&d.label.as_str())
+        });
+        let n = cfg.views_per_image + if rare { cfg.rare_class_views } else { 0 };
+        for _ in 0..n {
+            views.push(sample_view(
+                &mut rng,
+                i,
+                img.width as usize,
+                img.height as usize,
+                cfg.width,
+                cfg.height,
+            ));
+        }
+    }
+    views
+}
+
 /// Runs the recipe and writes `out_dir/{model.onnx, model.toml, metrics.json}`.
 pub fn run_recipe(
     cfg: &RecipeConfig,
@@ -358,51 +410,70 @@ pub fn run_recipe(
     let start = Instant::now();
     let deadline = start + std::time::Duration::from_secs(cfg.time_budget_s);
     let teacher = Detector::load(&zoo::teacher_manifest())?;
-    let (train_paths, held_paths) = dashcam_split(&zoo::dashcam_data_dir())?;
-    let train_images: Vec<CameraFrame> = load_all(
-        &train_paths
+    let pandaset = cfg.pandaset_dir();
+    let label_settings = ImageLabelSettings::default();
+    let heldout_from = cfg.heldout_from;
+    let pandaset_train = load_pandaset_images(&pandaset, |n| n < heldout_from, &label_settings)?;
+    let (dash_train_paths, dash_held_paths) = dashcam_split(&zoo::dashcam_data_dir())?;
+    let dash_train = load_all(
+        &dash_train_paths
             .iter()
             .map(|p| (ImageSource::DashcamTrain, p.clone()))
             .collect::<Vec<_>>(),
-    )?
-    .into_iter()
-    .map(|i| i.frame)
-    .collect();
+    )?;
+    let mut images: Vec<CameraFrame> = dash_train.into_iter().map(|i| i.frame).collect();
+    let n_dash = images.len();
+    images.extend(pandaset_train.iter().map(|i| i.image.clone()));
 
-    progress.phase("teacher", (train_images.len() * cfg.views_per_image) as u64);
-    let tick = || progress.tick();
-    let settings = CacheSettings {
-        views_per_image: cfg.views_per_image,
-        height: cfg.height,
-        width: cfg.width,
-        seed: cfg.seed,
-        threads: cfg.threads,
-    };
-    let views = cache_teacher(&teacher, &train_images, settings, &tick)?;
-    let cache_s = start.elapsed().as_secs_f64();
+    // 1. The ensemble teacher labels every training image once.
+    progress.phase("label", images.len() as u64);
+    let ensemble = Labeller::ensemble(&teacher, cfg.ensemble)?;
+    let refs: Vec<&CameraFrame> = images.iter().collect();
+    let labels = detect_all(&ensemble, &refs, cfg.threads, &|| progress.tick())?;
+    let label_s = start.elapsed().as_secs_f64();
+    let mut pseudo_label_counts = BTreeMap::new();
+    for d in labels.iter().flatten() {
+        if d.score >= cfg.pseudo_labels.confident && STUDENT_CLASSES.contains(&d.label.as_str()) {
+            *pseudo_label_counts.entry(d.label.clone()).or_insert(0) += 1;
+        }
+    }
     progress.note(&format!(
-        "cached {} teacher views in {cache_s:.0} s",
-        views.len()
+        "labelled {} images in {label_s:.0} s; confident pseudo-labels {pseudo_label_counts:?}",
+        images.len()
     ));
+    let mut teacher_signal = BTreeMap::new();
+    let single = Labeller::single(&teacher)?;
+    let single_train = detect_all(&single, &frames_of(&pandaset_train), cfg.threads, &|| {})?;
+    teacher_signal.insert(
+        "teacher (single pass)".to_owned(),
+        score(&pandaset_train, &single_train),
+    );
+    teacher_signal.insert(
+        "teacher (ensemble)".to_owned(),
+        score(&pandaset_train, &labels[n_dash..]),
+    );
 
+    // 2. Distillation on augmented views.
+    let views = draw_views(cfg, &images, &labels);
     let data = TrainData {
-        images: &train_images,
+        images: &images,
+        labels: &labels,
         views: &views,
+        thresholds: cfg.pseudo_labels,
         height: cfg.height,
         width: cfg.width,
     };
     let device = Device::flex().autodiff();
     device.seed(cfg.seed);
-    let gate_frames: Vec<&CameraFrame> = train_images
-        .iter()
-        .step_by((train_images.len() / cfg.gate_images.max(1)).max(1))
-        .collect();
-    let agree_teacher = teacher_for_agreement()?;
-    let gate_teacher = detect_all(&agree_teacher, &gate_frames, cfg.threads)?;
     let teacher_path = zoo::teacher_manifest();
     let teacher_bytes = std::fs::read(teacher.manifest().onnx_path(&teacher_path))
         .map_err(DistillError::io(&teacher_path))?;
     let teacher_cost = model_cost(teacher.manifest(), &teacher_bytes, &teacher_path)?;
+    let gate = |d: &Detector| -> Result<f64, DistillError> {
+        Ok(gate_value(
+            &student_scores(d, &pandaset_train, cfg.threads)?.0,
+        ))
+    };
 
     let train_start = Instant::now();
     let mut net = StudentNet::new(&cfg.arch, &cfg.widths, &device)?;
@@ -420,12 +491,12 @@ pub fn run_recipe(
         steps: logs.len(),
         loss_first: mean_loss(&logs, true),
         loss_last: mean_loss(&logs, false),
-        gate_vehicles: gate(&current.detector, &gate_frames, &gate_teacher, cfg.threads)?,
+        gate: gate(&current.detector)?,
         accepted: true,
     }];
     progress.note(&format!("round 0: {:?}", rounds[0]));
     let target_macs = (teacher_cost.macs as f64 * cfg.target_mac_ratio) as u64;
-    let gate_floor = rounds[0].gate_vehicles.recall().unwrap_or(0.0) - cfg.gate_max_recall_drop;
+    let gate_floor = rounds[0].gate - cfg.gate_max_drop;
     for round in 1..=cfg.prune_rounds {
         if current.cost.macs <= target_macs || stopped_by_budget {
             break;
@@ -443,13 +514,8 @@ pub fn run_recipe(
         })?;
         stopped_by_budget = logs.len() < ft.steps;
         let candidate = load_exported(&tuned.valid(), cfg)?;
-        let gate_vehicles = gate(
-            &candidate.detector,
-            &gate_frames,
-            &gate_teacher,
-            cfg.threads,
-        )?;
-        let accepted = !stopped_by_budget && gate_vehicles.recall().unwrap_or(0.0) >= gate_floor;
+        let g = gate(&candidate.detector)?;
+        let accepted = !stopped_by_budget && g >= gate_floor;
         rounds.push(RoundMetrics {
             round,
             widths: tuned.widths(),
@@ -457,7 +523,7 @@ pub fn run_recipe(
             steps: logs.len(),
             loss_first: mean_loss(&logs, true),
             loss_last: mean_loss(&logs, false),
-            gate_vehicles,
+            gate: g,
             accepted,
         });
         progress.note(&format!("round {round}: {:?}", rounds.last()));
@@ -468,27 +534,24 @@ pub fn run_recipe(
         current = candidate;
     }
     let train_s = train_start.elapsed().as_secs_f64();
-    let threshold = calibrate_threshold(
-        &current.exported.manifest,
-        &current.exported.onnx,
-        &gate_frames,
-        &gate_teacher,
-        cfg.threads,
-    )?;
-    progress.note(&format!("score threshold: {threshold:?}"));
+
+    // 3. Operating point on the training frames' human labels.
+    let (_, train_dets) = student_scores(&current.detector, &pandaset_train, cfg.threads)?;
+    let threshold = calibrate(&pandaset_train, &train_dets);
+    progress.note(&format!("operating point: {threshold:?}"));
     let mut manifest = current.exported.manifest.clone();
     manifest.decoder.score_threshold = threshold.chosen;
     manifest.decoder.class_thresholds = threshold.class_thresholds.clone();
     manifest.cost = Some(current.cost);
     manifest.distillation = Some(Distillation {
-        teacher: teacher.manifest().name.clone(),
-        recipe: "cargo run -p kestrel-distill -- recipe".into(),
+        teacher: format!("{} (ensemble)", teacher.manifest().name),
+        recipe: "cargo run --bin kestrel-distill -- recipe".into(),
         pruning_rounds: rounds.iter().filter(|r| r.round > 0 && r.accepted).count(),
         pruned_parameter_fraction: 1.0
             - current.cost.parameters as f64 / rounds[0].cost.parameters.max(1) as f64,
     });
 
-    // Export, write, and check parity of the shipped graph against burn.
+    // 4. Export, write, and check parity of the shipped graph against burn.
     std::fs::create_dir_all(out_dir).map_err(DistillError::io(out_dir))?;
     let onnx_path = out_dir.join("model.onnx");
     std::fs::write(&onnx_path, &current.exported.onnx).map_err(DistillError::io(&onnx_path))?;
@@ -496,22 +559,58 @@ pub fn run_recipe(
     std::fs::write(&toml_path, manifest.to_toml()?).map_err(DistillError::io(&toml_path))?;
     let shipped = Detector::load(&toml_path)?;
 
-    let held: Vec<(ImageSource, PathBuf)> = held_paths
+    // 5. Held-out measurements.
+    let pandaset_held = load_pandaset_images(&pandaset, |n| n >= heldout_from, &label_settings)?;
+    let held_frames = frames_of(&pandaset_held);
+    progress.phase("evaluate", 4);
+    let mut heldout = BTreeMap::new();
+    let t = detect_all(&single, &held_frames, cfg.threads, &|| {})?;
+    heldout.insert(
+        "teacher (single pass)".to_owned(),
+        score(&pandaset_held, &t),
+    );
+    progress.tick();
+    let e = detect_all(&ensemble, &held_frames, cfg.threads, &|| {})?;
+    heldout.insert("teacher (ensemble)".to_owned(), score(&pandaset_held, &e));
+    progress.tick();
+    let previous = zoo::models_dir().join("zoo/kestrel-student-v2/model.toml");
+    if previous.is_file() && manifest.name != "kestrel-student-v2" {
+        let (s, _) = student_scores(&Detector::load(&previous)?, &pandaset_held, cfg.threads)?;
+        heldout.insert("kestrel-student-v2".to_owned(), s);
+    }
+    progress.tick();
+    let (s, held_dets) = student_scores(&shipped, &pandaset_held, cfg.threads)?;
+    heldout.insert(manifest.name.clone(), s);
+    progress.tick();
+    let heldout_operating_point = STUDENT_CLASSES
+        .iter()
+        .map(|c| {
+            (
+                (*c).to_owned(),
+                counts_at(&pandaset_held, &held_dets, c, threshold.threshold(c)),
+            )
+        })
+        .collect();
+
+    let held: Vec<(ImageSource, PathBuf)> = dash_held_paths
         .iter()
         .map(|p| (ImageSource::DashcamHeldout, p.clone()))
         .collect();
     let eval_images: Vec<LabelledImage> = load_all(&[held, evaluation_only_paths()?].concat())?;
     let parity = crate::parity::max_abs_difference(&net.valid(), &shipped, &eval_images[0].frame)?;
     progress.note(&format!("export parity max |burn - tract| = {parity:e}"));
-
-    progress.phase("evaluate", eval_images.len() as u64);
     let frames: Vec<&CameraFrame> = eval_images.iter().map(|i| &i.frame).collect();
-    let t_dets = detect_all(&agree_teacher, &frames, cfg.threads)?;
-    let s_dets = detect_all(&shipped, &frames, cfg.threads)?;
+    let agree_teacher = Labeller::as_configured(&teacher_for_agreement()?);
+    let t_dets = detect_all(&agree_teacher, &frames, cfg.threads, &|| {})?;
+    let s_dets = detect_all(
+        &Labeller::as_configured(&shipped),
+        &frames,
+        cfg.threads,
+        &|| {},
+    )?;
     let mut agreement = AgreementReport::default();
     for ((img, t), s) in eval_images.iter().zip(&t_dets).zip(&s_dets) {
         agreement.add(img.source.name(), &match_image(t, s));
-        progress.tick();
     }
     let kitti = eval_images
         .iter()
@@ -520,10 +619,20 @@ pub fn run_recipe(
         .unwrap_or(&eval_images[0].frame);
     let report = RecipeReport {
         config: cfg.clone(),
-        counts: (train_images.len(), held_paths.len(), views.len()),
-        cache_s,
+        counts: ImageCounts {
+            dashcam_train: n_dash,
+            pandaset_train: pandaset_train.len(),
+            views: views.len(),
+            dashcam_heldout: dash_held_paths.len(),
+            pandaset_heldout: pandaset_held.len(),
+        },
+        pseudo_label_counts,
+        label_s,
         train_s,
         rounds,
+        teacher_signal,
+        heldout,
+        heldout_operating_point,
         teacher_cost,
         student_cost: current.cost,
         teacher_latency: latency(&teacher, kitti)?,
@@ -545,4 +654,50 @@ pub fn run_recipe(
     })?;
     std::fs::write(&metrics_path, json).map_err(DistillError::io(&metrics_path))?;
     Ok(report)
+}
+
+/// The manifest's `metrics`: human-label AP50 and operating-point recall on the held-out
+/// PandaSet images, agreement with the teacher on held-out dash-cam frames, cost and latency
+/// ratios against the teacher, and export parity.
+fn headline_metrics(r: &RecipeReport) -> BTreeMap<String, f64> {
+    let mut m = BTreeMap::new();
+    if let Some(s) = r.heldout.get(&r.config.name) {
+        for (class, c) in &s.classes {
+            if let Some(ap) = c.ap {
+                m.insert(format!("heldout_pandaset_{class}_ap50"), ap);
+            }
+        }
+    }
+    for (class, c) in &r.heldout_operating_point {
+        if let Some(v) = c.recall() {
+            m.insert(format!("heldout_pandaset_{class}_recall"), v);
+        }
+    }
+    let c = r.agreement.vehicles(&[ImageSource::DashcamHeldout.name()]);
+    if let Some(v) = c.recall() {
+        m.insert(
+            "heldout_dashcam_vehicle_recall_vs_teacher".into(),
+            f64::from(v),
+        );
+    }
+    if let Some(v) = c.precision() {
+        m.insert(
+            "heldout_dashcam_vehicle_precision_vs_teacher".into(),
+            f64::from(v),
+        );
+    }
+    m.insert(
+        "teacher_macs_ratio".into(),
+        r.teacher_cost.macs as f64 / r.student_cost.macs.max(1) as f64,
+    );
+    m.insert(
+        "teacher_latency_ratio".into(),
+        r.teacher_latency.network_ms / r.student_latency.network_ms.max(1e-9),
+    );
+    m.insert("network_ms_dev_2core".into(), r.student_latency.network_ms);
+    m.insert(
+        "export_parity_max_abs".into(),
+        f64::from(r.export_parity_max_abs),
+    );
+    m
 }

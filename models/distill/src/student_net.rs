@@ -86,6 +86,18 @@ impl StudentArch {
         }
     }
 
+    /// The architecture tract runs best within 1/8 of the teacher's MACs at 512x288
+    /// (`benches/RESULTS.md`, block benchmark): an 8x8 patch stem straight to stride 8, one
+    /// padded 3x3 conv there, and 2x2/s2 patch merging followed by one 3x3 conv at strides 16
+    /// and 32 (kestrel-student-v3).
+    pub fn patchify_8() -> Self {
+        Self {
+            stem: Stem::Patchify { size: 8 },
+            downsample: Downsample::Conv2x2S2,
+            stage_depths: [0, 1, 1, 1],
+        }
+    }
+
     /// The backbone layers in order.
     pub fn layers(&self) -> Result<Vec<LayerShape>, DistillError> {
         let same = |kernel, stride| LayerShape {

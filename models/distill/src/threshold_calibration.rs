@@ -1,177 +1,244 @@
-//! Choosing the student's score thresholds on training frames: a distilled student's scores
-//! are softer than its teacher's (it learns the teacher's probabilities, blurred), so the
-//! teacher's own threshold would drop many of the objects the student does find, and a class
-//! the student over-reports (e.g. `truck` boxes on cars) needs a stricter threshold than the
-//! rest. The thresholds that maximise agreement (F1 of vehicle recall and precision against
-//! the teacher) on the gate frames are written into the shipped manifest. Held-out frames are
-//! never looked at.
+//! Choosing the student's score thresholds (its operating point) on the **training** frames'
+//! human labels: one threshold for every class that maximises the F1 of the labelled classes
+//! pooled, then, class by class, a threshold of its own where that raises the class's F1 (a
+//! class the student over-reports gets a stricter one). Classes without labels on the training
+//! frames keep the common threshold. Held-out frames are never looked at.
 
-use crate::DistillError;
-use crate::agreement::{AgreementReport, MatchCounts, match_image};
-use crate::student_classes::VEHICLE_CLASSES;
-use kestrel_models::{Detection2d, Detector, ModelManifest, VerifiedModel};
-use kestrel_sensors::CameraFrame;
+use crate::human_labels::{LabelledCameraImage, MATCH_IOU};
+use crate::student_classes::STUDENT_CLASSES;
+use kestrel_models::Detection2d;
+use kestrel_models::detection_metrics::{ImageResult, ScoredBox, score_class};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// Score thresholds tried, ascending.
-pub const THRESHOLD_GRID: [f32; 10] = [0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55, 0.60, 0.70];
+pub const THRESHOLD_GRID: [f32; 12] = [
+    0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40, 0.45, 0.50, 0.55, 0.60, 0.70,
+];
 
-/// Vehicle agreement at every candidate threshold and the thresholds chosen.
+/// Classes need at least this many labels on the calibration images to get a threshold of
+/// their own (fewer: the common threshold).
+pub const MIN_LABELS_PER_CLASS: usize = 10;
+
+/// Hits, detections and labels of one class at one operating point.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Counts {
+    /// Labels matched at IoU >= 0.5.
+    pub hits: usize,
+    /// Detections counted (excused ones left out).
+    pub detections: usize,
+    /// Labels scored.
+    pub labels: usize,
+}
+
+impl Counts {
+    /// hits / labels.
+    pub fn recall(&self) -> Option<f64> {
+        (self.labels > 0).then(|| self.hits as f64 / self.labels as f64)
+    }
+
+    /// hits / detections.
+    pub fn precision(&self) -> Option<f64> {
+        (self.detections > 0).then(|| self.hits as f64 / self.detections as f64)
+    }
+
+    /// `2 hits / (labels + detections)` (0 when both are 0).
+    pub fn f1(&self) -> f64 {
+        let n = self.labels + self.detections;
+        if n == 0 {
+            0.0
+        } else {
+            2.0 * self.hits as f64 / n as f64
+        }
+    }
+
+    fn add(&mut self, o: &Counts) {
+        self.hits += o.hits;
+        self.detections += o.detections;
+        self.labels += o.labels;
+    }
+}
+
+/// The chosen operating point.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThresholdCalibration {
-    /// `(threshold, vehicle counts on the gate frames)` for each of [`THRESHOLD_GRID`] applied
-    /// to every class.
-    pub candidates: Vec<(f32, MatchCounts)>,
-    /// The threshold with the highest F1 (the higher one on ties).
+    /// The common threshold.
     pub chosen: f32,
-    /// Vehicle classes whose own threshold raises the F1 further (one class at a time, in
-    /// [`VEHICLE_CLASSES`] order, the others kept): class -> threshold.
+    /// Classes with a threshold of their own.
     pub class_thresholds: BTreeMap<String, f32>,
-    /// Vehicle counts on the gate frames with `chosen` and `class_thresholds`.
-    pub calibrated: MatchCounts,
+    /// Per class, its counts on the calibration images at the chosen operating point.
+    pub calibrated: BTreeMap<String, Counts>,
+    /// Number of calibration images.
+    pub images: usize,
 }
 
-/// F1 of recall and precision: `2 matched / (teacher + student)` (0 without detections).
-pub fn f1(c: &MatchCounts) -> f32 {
-    let n = c.teacher + c.student;
-    if n == 0 {
-        0.0
-    } else {
-        2.0 * c.matched as f32 / n as f32
+impl ThresholdCalibration {
+    /// The threshold of `class`.
+    pub fn threshold(&self, class: &str) -> f32 {
+        self.class_thresholds
+            .get(class)
+            .copied()
+            .unwrap_or(self.chosen)
     }
 }
 
-/// Vehicle counts when the student keeps detections scoring at least their class's threshold
-/// (`per_class`, else `global`).
-fn counts_at(
-    teacher: &[Vec<Detection2d>],
-    student: &[Vec<Detection2d>],
-    global: f32,
-    per_class: &BTreeMap<String, f32>,
-) -> MatchCounts {
-    let mut report = AgreementReport::default();
-    for (t, s) in teacher.iter().zip(student) {
-        let kept: Vec<Detection2d> = s
-            .iter()
-            .filter(|d| d.score >= per_class.get(&d.label).copied().unwrap_or(global))
-            .cloned()
-            .collect();
-        report.add("gate", &match_image(t, &kept));
-    }
-    report.vehicles(&[])
-}
-
-/// Chooses the thresholds from detections made at the lowest threshold of the grid. Keeping
-/// the detections scoring at or above a higher threshold gives exactly what the decoder gives
-/// at that threshold: NMS is per class and visits boxes by descending score, so boxes below a
-/// threshold never suppress boxes above it.
-pub fn choose_thresholds(
-    teacher: &[Vec<Detection2d>],
-    student: &[Vec<Detection2d>],
-) -> ThresholdCalibration {
-    let none = BTreeMap::new();
-    let candidates: Vec<(f32, MatchCounts)> = THRESHOLD_GRID
+/// Counts of `class` when only detections scoring at least `threshold` are kept.
+pub fn counts_at(
+    images: &[LabelledCameraImage],
+    detections: &[Vec<Detection2d>],
+    class: &str,
+    threshold: f32,
+) -> Counts {
+    let results: Vec<ImageResult> = images
         .iter()
-        .map(|&th| (th, counts_at(teacher, student, th, &none)))
+        .zip(detections)
+        .map(|(img, dets)| ImageResult {
+            labels: img.labels.clone(),
+            detections: dets
+                .iter()
+                .filter(|d| d.label == class && d.score >= threshold)
+                .map(|d| ScoredBox {
+                    class: d.label.clone(),
+                    score: d.score,
+                    bbox: d.bbox,
+                })
+                .collect(),
+        })
         .collect();
-    let (chosen, mut best) =
-        candidates
-            .iter()
-            .fold((THRESHOLD_GRID[0], -1.0f32), |best, (th, c)| {
-                let f = f1(c);
-                if f >= best.1 { (*th, f) } else { best }
-            });
-    let mut class_thresholds = BTreeMap::new();
-    for class in VEHICLE_CLASSES {
-        let mut pick = None;
-        for th in THRESHOLD_GRID.into_iter().filter(|&th| th != chosen) {
-            let mut trial = class_thresholds.clone();
-            trial.insert(class.to_string(), th);
-            let f = f1(&counts_at(teacher, student, chosen, &trial));
-            if f > best {
-                (best, pick) = (f, Some(th));
-            }
+    let s = score_class(&results, class, MATCH_IOU, 0.0);
+    Counts {
+        hits: (s.max_recall * s.labels as f64).round() as usize,
+        detections: s.detections,
+        labels: s.labels,
+    }
+}
+
+/// Chooses thresholds from detections made at the grid's lowest threshold (keeping those at
+/// or above a higher one gives what the decoder gives there: NMS is per class and by
+/// descending score, so lower boxes never suppress higher ones).
+pub fn calibrate(
+    images: &[LabelledCameraImage],
+    detections: &[Vec<Detection2d>],
+) -> ThresholdCalibration {
+    let table: BTreeMap<&str, Vec<Counts>> = STUDENT_CLASSES
+        .iter()
+        .map(|c| {
+            (
+                *c,
+                THRESHOLD_GRID
+                    .iter()
+                    .map(|&t| counts_at(images, detections, c, t))
+                    .collect(),
+            )
+        })
+        .collect();
+    let labelled: Vec<&str> = STUDENT_CLASSES
+        .iter()
+        .copied()
+        .filter(|c| table[c][0].labels >= MIN_LABELS_PER_CLASS)
+        .collect();
+    let pooled = |k: usize| {
+        let mut c = Counts::default();
+        for class in &labelled {
+            c.add(&table[class][k]);
         }
-        if let Some(th) = pick {
-            class_thresholds.insert(class.to_string(), th);
+        c.f1()
+    };
+    // Highest pooled F1; the higher threshold on ties.
+    let mut best_k = 0;
+    for k in 1..THRESHOLD_GRID.len() {
+        if pooled(k) >= pooled(best_k) {
+            best_k = k;
         }
     }
-    let calibrated = counts_at(teacher, student, chosen, &class_thresholds);
-    ThresholdCalibration {
-        candidates,
+    let chosen = THRESHOLD_GRID[best_k];
+    let mut class_thresholds = BTreeMap::new();
+    for class in &labelled {
+        let row = &table[class];
+        let own = (0..THRESHOLD_GRID.len())
+            .fold(best_k, |b, k| if row[k].f1() > row[b].f1() { k } else { b });
+        if own != best_k {
+            class_thresholds.insert((*class).to_owned(), THRESHOLD_GRID[own]);
+        }
+    }
+    let calibration = ThresholdCalibration {
         chosen,
         class_thresholds,
+        calibrated: BTreeMap::new(),
+        images: images.len(),
+    };
+    let calibrated = STUDENT_CLASSES
+        .iter()
+        .map(|c| {
+            (
+                (*c).to_owned(),
+                counts_at(images, detections, c, calibration.threshold(c)),
+            )
+        })
+        .collect();
+    ThresholdCalibration {
         calibrated,
+        ..calibration
     }
-}
-
-/// Calibrates `manifest` + `onnx` on `frames`, given the teacher's detections on the same
-/// frames (see [`choose_thresholds`]); the detector runs once, at the grid's lowest threshold.
-pub fn calibrate_threshold(
-    manifest: &ModelManifest,
-    onnx: &[u8],
-    frames: &[&CameraFrame],
-    teacher: &[Vec<Detection2d>],
-    threads: usize,
-) -> Result<ThresholdCalibration, DistillError> {
-    let mut low = manifest.clone();
-    low.decoder.score_threshold = THRESHOLD_GRID[0];
-    low.decoder.class_thresholds.clear();
-    let model = VerifiedModel::from_bytes(&low, Path::new(&manifest.name), onnx)?;
-    let detector = Detector::from_parts(low, model)?;
-    let dets = crate::recipe::detect_all(&detector, frames, threads)?;
-    Ok(choose_thresholds(teacher, &dets))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kestrel_models::detection_metrics::LabelBox;
+    use kestrel_sensors::{CameraFrame, PixelEncoding, Timestamp};
 
-    fn det(label: &str, x: f32, score: f32) -> Detection2d {
+    fn image(labels: Vec<LabelBox>) -> LabelledCameraImage {
+        LabelledCameraImage {
+            frame: 0,
+            camera: "cam".into(),
+            image: CameraFrame::new("cam", Timestamp(0), 1, 1, PixelEncoding::Mono8, vec![0])
+                .unwrap(),
+            labels,
+        }
+    }
+
+    fn label(class: &str, x: f32) -> LabelBox {
+        LabelBox {
+            class: class.into(),
+            bbox: [x, 0.0, x + 10.0, 10.0],
+            ignore: false,
+        }
+    }
+
+    fn det(class: &str, x: f32, score: f32) -> Detection2d {
         Detection2d {
             bbox: [x, 0.0, x + 10.0, 10.0],
             score,
             class_id: 0,
-            label: label.into(),
+            label: class.into(),
         }
     }
 
     #[test]
-    fn f1_is_harmonic_mean_of_recall_and_precision() {
-        let c = MatchCounts {
-            teacher: 10,
-            student: 30,
-            matched: 9,
-        };
-        let (r, p) = (0.9f32, 0.3f32);
-        assert!((f1(&c) - 2.0 * r * p / (r + p)).abs() < 1e-6);
-        assert_eq!(f1(&MatchCounts::default()), 0.0);
-    }
-
-    #[test]
-    fn an_over_reported_class_gets_its_own_stricter_threshold() {
-        // The teacher sees two cars; the student finds both (one weakly, at 0.26) and adds a
-        // confident truck the teacher never reported.
-        let teacher = vec![vec![det("car", 0.0, 0.9), det("car", 50.0, 0.8)]];
-        let student = vec![vec![
-            det("car", 0.0, 0.40),
-            det("car", 50.0, 0.26),
-            det("truck", 100.0, 0.45),
-        ]];
-        let c = choose_thresholds(&teacher, &student);
-        // One threshold for all: 0.25 keeps both cars (F1 0.8), higher ones lose the weak car.
-        assert_eq!(c.chosen, 0.25);
-        // A truck threshold above 0.45 removes the false truck: F1 1.0.
-        assert_eq!(c.class_thresholds.len(), 1);
-        assert!(c.class_thresholds["truck"] > 0.45, "{c:?}");
-        assert_eq!(
-            (
-                c.calibrated.matched,
-                c.calibrated.student,
-                c.calibrated.teacher
-            ),
-            (2, 2, 2)
-        );
+    fn an_over_reported_class_gets_a_stricter_threshold() {
+        // Twelve cars, found at 0.5 (and a weak false car at 0.12 each); twelve people found
+        // at 0.22, each with a false person at 0.33 beside it.
+        let images: Vec<LabelledCameraImage> = (0..12)
+            .map(|_| image(vec![label("car", 0.0), label("person", 100.0)]))
+            .collect();
+        let dets: Vec<Vec<Detection2d>> = (0..12)
+            .map(|_| {
+                vec![
+                    det("car", 0.0, 0.5),
+                    det("car", 50.0, 0.12),
+                    det("person", 100.0, 0.22),
+                    det("person", 200.0, 0.33),
+                ]
+            })
+            .collect();
+        let c = calibrate(&images, &dets);
+        // Pooled F1: at 0.15-0.20 cars are clean and people are 1 hit of 2 (F1 0.8); at 0.25+
+        // the people are lost (0.6 at best): 0.20 wins the tie.
+        assert_eq!(c.chosen, 0.20, "{c:?}");
+        assert!(c.class_thresholds.is_empty() || c.class_thresholds["car"] > 0.12);
+        assert_eq!(c.calibrated["car"].hits, 12);
+        assert_eq!(c.calibrated["person"].recall(), Some(1.0));
+        assert_eq!(c.calibrated["person"].precision(), Some(0.5));
+        assert_eq!(c.threshold("bus"), c.chosen);
     }
 }

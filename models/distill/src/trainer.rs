@@ -1,28 +1,34 @@
-//! The distillation training loop (burn, AdamW, cosine learning rate) over cached teacher
-//! targets.
+//! The distillation training loop (burn, AdamW, cosine learning rate) over augmented views of
+//! pseudo-labelled images; each view's targets are made when its batch is drawn.
 
 use crate::DistillError;
-use crate::augment::render_view;
+use crate::augment::{ViewParams, render_view};
 use crate::distill_loss::{BatchTargets, distill_loss};
 use crate::onnx_export::student_input_spec;
+use crate::pseudo_label_targets::{PseudoLabelThresholds, pseudo_label_targets};
 use crate::seeded_rng::SeededRng;
 use crate::student_net::StudentNet;
-use crate::teacher_cache::{CachedView, student_cells};
+use crate::training_targets::student_cells;
 use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{Device, Tensor, TensorData};
+use kestrel_models::Detection2d;
 use kestrel_models::image_resample::PixelView;
 use kestrel_models::preprocess::input_from_rgb;
 use kestrel_sensors::CameraFrame;
 use std::time::Instant;
 
-/// Training images and the cached views of them.
+/// Training images, their pseudo-labels and the views drawn from them.
 #[derive(Debug, Clone, Copy)]
 pub struct TrainData<'a> {
     /// Decoded training frames (indexed by `ViewParams::image`).
     pub images: &'a [CameraFrame],
-    /// Cached teacher targets.
-    pub views: &'a [CachedView],
+    /// The teacher's pseudo-labels of each image (image pixels).
+    pub labels: &'a [Vec<Detection2d>],
+    /// Augmented views.
+    pub views: &'a [ViewParams],
+    /// How pseudo-label scores become targets.
+    pub thresholds: PseudoLabelThresholds,
     /// Student input height in pixels.
     pub height: usize,
     /// Student input width in pixels.
@@ -65,24 +71,32 @@ pub struct StepLog {
 /// Builds the student input batch `[n, 3, h, w]` and targets for `views`.
 pub fn make_batch(
     data: &TrainData<'_>,
-    views: &[&CachedView],
+    views: &[&ViewParams],
     device: &Device,
 ) -> (Tensor<4>, BatchTargets) {
     let spec = student_input_spec(data.height, data.width);
     let per = 3 * data.height * data.width;
     let mut pixels = Vec::with_capacity(views.len() * per);
+    let mut targets = Vec::with_capacity(views.len());
     for v in views {
-        let img = PixelView::from_frame(&data.images[v.view.image]);
-        let rgb = render_view(&v.view, &img);
-        let input = input_from_rgb(&spec, &rgb, v.view.content.0, v.view.content.1);
+        let img = PixelView::from_frame(&data.images[v.image]);
+        let rgb = render_view(v, &img);
+        let input = input_from_rgb(&spec, &rgb, v.content.0, v.content.1);
         pixels.extend(input.iter().copied());
+        targets.push(pseudo_label_targets(
+            &data.labels[v.image],
+            v,
+            data.height,
+            data.width,
+            &data.thresholds,
+        ));
     }
     let x = Tensor::from_data(
         TensorData::new(pixels, [views.len(), 3, data.height, data.width]),
         device,
     );
-    let targets: Vec<_> = views.iter().map(|v| &v.targets).collect();
-    let t = BatchTargets::new(&targets, student_cells(data.height, data.width), device);
+    let refs: Vec<_> = targets.iter().collect();
+    let t = BatchTargets::new(&refs, student_cells(data.height, data.width), device);
     (x, t)
 }
 
@@ -90,7 +104,7 @@ pub fn make_batch(
 pub fn evaluate_loss(
     net: &StudentNet,
     data: &TrainData<'_>,
-    views: &[&CachedView],
+    views: &[&ViewParams],
     box_weight: f32,
     device: &Device,
 ) -> f32 {
@@ -121,7 +135,7 @@ pub fn train(
 ) -> Result<(StudentNet, Vec<StepLog>), DistillError> {
     if data.views.is_empty() || s.batch == 0 {
         return Err(DistillError::Setting(
-            "training needs cached views and batch > 0".into(),
+            "training needs views and batch > 0".into(),
         ));
     }
     let mut optim = AdamWConfig::new().with_weight_decay(s.weight_decay).init();

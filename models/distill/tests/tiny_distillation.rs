@@ -1,12 +1,17 @@
-//! A tiny distillation + pruning run on a few real frames: the loss must go down, pruning
-//! must shrink the network, fine-tuning must recover.
+//! A tiny distillation + pruning run on a few real frames, labelled by the ensemble teacher
+//! (reduced to two passes for speed): the teacher must find objects, the loss must go down,
+//! pruning must shrink the network, fine-tuning must recover.
 
 use burn::module::Module;
 use burn::tensor::Device;
+use kestrel_distill::augment::sample_view;
+use kestrel_distill::detector_evaluation::{Labeller, detect_all};
+use kestrel_distill::ensemble_teacher::EnsembleSettings;
 use kestrel_distill::image_sets::dashcam_split;
 use kestrel_distill::pruning::prune;
+use kestrel_distill::pseudo_label_targets::PseudoLabelThresholds;
+use kestrel_distill::seeded_rng::SeededRng;
 use kestrel_distill::student_net::{StudentArch, StudentNet, StudentWidths};
-use kestrel_distill::teacher_cache::{CacheSettings, cache_teacher};
 use kestrel_distill::trainer::{TrainData, TrainSettings, evaluate_loss, train};
 use kestrel_models::{Detector, load_image_file, zoo};
 
@@ -20,25 +25,41 @@ fn tiny_distillation_and_pruning_lower_the_loss() {
         .take(4)
         .map(|p| load_image_file(p).unwrap())
         .collect();
-    let (h, w) = (96, 160);
-    let settings = CacheSettings {
-        views_per_image: 2,
-        height: h,
-        width: w,
-        seed: 11,
-        threads: 2,
+    // The whole image and its mirror image only (no tiles): two teacher passes per image.
+    let settings = EnsembleSettings {
+        tiles: 0,
+        ..EnsembleSettings::default()
     };
-    let views = cache_teacher(&teacher, &images, settings, &|| {}).unwrap();
-    assert_eq!(views.len(), 8);
+    let labeller = Labeller::ensemble(&teacher, settings).unwrap();
+    let refs: Vec<_> = images.iter().collect();
+    let labels = detect_all(&labeller, &refs, 2, &|| {}).unwrap();
+    let thresholds = PseudoLabelThresholds {
+        confident: 0.3,
+        floor: 0.1,
+    };
     assert!(
-        views
+        labels
             .iter()
-            .any(|v| v.targets.scores.iter().any(|&s| s > 0.3)),
-        "teacher saw nothing"
+            .flatten()
+            .any(|d| d.label == "car" && d.score >= 0.3),
+        "teacher saw no car: {labels:?}"
     );
+    let (h, w) = (96, 160);
+    let mut rng = SeededRng::new(11);
+    let views: Vec<_> = (0..2)
+        .flat_map(|_| {
+            images
+                .iter()
+                .enumerate()
+                .map(|(i, f)| sample_view(&mut rng, i, f.width as usize, f.height as usize, w, h))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     let data = TrainData {
         images: &images,
+        labels: &labels,
         views: &views,
+        thresholds,
         height: h,
         width: w,
     };

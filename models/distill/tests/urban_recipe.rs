@@ -1,6 +1,6 @@
-//! The recipe recommended for the urban-camera student (`models/distill/recipes/urban-512x288.json`,
-//! chosen by the block benchmark in `benches/RESULTS.md`) parses as a `RecipeConfig`, builds a
-//! student within 1/8 of the teacher's multiply-accumulates, and its optimised tract plan has
+//! The reference recipe (`RecipeConfig::reference`, the shipped urban-camera student, its
+//! architecture chosen by the block benchmark in `benches/RESULTS.md`) builds a student within
+//! 1/8 of the teacher's multiply-accumulates, survives a JSON round trip (`recipe --config`), and its optimised tract plan has
 //! no `DirectSpatialConv` (tract's direct convolution, the slowest path the benchmark found),
 //! which a 4-pixel stem at this width does get.
 
@@ -14,8 +14,11 @@ use std::path::Path;
 use tract_onnx::prelude::*;
 
 fn recipe() -> RecipeConfig {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("recipes/urban-512x288.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    let cfg = RecipeConfig::reference();
+    let json = serde_json::to_string(&cfg).unwrap();
+    let back: RecipeConfig = serde_json::from_str(&json).unwrap();
+    assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    back
 }
 
 #[test]
