@@ -202,7 +202,12 @@ pub fn project_labels(
         let scored = visible >= settings.min_visible_points
             && clipped[3] - clipped[1] >= settings.min_height_px;
         let bbox = if scored && u_max > u_min {
-            [u_min.max(clipped[0]), clipped[1], u_max.min(clipped[2]), clipped[3]]
+            [
+                u_min.max(clipped[0]),
+                clipped[1],
+                u_max.min(clipped[2]),
+                clipped[3],
+            ]
         } else {
             clipped
         };
@@ -343,7 +348,10 @@ mod tests {
         let (b, p) = (labels[0].bbox, labels[0].projected_bbox);
         assert!(b.iter().chain(&p).all(|v| v.is_finite()));
         assert_eq!(p[2], 800.0, "runs off the right edge: {p:?}");
-        assert!(b[0] >= p[0] && b[2] <= p[2], "the visible part lies within: {b:?}");
+        assert!(
+            b[0] >= p[0] && b[2] <= p[2],
+            "the visible part lies within: {b:?}"
+        );
         assert!(labels[0].in_image_fraction < 1.0);
     }
 }

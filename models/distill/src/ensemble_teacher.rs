@@ -2,10 +2,12 @@
 //! frame, tiles at twice the resolution, and their mirror images) merged by weighted box
 //! fusion. It labels the training images once; it never runs on the vehicle.
 //!
-//! Passes: the whole image letterboxed onto the detector's input; a grid of overlapping tiles
-//! ([`EnsembleSettings::tiles`] per axis, each [`EnsembleSettings::tile_fraction`] of the
-//! image's width and height, so small and distant objects are seen at up to twice the scale);
-//! and each of those mirrored left-right when [`EnsembleSettings::flip`] is set. A tile's
+//! Passes: the whole image letterboxed onto the detector's input; a grid of tiles overlapping
+//! by half (each a fraction `f` of the image's width and height, `f` = the smaller of
+//! [`EnsembleSettings::tile_fraction`] and [`EnsembleSettings::max_tile_px`] / image width, so
+//! a 1920-pixel camera is cut finer than a 960-pixel one and small, distant objects reach the
+//! detector at a usable size); and each of those mirrored left-right when
+//! [`EnsembleSettings::flip`] is set. A tile's
 //! detections that touch one of its inner borders (not the image's) are dropped: the object
 //! continues in a neighbouring tile, which overlaps enough to see it whole.
 //!
@@ -34,10 +36,12 @@ use kestrel_sensors::CameraFrame;
 /// How the ensemble looks at an image.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnsembleSettings {
-    /// Tiles per axis (0: no tiles).
-    pub tiles: usize,
-    /// Tile size as a fraction of the image's width and height.
+    /// Use tiles at all.
+    pub tiles: bool,
+    /// Largest tile size as a fraction of the image's width and height.
     pub tile_fraction: f32,
+    /// Largest tile width, pixels (smaller tiles for wider images).
+    pub max_tile_px: f32,
     /// Also run every pass mirrored left-right.
     pub flip: bool,
     /// Clusters merge boxes overlapping at least this much.
@@ -50,13 +54,14 @@ pub struct EnsembleSettings {
 }
 
 impl Default for EnsembleSettings {
-    /// 3x3 half-size tiles (2x scale, every object up to a quarter of the image seen whole in
-    /// one tile), flips, fusion at IoU 0.55, objects 12 px tall and up, merged scores down to
-    /// 0.05.
+    /// Tiles of at most half the image and at most 640 px wide (3x3 tiles on a 960- or
+    /// 1280-pixel camera, 5x5 on a 1920-pixel one), flips, fusion at IoU 0.55, objects 12 px
+    /// tall and up, merged scores down to 0.05.
     fn default() -> Self {
         Self {
-            tiles: 3,
+            tiles: true,
             tile_fraction: 0.5,
+            max_tile_px: 640.0,
             flip: true,
             fusion_iou: 0.55,
             min_pass_px: 12.0,
@@ -82,18 +87,21 @@ fn passes(width: f32, height: f32, input: (usize, usize), s: &EnsembleSettings) 
         width,
         height,
     }];
-    if s.tiles > 0 {
-        let (tw, th) = (width * s.tile_fraction, height * s.tile_fraction);
+    if s.tiles {
+        let f = s.tile_fraction.min(s.max_tile_px / width).clamp(0.05, 1.0);
+        // Half-tile steps: n tiles cover the image with (1 - f) / (f / 2) steps.
+        let n = ((1.0 - f) / (f / 2.0)).round() as usize + 1;
+        let (tw, th) = (width * f, height * f);
         let step = |extent: f32, tile: f32| {
-            if s.tiles > 1 {
-                (extent - tile) / (s.tiles - 1) as f32
+            if n > 1 {
+                (extent - tile) / (n - 1) as f32
             } else {
                 0.0
             }
         };
         let (sx, sy) = (step(width, tw), step(height, th));
-        for r in 0..s.tiles {
-            for c in 0..s.tiles {
+        for r in 0..n {
+            for c in 0..n {
                 regions.push(Region {
                     x: c as f32 * sx,
                     y: r as f32 * sy,
@@ -299,24 +307,29 @@ mod tests {
     #[test]
     fn tiles_cover_the_image_with_overlap() {
         let s = EnsembleSettings::default();
-        let p = passes(1920.0, 1080.0, (416, 416), &s);
+        let p = passes(960.0, 540.0, (416, 416), &s);
         assert_eq!(p.len(), 2 * (1 + 9));
-        assert!((p[0].scale - 416.0 / 1920.0).abs() < 1e-6);
+        assert!((p[0].scale - 416.0 / 960.0).abs() < 1e-6);
         assert!(
-            (p[2].scale - 416.0 / 960.0).abs() < 1e-6,
+            (p[2].scale - 416.0 / 480.0).abs() < 1e-6,
             "tiles at twice the scale"
         );
         let last = p.last().unwrap().region;
-        assert_eq!(
-            (last.x + last.width, last.y + last.height),
-            (1920.0, 1080.0)
-        );
-        assert_eq!(p[4].region.x, 480.0, "tiles step by a quarter of the image");
+        assert_eq!((last.x + last.width, last.y + last.height), (960.0, 540.0));
+        assert_eq!(p[4].region.x, 240.0, "tiles step by a quarter of the image");
+        // A 1920-pixel camera: 640-pixel tiles (a third), 5 x 5 of them at three times the scale.
+        let wide = passes(1920.0, 1080.0, (416, 416), &s);
+        assert_eq!(wide.len(), 2 * (1 + 25));
+        assert!((wide[2].region.width - 640.0).abs() < 1e-3);
+        assert_eq!(wide[4].region.x, 320.0);
     }
 
     #[test]
     fn fusion_averages_boxes_and_scores_over_eligible_passes() {
-        let s = EnsembleSettings::default();
+        let s = EnsembleSettings {
+            max_tile_px: 960.0,
+            ..EnsembleSettings::default()
+        };
         let passes = passes(1920.0, 1080.0, (416, 416), &s);
         // A 40 px tall object at (700, 400): 8.7 px in the whole-frame passes (not eligible),
         // 17 px in tiles; its centre lies in 2 x 2 tiles, x 2 flips = 8 eligible passes.

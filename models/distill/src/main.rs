@@ -74,7 +74,7 @@ enum Command {
         /// Skip the ensemble teacher (slow: 20 passes per image).
         #[arg(long)]
         no_ensemble: bool,
-        /// Ensemble settings as JSON (default: 3x3 half-size tiles, flips, fusion IoU 0.55).
+        /// Ensemble settings as JSON (default: tiles of at most half the image and 640 px, flips, fusion IoU 0.55).
         #[arg(long)]
         ensemble: Option<String>,
         /// Worker threads.

@@ -85,10 +85,9 @@ pub fn render_keeping_observations(r: &RecipeReport, previous: &str) -> String {
     let _ = writeln!(s, "## Data, teacher, licences\n");
     let _ = writeln!(
         s,
-        "- Teacher: `models/teachers/nanodet_coco.onnx` — NanoDet (RangiLyu/nanodet, Apache-2.0), COCO 2017, 416x416, run as an **ensemble**: the whole image, {} x {} tiles each {:.0} % of the image's width and height (up to twice the scale), {}merged by weighted box fusion (IoU {:.2}; scores averaged over the passes that could see each object). See `models/distill/src/ensemble_teacher.rs`. Any ONNX detector described by a manifest with a GFL decoder can replace it (`zoo::teacher_manifest`).",
-        c.ensemble.tiles,
-        c.ensemble.tiles,
+        "- Teacher: `models/teachers/nanodet_coco.onnx` — NanoDet (RangiLyu/nanodet, Apache-2.0), COCO 2017, 416x416, run as an **ensemble**: the whole image, tiles overlapping by half, each at most {:.0} % of the image's width and height and at most {:.0} px wide (3x3 tiles on 960- and 1280-pixel cameras, 5x5 on the 1920-pixel front camera), {}merged by weighted box fusion (IoU {:.2}; scores averaged over the passes that could see each object). See `models/distill/src/ensemble_teacher.rs`. Any ONNX detector described by a manifest with a GFL decoder can replace it (`zoo::teacher_manifest`).",
         c.ensemble.tile_fraction * 100.0,
+        c.ensemble.max_tile_px,
         if c.ensemble.flip {
             "each also mirrored, "
         } else {

@@ -27,7 +27,7 @@ fn tiny_distillation_and_pruning_lower_the_loss() {
         .collect();
     // The whole image and its mirror image only (no tiles): two teacher passes per image.
     let settings = EnsembleSettings {
-        tiles: 0,
+        tiles: false,
         ..EnsembleSettings::default()
     };
     let labeller = Labeller::ensemble(&teacher, settings).unwrap();
