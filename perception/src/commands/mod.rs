@@ -6,6 +6,7 @@ pub mod detect;
 pub mod echo;
 pub mod infer;
 pub mod inspect;
+pub mod inspect_log;
 pub mod replay;
 pub mod run;
 pub mod sim;
