@@ -15,6 +15,7 @@ pub mod budgets;
 pub mod clock;
 pub mod config;
 pub mod deadline_monitor;
+pub mod diagnostics;
 pub mod error;
 pub mod fusion_pipeline;
 pub mod health;
