@@ -314,8 +314,18 @@ pub struct RosNode {
 impl RosNode {
     /// Declares the node (liveliness token) on `session`. Node id 0; publishers get 1, 2, ...
     pub fn declare(session: &zenoh::Session, name: RosNodeName) -> Result<Self, PerceptionError> {
+        Self::declare_numbered(session, name, 0)
+    }
+
+    /// Declares a further node on a session that has one already: node id `node_id`, its
+    /// entities `node_id + 1`, ... (ids must be unique within the session, as rmw_zenoh's
+    /// context-wide counter makes them).
+    pub fn declare_numbered(
+        session: &zenoh::Session,
+        name: RosNodeName,
+        node_id: u64,
+    ) -> Result<Self, PerceptionError> {
         let zid = session.zid().to_string();
-        let node_id = 0;
         let token = session
             .liveliness()
             .declare_token(name.node_token(&zid, node_id))
