@@ -1,7 +1,7 @@
 //! Plays a recorded MCAP log onto zenoh exactly as rmw_zenoh publishers would (`kestrel
 //! play`, the `ros2 bag play` of a vehicle without ROS installed): one ROS 2 node
 //! (`kestrel_play`, liveliness token), one publisher per topic (its `MP` token with the
-//! recorded QoS, key expression `<domain>/<topic>/<dds type>/<RIHS01 hash>`), each message's
+//! recorded QoS; a congested link makes the player wait, never drop, key expression `<domain>/<topic>/<dds type>/<RIHS01 hash>`), each message's
 //! CDR bytes unchanged with the 33-byte attachment (sequence number, publish time on the wall
 //! clock as rmw_zenoh stamps it, GID), paced by log time.
 //!
@@ -127,7 +127,11 @@ fn channel_type(channel: &ChannelInfo) -> Result<RosMessageType, String> {
             channel.message_encoding
         ));
     }
-    let name = normalize_type_name(&channel.schema_name);
+    // Key expressions use the full `pkg/msg/Type` name (ROS 1-style logs write `pkg/Type`).
+    let name = match channel.schema_name.split_once('/') {
+        Some((pkg, ty)) if !ty.contains('/') => format!("{pkg}/msg/{ty}"),
+        _ => channel.schema_name.clone(),
+    };
     if let Some(hash) = channel
         .metadata
         .get("topic_type_hash")
@@ -298,7 +302,9 @@ impl LogPlayer {
             } else {
                 match channel_type(ch) {
                     Ok(ty) => {
-                        let publisher = self.node.publisher(&ch.topic, ty, recorded_qos(ch))?;
+                        let publisher =
+                            self.node
+                                .blocking_publisher(&ch.topic, ty, recorded_qos(ch))?;
                         Some(PlayedTopic {
                             publisher,
                             header: starts_with_header(ch),
@@ -498,6 +504,8 @@ mod tests {
         ch.schema_data = b"uint32 x\n".to_vec();
         let ty = channel_type(&ch).unwrap();
         assert!(ty.hash.starts_with("RIHS01_"));
+        ch.schema_name = "test_msgs/X".into();
+        assert_eq!(channel_type(&ch).unwrap().name, "test_msgs/msg/X");
         ch.message_encoding = "json".into();
         assert!(channel_type(&ch).is_err());
     }

@@ -370,12 +370,35 @@ impl RosNode {
             ))
     }
 
-    /// Declares a publisher of `ty` on ROS topic `topic` (fully qualified, `/a/b`).
+    /// Declares a publisher of `ty` on ROS topic `topic` (fully qualified, `/a/b`). Samples
+    /// that find the link congested are dropped, as rmw_zenoh does for KEEP_LAST publishers.
     pub fn publisher(
         &mut self,
         topic: &str,
         ty: RosMessageType,
         qos: RosQos,
+    ) -> Result<RosPublisher, PerceptionError> {
+        self.declare_publisher(topic, ty, qos, zenoh::qos::CongestionControl::Drop)
+    }
+
+    /// Like [`RosNode::publisher`], but a congested link makes `publish` wait instead of
+    /// dropping (what rmw_zenoh does for reliable KEEP_ALL publishers): for a log player,
+    /// which must deliver every message it was asked to play.
+    pub fn blocking_publisher(
+        &mut self,
+        topic: &str,
+        ty: RosMessageType,
+        qos: RosQos,
+    ) -> Result<RosPublisher, PerceptionError> {
+        self.declare_publisher(topic, ty, qos, zenoh::qos::CongestionControl::Block)
+    }
+
+    fn declare_publisher(
+        &mut self,
+        topic: &str,
+        ty: RosMessageType,
+        qos: RosQos,
+        congestion: zenoh::qos::CongestionControl,
     ) -> Result<RosPublisher, PerceptionError> {
         check_topic(topic)?;
         let entity_id = self.next_entity_id;
@@ -385,12 +408,11 @@ impl RosNode {
             self.name
                 .publisher_token(&self.zid, self.node_id, entity_id, topic, &ty, &qos);
         // The announced reliability is informational: zenoh's per-publisher reliability is
-        // an unstable API, so samples always travel on the (reliable) TCP link; congestion
-        // drops, as rmw_zenoh does for KEEP_LAST publishers.
+        // an unstable API, so samples always travel on the (reliable) TCP link.
         let publisher = self
             .session
             .declare_publisher(key.clone())
-            .congestion_control(zenoh::qos::CongestionControl::Drop)
+            .congestion_control(congestion)
             .wait()
             .map_err(PerceptionError::zenoh("declare publisher"))?;
         let token = self

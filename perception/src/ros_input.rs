@@ -384,31 +384,38 @@ pub struct RosInput {
 }
 
 impl RosInput {
-    /// Subscribes on `session` (ROS domain `domain_id`, node `<node_name>_input`) to the
-    /// topics of `rig` (see the module docs); `control` stops the sources.
-    pub fn open(
+    /// Checks `rig` against `settings` and fills the intrinsics of cameras that have none from
+    /// their `CameraInfo` (waiting up to `camera_info_wait_s`). Call before building the stage.
+    pub fn complete_rig(
         session: &zenoh::Session,
         domain_id: u32,
-        node_name: &str,
         settings: &InputSettings,
         mut rig: Rig,
-        control: LiveControl,
-    ) -> Result<Self, PerceptionError> {
-        let topic_of = |s: &kestrel_sensors::SensorSpec| {
-            settings
-                .topics
-                .get(&s.name)
-                .cloned()
-                .or_else(|| s.topic.clone())
-                .unwrap_or_else(|| default_topic(&s.name, s.kind.name()))
-        };
+    ) -> Result<Rig, PerceptionError> {
         if let Some(unknown) = settings.topics.keys().find(|k| rig.sensor(k).is_none()) {
             return Err(PerceptionError::Config(format!(
                 "inputs.topics names sensor `{unknown}`, which the rig `{}` does not have",
                 rig.name
             )));
         }
+        let topic_of = |s: &kestrel_sensors::SensorSpec| topic_of(settings, s);
         fill_intrinsics_from_camera_info(session, domain_id, settings, &mut rig, &topic_of)?;
+        Ok(rig)
+    }
+
+    /// Subscribes on `session` (ROS domain `domain_id`, node `<node_name>_input`) to the
+    /// topics of `rig` (see the module docs; the rig as [`RosInput::complete_rig`] returns
+    /// it); `control` stops the sources. Messages are taken from the moment of subscription:
+    /// start the run right after.
+    pub fn open(
+        session: &zenoh::Session,
+        domain_id: u32,
+        node_name: &str,
+        settings: &InputSettings,
+        rig: Rig,
+        control: LiveControl,
+    ) -> Result<Self, PerceptionError> {
+        let topic_of = |s: &kestrel_sensors::SensorSpec| topic_of(settings, s);
         let mut node = RosNode::declare_numbered(
             session,
             RosNodeName {
@@ -498,6 +505,16 @@ impl RosInput {
             _node: node,
         })
     }
+}
+
+/// The topic of rig sensor `s`: `[inputs] topics`, else the rig's, else the default.
+fn topic_of(settings: &InputSettings, s: &kestrel_sensors::SensorSpec) -> String {
+    settings
+        .topics
+        .get(&s.name)
+        .cloned()
+        .or_else(|| s.topic.clone())
+        .unwrap_or_else(|| default_topic(&s.name, s.kind.name()))
 }
 
 /// The rig named by `[inputs] rig`: a rig TOML file, or the rig of an input Kestrel opens.

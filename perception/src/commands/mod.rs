@@ -7,6 +7,8 @@ pub mod echo;
 pub mod infer;
 pub mod inspect;
 pub mod inspect_log;
+pub mod live_sources;
+pub mod play;
 pub mod replay;
 pub mod run;
 pub mod sim;
