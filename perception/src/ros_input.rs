@@ -372,6 +372,10 @@ fn raw_queue_capacity(wire: Wire) -> usize {
     }
 }
 
+/// One source's subscriptions: (source name, sensors it delivers, radar (`Some(true)`) /
+/// LiDAR (`Some(false)`) / undecided point clouds, subscriptions).
+type SourceGroup = (String, Vec<String>, Option<bool>, Vec<Subscription>);
+
 /// Live ROS 2 input: the rig in use and one source per sensor (plus one for odometry).
 pub struct RosInput {
     /// The rig (with intrinsics from `CameraInfo` filled in).
@@ -427,7 +431,7 @@ impl RosInput {
             INPUT_NODE_ID,
         )?;
         let qos = RosQos::default();
-        let mut groups: Vec<(String, Vec<String>, Option<bool>, Vec<Subscription>)> = rig
+        let mut groups: Vec<SourceGroup> = rig
             .sensors
             .iter()
             .map(|s| {
