@@ -4,6 +4,7 @@
 use crate::budgets::{Budgets, default_machine_class};
 use crate::error::PerceptionError;
 use crate::realtime::QueuePolicies;
+use crate::ros_input::InputSettings;
 use crate::runtime::RuntimeSettings;
 use crate::zenoh_output::RosOutputSettings;
 use crate::zenoh_session::ZenohSettings;
@@ -42,6 +43,9 @@ pub struct KestrelConfig {
     pub zenoh: ZenohSettings,
     /// ROS 2 identity and topics.
     pub ros: RosOutputSettings,
+    /// Live input (`kestrel run --input ros|ouster`).
+    #[serde(default)]
+    pub inputs: InputSettings,
 }
 
 /// Merges `over` into `base`, table by table.

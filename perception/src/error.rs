@@ -39,6 +39,9 @@ pub enum PerceptionError {
     /// Encoding or decoding wire bytes (CDR, attachment) failed.
     #[error("wire format: {0}")]
     Wire(String),
+    /// A live ROS 2 input message was rejected (wrong type or hash, bad CDR, too large).
+    #[error("ROS input: {0}")]
+    RosInput(#[from] crate::ros_input::RosInputError),
     /// A zenoh operation failed.
     #[error("zenoh: {what}: {message}")]
     Zenoh {

@@ -32,6 +32,8 @@ pub struct SensorHealth {
     pub rate_hz: f64,
     /// Time since the last message on the runtime clock, seconds (`None`: never received).
     pub age_s: Option<f64>,
+    /// Silent for longer than the stale threshold (`runtime.stale_after_s`).
+    pub stale: bool,
 }
 
 /// Health of one queue.
@@ -154,6 +156,7 @@ impl HealthMonitor {
                     messages: s.messages,
                     rate_hz,
                     age_s,
+                    stale: age_s.is_some_and(|a| a > self.stale_after_s),
                 }
             })
             .collect();
@@ -216,6 +219,10 @@ mod tests {
         assert!((lidar.age_s.unwrap() - 0.1).abs() < 1e-9);
         let cam = r.sensors.iter().find(|s| s.sensor == "cam_front").unwrap();
         assert_eq!(cam.age_s, None);
+        assert!(
+            !lidar.stale && !cam.stale,
+            "never received is missing, not stale"
+        );
         assert_eq!(r.degraded.len(), 1);
         assert!(r.degraded[0].contains("cam_front") && r.degraded[0].contains("missing"));
         assert!(!r.is_healthy());
@@ -237,6 +244,7 @@ mod tests {
         let r = h.report(Timestamp(2 * S), vec![], vec![q], 0);
         assert_eq!(r.degraded.len(), 2, "{:?}", r.degraded);
         assert!(r.degraded[0].contains("stale"));
+        assert!(r.sensors[0].stale);
         assert!(r.degraded[1].contains("dropped 4 of 10"));
         let fresh = h.report(Timestamp(S + S / 10), vec![], vec![], 0);
         assert!(fresh.is_healthy());

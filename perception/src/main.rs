@@ -25,19 +25,24 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print what a sensor file or folder holds (KITTI, nuScenes, PCD, Ouster pcap, ...).
+    /// Print what a sensor file, folder or MCAP log holds (KITTI, nuScenes, PCD, Ouster pcap,
+    /// MCAP: per topic type, count, times, rate).
     Inspect(commands::inspect::Args),
     /// Convert a KITTI / nuScenes / PandaSet folder or an Ouster pcap into an MCAP log (rosbag2
     /// layout).
     Convert(commands::convert::Args),
     /// Run a 2D detector (default: the shipped student) on image files and print detections.
     Detect(commands::detect::Args),
-    /// Run the stack in real time (default: shipped log, embedded zenoh peer) and print a summary.
+    /// Run the stack in real time (default: shipped log; live: --input ros|ouster), embedded
+    /// zenoh peer, and print a summary.
     Run(commands::run::Args),
     /// Replay a log deterministically (timestamp order, one thread) and print the output digest.
     Replay(commands::replay::Args),
     /// Subscribe to the object topics and print what planning nodes receive.
     Echo(commands::echo::Args),
+    /// Publish a recorded log's sensor topics over zenoh as rmw_zenoh publishers would, paced
+    /// by log time (the `ros2 bag play` of a vehicle without ROS).
+    Play(commands::play::Args),
     /// Closed-loop simulation of the stack on canonical scenarios: verdict, metrics, MCAP, BEV
     /// plot; exit 0 pass, 1 fail, 2 usage/IO error.
     Sim(commands::sim::Args),
@@ -69,6 +74,7 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args),
         Command::Replay(args) => commands::replay::run(args),
         Command::Echo(args) => commands::echo::run(args),
+        Command::Play(args) => commands::play::run(args),
         Command::Sim(args) => return commands::sim::main(args),
         Command::Infer(args) => commands::infer::run(args),
         Command::Compare(args) => commands::compare::run(args),

@@ -198,8 +198,36 @@ impl RosNodeName {
         ty: &RosMessageType,
         qos: &RosQos,
     ) -> String {
+        self.endpoint_token("MP", zid, node_id, entity_id, topic, ty, qos)
+    }
+
+    /// A subscription's liveliness token (`MS` entity), what `ros2 topic info` counts as a
+    /// subscriber.
+    pub fn subscriber_token(
+        &self,
+        zid: &str,
+        node_id: u64,
+        entity_id: u64,
+        topic: &str,
+        ty: &RosMessageType,
+        qos: &RosQos,
+    ) -> String {
+        self.endpoint_token("MS", zid, node_id, entity_id, topic, ty, qos)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn endpoint_token(
+        &self,
+        kind: &str,
+        zid: &str,
+        node_id: u64,
+        entity_id: u64,
+        topic: &str,
+        ty: &RosMessageType,
+        qos: &RosQos,
+    ) -> String {
         format!(
-            "{ADMIN_SPACE}/{}/{zid}/{node_id}/{entity_id}/MP/{}/{}/{}/{}/{}/{}/{}",
+            "{ADMIN_SPACE}/{}/{zid}/{node_id}/{entity_id}/{kind}/{}/{}/{}/{}/{}/{}/{}",
             self.domain_id,
             mangle(&self.enclave),
             mangle(&self.namespace),
@@ -263,6 +291,16 @@ impl Attachment {
     }
 }
 
+/// Checks that `topic` is a fully qualified ROS name (`/a/b`).
+fn check_topic(topic: &str) -> Result<(), PerceptionError> {
+    if !topic.starts_with('/') || topic.len() < 2 || topic.contains("//") || topic.ends_with('/') {
+        return Err(PerceptionError::Config(format!(
+            "ROS topic `{topic}` must be fully qualified, like /perception/objects"
+        )));
+    }
+    Ok(())
+}
+
 /// A ROS 2 node on a zenoh session: announces itself and hands out entity ids.
 pub struct RosNode {
     session: zenoh::Session,
@@ -276,8 +314,18 @@ pub struct RosNode {
 impl RosNode {
     /// Declares the node (liveliness token) on `session`. Node id 0; publishers get 1, 2, ...
     pub fn declare(session: &zenoh::Session, name: RosNodeName) -> Result<Self, PerceptionError> {
+        Self::declare_numbered(session, name, 0)
+    }
+
+    /// Declares a further node on a session that has one already: node id `node_id`, its
+    /// entities `node_id + 1`, ... (ids must be unique within the session, as rmw_zenoh's
+    /// context-wide counter makes them).
+    pub fn declare_numbered(
+        session: &zenoh::Session,
+        name: RosNodeName,
+        node_id: u64,
+    ) -> Result<Self, PerceptionError> {
         let zid = session.zid().to_string();
-        let node_id = 0;
         let token = session
             .liveliness()
             .declare_token(name.node_token(&zid, node_id))
@@ -298,18 +346,61 @@ impl RosNode {
         &self.name
     }
 
-    /// Declares a publisher of `ty` on ROS topic `topic` (fully qualified, `/a/b`).
+    /// Announces a subscription of `ty` on ROS topic `topic` (its `MS` liveliness token; the
+    /// caller declares the zenoh subscriber itself). The token lives as long as the returned
+    /// value.
+    pub fn subscription_token(
+        &mut self,
+        topic: &str,
+        ty: &RosMessageType,
+        qos: &RosQos,
+    ) -> Result<zenoh::liveliness::LivelinessToken, PerceptionError> {
+        check_topic(topic)?;
+        let entity_id = self.next_entity_id;
+        self.next_entity_id += 1;
+        let token_key =
+            self.name
+                .subscriber_token(&self.zid, self.node_id, entity_id, topic, ty, qos);
+        self.session
+            .liveliness()
+            .declare_token(token_key)
+            .wait()
+            .map_err(PerceptionError::zenoh(
+                "declare subscription liveliness token",
+            ))
+    }
+
+    /// Declares a publisher of `ty` on ROS topic `topic` (fully qualified, `/a/b`). Samples
+    /// that find the link congested are dropped, as rmw_zenoh does for KEEP_LAST publishers.
     pub fn publisher(
         &mut self,
         topic: &str,
         ty: RosMessageType,
         qos: RosQos,
     ) -> Result<RosPublisher, PerceptionError> {
-        if !topic.starts_with('/') || topic.len() < 2 || topic.contains("//") {
-            return Err(PerceptionError::Config(format!(
-                "ROS topic `{topic}` must be fully qualified, like /perception/objects"
-            )));
-        }
+        self.declare_publisher(topic, ty, qos, zenoh::qos::CongestionControl::Drop)
+    }
+
+    /// Like [`RosNode::publisher`], but a congested link makes `publish` wait instead of
+    /// dropping (what rmw_zenoh does for reliable KEEP_ALL publishers): for a log player,
+    /// which must deliver every message it was asked to play.
+    pub fn blocking_publisher(
+        &mut self,
+        topic: &str,
+        ty: RosMessageType,
+        qos: RosQos,
+    ) -> Result<RosPublisher, PerceptionError> {
+        self.declare_publisher(topic, ty, qos, zenoh::qos::CongestionControl::Block)
+    }
+
+    fn declare_publisher(
+        &mut self,
+        topic: &str,
+        ty: RosMessageType,
+        qos: RosQos,
+        congestion: zenoh::qos::CongestionControl,
+    ) -> Result<RosPublisher, PerceptionError> {
+        check_topic(topic)?;
         let entity_id = self.next_entity_id;
         self.next_entity_id += 1;
         let key = topic_key_expr(self.name.domain_id, topic, &ty);
@@ -317,12 +408,11 @@ impl RosNode {
             self.name
                 .publisher_token(&self.zid, self.node_id, entity_id, topic, &ty, &qos);
         // The announced reliability is informational: zenoh's per-publisher reliability is
-        // an unstable API, so samples always travel on the (reliable) TCP link; congestion
-        // drops, as rmw_zenoh does for KEEP_LAST publishers.
+        // an unstable API, so samples always travel on the (reliable) TCP link.
         let publisher = self
             .session
             .declare_publisher(key.clone())
-            .congestion_control(zenoh::qos::CongestionControl::Drop)
+            .congestion_control(congestion)
             .wait()
             .map_err(PerceptionError::zenoh("declare publisher"))?;
         let token = self
@@ -493,6 +583,12 @@ mod tests {
             node().publisher_token(zid, 0, 1, "/perception/objects", &ty, &RosQos::default()),
             "@ros2_lv/0/1f2e3d4c5b6a79880123456789abcdef/0/1/MP/%/%/kestrel/\
              %perception%objects/autoware_perception_msgs::msg::dds_::TrackedObjects_/\
+             RIHS01_00/::,1:,:,:,,"
+        );
+        assert_eq!(
+            node().subscriber_token(zid, 0, 3, "/kestrel/lidar/points", &ty, &RosQos::default()),
+            "@ros2_lv/0/1f2e3d4c5b6a79880123456789abcdef/0/3/MS/%/%/kestrel/\
+             %kestrel%lidar%points/autoware_perception_msgs::msg::dds_::TrackedObjects_/\
              RIHS01_00/::,1:,:,:,,"
         );
     }

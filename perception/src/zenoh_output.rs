@@ -1,12 +1,16 @@
 //! The zenoh output sink: fused objects as ROS 2 `TrackedObjects` / `DetectedObjects` on their
-//! rmw_zenoh topics, health reports as JSON on a plain zenoh key.
+//! rmw_zenoh topics, health reports as `diagnostic_msgs/DiagnosticArray` on `/diagnostics`
+//! ([`crate::diagnostics`]) and as JSON on a plain zenoh key.
 
+use crate::diagnostics::diagnostic_array;
 use crate::error::PerceptionError;
 use crate::health::HealthReport;
 use crate::output::{EncodedFrame, OutputSink};
 use crate::rmw_zenoh::{
     Durability, Reliability, RosMessageType, RosNode, RosNodeName, RosPublisher, RosQos,
 };
+use kestrel_log::ros2_msg::RosMessage;
+use kestrel_log::ros2_msg::diagnostic_msgs::DiagnosticArray;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 use zenoh::Wait;
@@ -28,8 +32,10 @@ pub struct RosOutputSettings {
     pub tracked_topic: String,
     /// Topic of `autoware_perception_msgs/msg/DetectedObjects`.
     pub detected_topic: String,
-    /// Plain zenoh key of the JSON health reports (not a ROS topic).
+    /// Plain zenoh key of the JSON health reports (not a ROS topic); empty: none.
     pub health_key: String,
+    /// ROS topic of the health reports as `diagnostic_msgs/msg/DiagnosticArray`; empty: none.
+    pub diagnostics_topic: String,
     /// Publisher reliability.
     pub reliability: Reliability,
     /// Publisher durability (announced; Kestrel keeps no history).
@@ -51,6 +57,7 @@ impl Default for RosOutputSettings {
             tracked_topic: "/perception/object_recognition/tracking/objects".into(),
             detected_topic: "/perception/object_recognition/detection/objects".into(),
             health_key: "kestrel/health".into(),
+            diagnostics_topic: "/diagnostics".into(),
             reliability: qos.reliability,
             durability: qos.durability,
             depth: qos.depth,
@@ -86,6 +93,8 @@ pub struct ZenohOutput {
     _node: RosNode,
     tracked: RosPublisher,
     detected: RosPublisher,
+    diagnostics: Option<RosPublisher>,
+    node_name: String,
     health_key: String,
 }
 
@@ -107,6 +116,15 @@ impl ZenohOutput {
             RosMessageType::detected_objects(),
             settings.qos(),
         )?;
+        let diagnostics = if settings.diagnostics_topic.is_empty() {
+            None
+        } else {
+            Some(node.publisher(
+                &settings.diagnostics_topic,
+                RosMessageType::of::<DiagnosticArray>()?,
+                settings.qos(),
+            )?)
+        };
         let wait = settings.wait_for_subscribers_s;
         if !(wait.is_finite() && wait >= 0.0) {
             return Err(PerceptionError::Config(format!(
@@ -134,6 +152,8 @@ impl ZenohOutput {
             _node: node,
             tracked,
             detected,
+            diagnostics,
+            node_name: settings.node_name.clone(),
             health_key: settings.health_key.clone(),
         })
     }
@@ -165,6 +185,13 @@ impl OutputSink for ZenohOutput {
     }
 
     fn on_health(&mut self, report: &HealthReport) -> Result<(), PerceptionError> {
+        if let Some(p) = &mut self.diagnostics {
+            let cdr = diagnostic_array(report, &self.node_name).to_cdr()?;
+            p.publish(&cdr, report.stamp)?;
+        }
+        if self.health_key.is_empty() {
+            return Ok(());
+        }
         let json = serde_json::to_vec(report)
             .map_err(|e| PerceptionError::Wire(format!("health report as JSON: {e}")))?;
         self.session

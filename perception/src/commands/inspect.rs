@@ -1,7 +1,8 @@
 //! `kestrel inspect <path>`: what a sensor file or folder holds.
 //!
-//! Detects the format from the path (KITTI object root, nuScenes keyframe folder, PandaSet
-//! sequence folder, PCD, flat
+//! An MCAP log gets a `ros2 bag info`-style summary (see `inspect_log`). Otherwise detects the
+//! format from the path (KITTI object root, nuScenes keyframe folder, PandaSet sequence folder,
+//! PCD, flat
 //! `.bin` / `.pcd.bin` scans, PNG/JPEG, Ouster pcap + `--meta`) and prints one line per
 //! message: a human summary, or with `--json` one JSON object per message with at least
 //! `sensor`, `kind`, `timestamp_ns` and `points` / `detections` / `width`+`height`.
@@ -359,6 +360,9 @@ fn human(r: &Record) -> String {
 
 /// Runs `kestrel inspect`.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    if super::inspect_log::is_mcap(&args.path) {
+        return super::inspect_log::run(&args.path, args.json);
+    }
     let records = inspect(&args.path, args.meta.as_deref())?;
     for r in &records {
         if args.json {

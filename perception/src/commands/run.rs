@@ -1,9 +1,12 @@
 //! `kestrel run`: the main job in real time — inputs on their own threads, fusion, zenoh output
 //! to planning nodes, a live status line and a final summary. Ctrl-C stops cleanly and flushes
-//! any recording.
+//! any recording. Inputs: a recorded log played at its recorded pace (default), or live input
+//! (`--input ros`, `--input ouster`, see `live_sources`).
 
+use super::live_sources::{self, InputKind};
 use kestrel_perception::clock::WallClock;
 use kestrel_perception::config::KestrelConfig;
+use kestrel_perception::live_input::LiveControl;
 use kestrel_perception::mcap_recorder::McapRecorder;
 use kestrel_perception::output::OutputSink;
 use kestrel_perception::realtime::{Pace, RealtimeOptions, run_realtime};
@@ -14,6 +17,7 @@ use kestrel_perception::zenoh_output::ZenohOutput;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use zenoh::Wait;
 
 /// zenoh endpoint flags shared by the commands that open a session.
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -67,6 +71,23 @@ pub struct Args {
     /// Remove a sensor's messages (repeatable).
     #[arg(long = "drop-sensor", value_name = "NAME")]
     pub drop_sensor: Vec<String>,
+    /// Where inputs come from (repeatable: `--input ros --input ouster`): `log` (default; the
+    /// INPUT path), `ros` (ROS 2 sensor topics over zenoh), `ouster` (Ouster UDP stream).
+    #[arg(long = "input", value_enum, value_name = "KIND")]
+    pub input_kinds: Vec<InputKind>,
+    /// Rig of live input: a rig TOML, or an MCAP log / dataset folder holding one (overrides
+    /// `[inputs] rig`; default: the rig `kestrel play` offers).
+    #[arg(long, value_name = "PATH")]
+    pub rig: Option<PathBuf>,
+    /// Ouster sensor metadata JSON for `--input ouster` (overrides `[inputs.ouster] metadata`).
+    #[arg(long, value_name = "JSON")]
+    pub ouster_metadata: Option<PathBuf>,
+    /// UDP address the Ouster lidar packets arrive on (overrides `[inputs.ouster] bind`).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub ouster_bind: Option<String>,
+    /// Live input: stop when no input has arrived for this many seconds (after the first).
+    #[arg(long, value_name = "SECONDS")]
+    pub max_idle: Option<f64>,
 }
 
 /// Loads the configuration named by `--config` (or the defaults) and applies zenoh flags.
@@ -92,22 +113,56 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         }
         config.runtime.playback_speed = speed;
     }
-    let input = args.input.unwrap_or_else(default_input);
-    let source = SensorSource::open_path(&input)?;
-    source.check_sensor_names(&args.drop_sensor)?;
+    let kinds = if args.input_kinds.is_empty() {
+        vec![InputKind::Log]
+    } else {
+        args.input_kinds.clone()
+    };
+    let live = !kinds.contains(&InputKind::Log);
+    if !live && kinds.len() > 1 {
+        return Err("--input log cannot be combined with live inputs".into());
+    }
+    if live && args.input.is_some() {
+        return Err("an INPUT path is a recorded log: not with --input ros|ouster".into());
+    }
+    if let Some(m) = &args.ouster_metadata {
+        config.inputs.ouster.metadata = m.display().to_string();
+    }
+    if let Some(b) = &args.ouster_bind {
+        config.inputs.ouster.bind = b.clone();
+    }
+    let max_idle = match args.max_idle {
+        Some(s) if !(s.is_finite() && s > 0.0) => {
+            return Err(format!("--max-idle {s}: must be a positive number").into());
+        }
+        s => s.map(std::time::Duration::from_secs_f64),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let session = config.zenoh.open()?;
+    let (mut sources, rig, mut what) = if live {
+        let rig = live_sources::rig(&kinds, &config, &session, args.rig.as_deref())?;
+        (Vec::new(), rig, String::new())
+    } else {
+        let input = args.input.clone().unwrap_or_else(default_input);
+        let source = SensorSource::open_path(&input)?;
+        source.check_sensor_names(&args.drop_sensor)?;
+        let what = input.display().to_string();
+        let Some(rig) = source.rig().cloned() else {
+            return Err(
+                format!("input {what} carries no rig (sensor list and calibration)").into(),
+            );
+        };
+        (vec![source], rig, what)
+    };
+    if let Some(n) = args.drop_sensor.iter().find(|n| rig.sensor(n).is_none()) {
+        return Err(format!("--drop-sensor {n}: not a sensor of the rig `{}`", rig.name).into());
+    }
     let stage = production_stage(
-        source.rig(),
+        Some(&rig),
         camera_manifest(args.model.clone(), args.no_camera).as_deref(),
     )?;
-    let session = config.zenoh.open()?;
     let output = ZenohOutput::new(&session, &config.ros)?;
-    println!(
-        "kestrel run: {} -> zenoh {} (listen {:?}, connect {:?})",
-        input.display(),
-        output.tracked_key_expr(),
-        config.zenoh.listen,
-        config.zenoh.connect
-    );
+    let tracked_key = output.tracked_key_expr().to_owned();
     let mut sinks: Vec<Box<dyn OutputSink>> = vec![
         Box::new(output),
         Box::new(TextSummarySink::new(std::io::stdout())),
@@ -115,28 +170,46 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(path) = &args.record {
         sinks.push(Box::new(McapRecorder::create(
             path,
-            source.rig(),
+            Some(&rig),
             &config.ros.tracked_topic,
             &config.ros.detected_topic,
         )?));
     }
-    let stop = Arc::new(AtomicBool::new(false));
     let interrupted = Arc::new(AtomicBool::new(false));
     let (on_signal, signalled) = (stop.clone(), interrupted.clone());
     ctrlc::set_handler(move || {
         signalled.store(true, Ordering::SeqCst);
         on_signal.store(true, Ordering::SeqCst);
     })?;
+    // Live subscriptions last, right before the run takes their messages; they (and their
+    // liveliness tokens) live until the run ends.
+    let _live = if live {
+        let control = LiveControl::new(stop.clone(), max_idle);
+        let mut l = live_sources::open(&kinds, &config, &session, &rig, control)?;
+        what = l.description.join(", ");
+        sources = std::mem::take(&mut l.sources);
+        Some(l)
+    } else {
+        None
+    };
+    println!(
+        "kestrel run: {what} -> zenoh {tracked_key} (listen {:?}, connect {:?})",
+        config.zenoh.listen, config.zenoh.connect
+    );
     let settings = config.runtime_settings(args.drop_sensor.into_iter().collect())?;
     let summary = run_realtime(
-        vec![source],
+        sources,
         stage,
         sinks,
         RealtimeOptions {
             settings,
             policies: config.queues,
-            pace: Pace::Recorded {
-                speed: config.runtime.playback_speed,
+            pace: if live {
+                Pace::Unpaced
+            } else {
+                Pace::Recorded {
+                    speed: config.runtime.playback_speed,
+                }
             },
             stop,
             clock: Arc::new(WallClock),
@@ -149,5 +222,10 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         println!("recorded inputs and outputs to {}", path.display());
     }
     println!("{summary}");
+    // Closing the session sends what is still queued (the frames flushed at the end).
+    session
+        .close()
+        .wait()
+        .map_err(|e| format!("closing the zenoh session: {e}"))?;
     Ok(())
 }

@@ -14,6 +14,7 @@
 //! - [`mcap_reader`], [`sensor_reader`], [`mcap_writer`]: the MCAP container, read in
 //!   log-time order (through the summary's chunk indexes, or a bounded reorder window);
 //! - [`convert`]: KITTI / nuScenes / Ouster / PandaSet folders -> MCAP logs;
+//! - [`mcap_info`]: what a log holds (per topic: type, count, times, rate), from its indexes;
 //! - [`type_hash`]: RIHS01 type hashes.
 //!
 //! Times are `Timestamp` nanoseconds; point coordinates stay in the sensor frame they were
@@ -27,6 +28,7 @@ pub mod dynamic_decode;
 pub mod error;
 pub mod ground_truth_msg;
 mod log_time_queue;
+pub mod mcap_info;
 pub mod mcap_reader;
 pub mod mcap_writer;
 pub mod msg_schema;

@@ -483,7 +483,7 @@ impl<R: Read + Seek> RawLogReader<R> {
 }
 
 /// The file's summary, or why there is none to use.
-fn read_summary<R: Read + Seek>(
+pub(crate) fn read_summary<R: Read + Seek>(
     source: &mut R,
     len: u64,
     limit: usize,
@@ -578,7 +578,7 @@ fn indexed_plan<R: Read + Seek>(
 }
 
 /// Reads `length` bytes at file offset `offset`.
-fn read_at<R: Read + Seek>(
+pub(crate) fn read_at<R: Read + Seek>(
     source: &mut R,
     path: &Path,
     offset: u64,

@@ -4,6 +4,7 @@
 
 use kestrel_log::msg_schema::Schema;
 use kestrel_log::ros2_msg::RosMessage;
+use kestrel_log::ros2_msg::diagnostic_msgs::DiagnosticArray;
 use kestrel_log::ros2_msg::geometry_msgs::Point32;
 use kestrel_log::ros2_msg::nav_msgs::Odometry;
 use kestrel_log::ros2_msg::sensor_msgs::{
@@ -47,6 +48,12 @@ fn sensor_msgs_hashes_match_rosidl() {
             // rosidl's nav_msgs__msg__Odometry__TYPE_HASH (Jazzy).
             hash::<Odometry>(),
             "3cc97dc7fb7502f8714462c526d369e35b603cfc34d946e3f2eda2766dfec6e0",
+        ),
+        (
+            // rosidl's diagnostic_msgs__msg__DiagnosticArray__TYPE_HASH (Jazzy), also what the
+            // Python `rosbags` type store computes (`hash_rihs01`).
+            hash::<DiagnosticArray>(),
+            "5a8a36efb05fb25070fa0fb3810290c0e6cd4862b54a8fb975a1ee8dc55a333e",
         ),
         (
             hash::<Point32>(),

@@ -2,7 +2,7 @@
 //! and the rosbag2 schema text built from them.
 //!
 //! Field lists follow the upstream packages: `std_msgs`, `builtin_interfaces`, `sensor_msgs`,
-//! `geometry_msgs`, `nav_msgs`, `unique_identifier_msgs` (ros2/common_interfaces, ros2/rcl_interfaces,
+//! `geometry_msgs`, `nav_msgs`, `diagnostic_msgs`, `unique_identifier_msgs` (ros2/common_interfaces, ros2/rcl_interfaces,
 //! ros2/unique_identifier_msgs) and `autoware_perception_msgs` (autowarefoundation/autoware_msgs,
 //! 2025). Comments are dropped; constants are kept.
 
@@ -268,6 +268,25 @@ pub static ALL: &[&MsgDef] = &[
     &TRACKED_OBJECT,
     &TRACKED_OBJECTS,
 ];
+
+def!(
+    KEY_VALUE,
+    "diagnostic_msgs/msg/KeyValue",
+    [],
+    "string key\nstring value\n"
+);
+def!(
+    DIAGNOSTIC_STATUS,
+    "diagnostic_msgs/msg/DiagnosticStatus",
+    [KEY_VALUE],
+    "byte OK=0\nbyte WARN=1\nbyte ERROR=2\nbyte STALE=3\n\nbyte level\nstring name\nstring message\nstring hardware_id\nKeyValue[] values\n"
+);
+def!(
+    DIAGNOSTIC_ARRAY,
+    "diagnostic_msgs/msg/DiagnosticArray",
+    [HEADER, DIAGNOSTIC_STATUS],
+    "std_msgs/Header header\nDiagnosticStatus[] status\n"
+);
 
 #[cfg(test)]
 mod tests {

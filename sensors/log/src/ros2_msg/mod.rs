@@ -4,6 +4,7 @@ mod codec;
 pub mod definitions;
 
 pub mod autoware_perception_msgs;
+pub mod diagnostic_msgs;
 pub mod geometry_msgs;
 pub mod nav_msgs;
 pub mod sensor_msgs;

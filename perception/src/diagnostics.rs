@@ -1,0 +1,204 @@
+//! The health report as ROS 2 diagnostics: a `diagnostic_msgs/msg/DiagnosticArray` with one
+//! `DiagnosticStatus` per sensor, per timed stage and for the fused output, as planners and
+//! `rqt_runtime_monitor` / `diagnostic_aggregator` read them on `/diagnostics`.
+//!
+//! Levels:
+//! - sensor: `STALE` when silent for longer than `runtime.stale_after_s`, `ERROR` when no
+//!   message ever arrived, `WARN` when its input queue dropped messages, else `OK`;
+//! - stage: `WARN` when over its latency budget, else `OK`;
+//! - output: `ERROR` when nothing was published yet although messages arrived and the stage
+//!   rejected some, `WARN` for any other degraded condition of the report, else `OK`.
+//!
+//! Status names are `<node>: sensor <name>`, `<node>: stage <name>` and `<node>: output`;
+//! `hardware_id` is the sensor name (empty for stages and output). Values are plain text:
+//! rates in Hz, ages in seconds, latencies in milliseconds.
+
+use crate::health::{HealthReport, QueueHealth, SensorHealth};
+use kestrel_log::ros2_msg::diagnostic_msgs::{DiagnosticArray, DiagnosticStatus, KeyValue, level};
+use kestrel_log::ros2_msg::std_msgs::Header;
+
+fn kv(key: &str, value: impl ToString) -> KeyValue {
+    KeyValue {
+        key: key.to_owned(),
+        value: value.to_string(),
+    }
+}
+
+fn sensor_status(node: &str, s: &SensorHealth, queue: Option<&QueueHealth>) -> DiagnosticStatus {
+    let dropped = queue.map_or(0, |q| q.stats.dropped);
+    let (lvl, message) = match s.age_s {
+        None => (level::ERROR, "no message received".to_owned()),
+        Some(age) if s.stale => (level::STALE, format!("stale: last message {age:.3} s ago")),
+        Some(_) if dropped > 0 => (
+            level::WARN,
+            format!("input queue dropped {dropped} messages"),
+        ),
+        Some(_) => (level::OK, format!("{:.1} Hz", s.rate_hz)),
+    };
+    let mut values = vec![
+        kv("kind", &s.kind),
+        kv("messages", s.messages),
+        kv("rate_hz", format!("{:.3}", s.rate_hz)),
+        kv(
+            "age_s",
+            s.age_s.map_or("never".to_owned(), |a| format!("{a:.3}")),
+        ),
+    ];
+    if let Some(q) = queue {
+        values.push(kv("queue_pushed", q.stats.pushed));
+        values.push(kv("queue_dropped", q.stats.dropped));
+        values.push(kv("queue_high_water", q.stats.high_water));
+    }
+    DiagnosticStatus {
+        level: lvl,
+        name: format!("{node}: sensor {}", s.sensor),
+        message,
+        hardware_id: s.sensor.clone(),
+        values,
+    }
+}
+
+/// The diagnostics of `report` for node `node` (e.g. `kestrel_perception`).
+pub fn diagnostic_array(report: &HealthReport, node: &str) -> DiagnosticArray {
+    let mut status = Vec::new();
+    for s in &report.sensors {
+        let queue = report
+            .queues
+            .iter()
+            .find(|q| q.queue == format!("input/{}", s.sensor));
+        status.push(sensor_status(node, s, queue));
+    }
+    for st in &report.stages {
+        let ms = |v: f64| format!("{v:.3}");
+        let mut values = vec![
+            kv("samples", st.samples),
+            kv("mean_ms", ms(st.mean_ms)),
+            kv("p50_ms", ms(st.p50_ms)),
+            kv("p99_ms", ms(st.p99_ms)),
+            kv("max_ms", ms(st.max_ms)),
+            kv("deadline_misses", st.deadline_misses),
+        ];
+        if let (Some(b), Some(p)) = (st.budget_ms, st.budget_percentile) {
+            values.push(kv("budget_ms", ms(b)));
+            values.push(kv("budget_percentile", p));
+        }
+        let (lvl, message) = if st.within_budget {
+            (level::OK, format!("p99 {:.2} ms", st.p99_ms))
+        } else {
+            (
+                level::WARN,
+                format!(
+                    "over budget: p{} = {:.2} ms > {:.2} ms",
+                    st.budget_percentile.unwrap_or_default(),
+                    st.at_budget_percentile_ms.unwrap_or_default(),
+                    st.budget_ms.unwrap_or_default()
+                ),
+            )
+        };
+        status.push(DiagnosticStatus {
+            level: lvl,
+            name: format!("{node}: stage {}", st.stage),
+            message,
+            hardware_id: String::new(),
+            values,
+        });
+    }
+    let received: u64 = report.sensors.iter().map(|s| s.messages).sum();
+    let (lvl, message) = if report.outputs == 0 && received > 0 && report.stage_errors > 0 {
+        (
+            level::ERROR,
+            "no output: the stage rejects the inputs".to_owned(),
+        )
+    } else if report.degraded.is_empty() {
+        (level::OK, format!("{} frames published", report.outputs))
+    } else {
+        (
+            level::WARN,
+            format!("degraded: {}", report.degraded.join("; ")),
+        )
+    };
+    let mut values = vec![
+        kv("outputs", report.outputs),
+        kv("stage_errors", report.stage_errors),
+    ];
+    values.extend(
+        report
+            .degraded
+            .iter()
+            .enumerate()
+            .map(|(i, d)| kv(&format!("degraded_{i}"), d)),
+    );
+    status.push(DiagnosticStatus {
+        level: lvl,
+        name: format!("{node}: output"),
+        message,
+        hardware_id: String::new(),
+        values,
+    });
+    DiagnosticArray {
+        header: Header::new(report.stamp, ""),
+        status,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounded_queue::QueueStats;
+    use crate::health::HealthMonitor;
+    use kestrel_log::ros2_msg::RosMessage;
+    use kestrel_sensors::Timestamp;
+
+    const S: u64 = 1_000_000_000;
+
+    #[test]
+    fn levels_follow_sensor_and_stage_health() {
+        let mut h = HealthMonitor::new(["lidar", "cam", "radar", "never"], 0.5);
+        for i in 0..5 {
+            h.on_message("lidar", "lidar", Timestamp(10 * S + i * S / 10));
+            h.on_message("radar", "radar", Timestamp(10 * S + i * S / 10));
+        }
+        h.on_message("cam", "camera", Timestamp(9 * S));
+        let q = QueueHealth {
+            queue: "input/radar".into(),
+            stats: QueueStats {
+                pushed: 5,
+                dropped: 2,
+                len: 0,
+                high_water: 4,
+            },
+        };
+        let r = h.report(Timestamp(10 * S + S / 2), vec![], vec![q], 3);
+        let d = diagnostic_array(&r, "kestrel");
+        let by_name = |n: &str| d.status.iter().find(|s| s.name == n).unwrap();
+        assert_eq!(by_name("kestrel: sensor lidar").level, level::OK);
+        assert_eq!(by_name("kestrel: sensor cam").level, level::STALE);
+        assert_eq!(by_name("kestrel: sensor never").level, level::ERROR);
+        let radar = by_name("kestrel: sensor radar");
+        assert_eq!(radar.level, level::WARN);
+        assert_eq!(radar.hardware_id, "radar");
+        assert!(
+            radar
+                .values
+                .iter()
+                .any(|v| v.key == "queue_dropped" && v.value == "2")
+        );
+        let lidar = by_name("kestrel: sensor lidar");
+        assert!(
+            lidar
+                .values
+                .iter()
+                .any(|v| v.key == "rate_hz" && v.value == "10.000")
+        );
+        let output = by_name("kestrel: output");
+        assert_eq!(
+            output.level,
+            level::WARN,
+            "missing/stale sensors degrade it"
+        );
+        assert_eq!(d.header.stamp.to_timestamp(), Timestamp(10 * S + S / 2));
+        // The message survives its own wire format.
+        let cdr = d.to_cdr().unwrap();
+        assert_eq!(DiagnosticArray::from_cdr(&cdr).unwrap(), d);
+    }
+}
