@@ -223,7 +223,7 @@ pub fn cluster_points(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Points on the outline of an axis-aligned box footprint, every 0.1 m, at two heights.

@@ -4,6 +4,7 @@
 
 pub mod bev_grid;
 pub mod box_fitting;
+pub mod cluster_refinement;
 pub mod clustering;
 pub mod fragment_merging;
 pub mod ground_segmentation;
@@ -11,6 +12,7 @@ pub mod roi_crop;
 
 use crate::FusionError;
 use box_fitting::{BoxFitConfig, fit_box};
+use cluster_refinement::{RefineConfig, cell_means, refine_oversize};
 use clustering::{ClusterConfig, cluster_points};
 use fragment_merging::{FragmentConfig, merge_fragments};
 use ground_segmentation::{GroundConfig, GroundSurface, segment_ground};
@@ -31,6 +33,8 @@ pub struct LidarConfig {
     pub cluster: ClusterConfig,
     /// Merging of the fragments of one surface seen at a grazing angle.
     pub fragments: FragmentConfig,
+    /// Splitting clusters larger than one road user on a finer grid.
+    pub refine: RefineConfig,
     /// Box fitting.
     pub box_fit: BoxFitConfig,
 }
@@ -42,6 +46,7 @@ impl LidarConfig {
         self.ground.validate()?;
         self.cluster.validate()?;
         self.fragments.validate()?;
+        self.refine.validate(&self.cluster)?;
         self.box_fit.validate()
     }
 }
@@ -69,6 +74,8 @@ pub struct LidarStats {
     pub dropped_small: usize,
     /// Clusters dropped for too large a footprint (also after fragment merging).
     pub dropped_large: usize,
+    /// Clusters larger than one road user split into parts on the finer grid.
+    pub split: usize,
 }
 
 /// Output of the LiDAR branch for one instant.
@@ -139,6 +146,7 @@ impl LidarBranch {
                 [t.x as f32, t.y as f32]
             });
         let groups = merge_fragments(groups, &points, sensor_xy, &cfg.cluster, &cfg.fragments);
+        let (groups, split) = refine_oversize(groups, &points, &cfg.box_fit, &cfg.refine);
 
         let mut obstacle_points = VehiclePoints::default();
         let mut in_cluster = vec![false; points.len()];
@@ -152,19 +160,14 @@ impl LidarBranch {
                 obstacle_points.push(points.x[i], points.y[i], points.z[i]);
             }
         }
-        let mut samples = Vec::new();
+        // Cluster points sit first in `obstacle_points`, in `groups.order`'s order, so the
+        // cells' ranges index them directly.
         let clusters = groups
             .clusters
             .iter()
             .map(|span| {
-                samples.clear();
-                for cell in &groups.cells[span.cells.clone()] {
-                    let n = cell.len() as f32;
-                    let (sx, sy) = cell.clone().fold((0.0f32, 0.0f32), |(sx, sy), k| {
-                        (sx + obstacle_points.x[k], sy + obstacle_points.y[k])
-                    });
-                    samples.push([sx / n, sy / n]);
-                }
+                let samples =
+                    cell_means(&groups.cells[span.cells.clone()], |k| k, &obstacle_points);
                 let pts = span.points.clone().map(|k| {
                     [
                         obstacle_points.x[k],
@@ -189,6 +192,7 @@ impl LidarBranch {
             too_high: groups.too_high,
             dropped_small: groups.dropped_small,
             dropped_large: groups.dropped_large,
+            split,
         };
         Ok(LidarDetections {
             clusters,
