@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 /// Parameters of the fragment merging (bearings seen from the LiDAR, vehicle frame).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FragmentConfig {
     /// Largest bearing gap between two clusters that still counts as adjacent, degrees: a
     /// little more than two columns of a 1024-column sensor (0.35 deg each), so one dropped

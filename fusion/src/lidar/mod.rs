@@ -12,7 +12,7 @@ pub mod roi_crop;
 
 use crate::FusionError;
 use box_fitting::{BoxFitConfig, fit_box};
-use cluster_refinement::{RefineConfig, cell_means, refine_oversize};
+use cluster_refinement::RefineConfig;
 use clustering::{ClusterConfig, cluster_points};
 use fragment_merging::{FragmentConfig, merge_fragments};
 use ground_segmentation::{GroundConfig, GroundSurface, segment_ground};
@@ -23,7 +23,7 @@ use std::ops::Range;
 
 /// Configuration of the LiDAR branch; every section has documented defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct LidarConfig {
     /// Region of interest and ego box.
     pub roi: RoiConfig,
@@ -33,7 +33,8 @@ pub struct LidarConfig {
     pub cluster: ClusterConfig,
     /// Merging of the fragments of one surface seen at a grazing angle.
     pub fragments: FragmentConfig,
-    /// Splitting clusters larger than one road user on a finer grid.
+    /// Splitting clusters larger than one road user on a finer grid (applied by the
+    /// association to clusters no camera explains).
     pub refine: RefineConfig,
     /// Box fitting.
     pub box_fit: BoxFitConfig,
@@ -74,8 +75,6 @@ pub struct LidarStats {
     pub dropped_small: usize,
     /// Clusters dropped for too large a footprint (also after fragment merging).
     pub dropped_large: usize,
-    /// Clusters larger than one road user split into parts on the finer grid.
-    pub split: usize,
 }
 
 /// Output of the LiDAR branch for one instant.
@@ -146,7 +145,6 @@ impl LidarBranch {
                 [t.x as f32, t.y as f32]
             });
         let groups = merge_fragments(groups, &points, sensor_xy, &cfg.cluster, &cfg.fragments);
-        let (groups, split) = refine_oversize(groups, &points, &cfg.box_fit, &cfg.refine);
 
         let mut obstacle_points = VehiclePoints::default();
         let mut in_cluster = vec![false; points.len()];
@@ -166,8 +164,16 @@ impl LidarBranch {
             .clusters
             .iter()
             .map(|span| {
-                let samples =
-                    cell_means(&groups.cells[span.cells.clone()], |k| k, &obstacle_points);
+                let samples: Vec<[f32; 2]> = groups.cells[span.cells.clone()]
+                    .iter()
+                    .map(|cell| {
+                        let n = cell.len() as f32;
+                        let (sx, sy) = cell.clone().fold((0.0f32, 0.0f32), |(sx, sy), k| {
+                            (sx + obstacle_points.x[k], sy + obstacle_points.y[k])
+                        });
+                        [sx / n, sy / n]
+                    })
+                    .collect();
                 let pts = span.points.clone().map(|k| {
                     [
                         obstacle_points.x[k],
@@ -192,7 +198,6 @@ impl LidarBranch {
             too_high: groups.too_high,
             dropped_small: groups.dropped_small,
             dropped_large: groups.dropped_large,
-            split,
         };
         Ok(LidarDetections {
             clusters,

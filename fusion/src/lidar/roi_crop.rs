@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// Points outside `[x_min, x_max] x [y_min, y_max] x [z_min, z_max]` or inside the ego box are
 /// dropped (and counted).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RoiConfig {
     /// Rearmost x kept, metres. Default -50.
     pub x_min: f32,
