@@ -25,6 +25,7 @@ pub mod mcap_recorder;
 pub mod object_messages;
 pub mod output;
 pub mod output_comparison;
+pub mod pipeline_config;
 pub mod planner_client;
 pub mod realtime;
 pub mod replay;

@@ -98,6 +98,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let stage = production_stage(
         source.rig(),
         camera_manifest(args.model.clone(), args.no_camera).as_deref(),
+        &config.pipeline(),
     )?;
     let session = config.zenoh.open()?;
     let output = ZenohOutput::new(&session, &config.ros)?;
