@@ -7,6 +7,7 @@
 
 use crate::BenchError;
 use crate::bench_inputs::{WarmPipeline, warm_pipeline};
+use kestrel_fusion::association::BranchOutputs;
 use kestrel_fusion::lidar::LidarBranch;
 use kestrel_fusion::radar::RadarBranch;
 use kestrel_fusion::{FusedFrame, FusionConfig};
@@ -89,7 +90,10 @@ impl FrameBreakdown {
         let decode_ms = ms(start);
 
         let start = Instant::now();
-        let camera = p.camera.detect(&set.cameras)?;
+        let camera = p.camera.detect(
+            &set.cameras,
+            &p.camera.scheduled(&set.cameras, set.sequence),
+        )?;
         let camera_branch_ms = ms(start);
         let start = Instant::now();
         let lidar = self.lidar.detect(&set.lidars, rig)?;
@@ -103,9 +107,12 @@ impl FrameBreakdown {
         let fused = p.stage.fuse(
             set.timestamp,
             &set.missing,
-            Some(&lidar),
-            Some(&camera),
-            Some(&radar),
+            &BranchOutputs {
+                lidar: Some(&lidar),
+                camera: Some(&camera),
+                radar: Some(&radar),
+                ego: set.ego_velocity.as_ref(),
+            },
         )?;
         let association_ms = ms(start);
         let mut tracker = p.tracker.clone();

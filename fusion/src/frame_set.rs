@@ -19,6 +19,11 @@ pub struct SensorFrameSet {
     pub ego_velocity: Option<EgoVelocity>,
     /// Names of expected sensors that have no message in this set, in config order.
     pub missing: Vec<String>,
+    /// Number of the set in its stream (0 for the first set a [`TimeAligner`] emits): keys
+    /// the camera schedule, so a replay runs the same cameras on the same sets.
+    ///
+    /// [`TimeAligner`]: crate::time_alignment::TimeAligner
+    pub sequence: u64,
 }
 
 impl SensorFrameSet {

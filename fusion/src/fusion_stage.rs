@@ -2,18 +2,18 @@
 //! vehicle frame, with degraded-mode flags) out.
 
 use crate::association::{AssociationConfig, AssociationStats, BranchOutputs, associate};
-use crate::camera::{CameraBranch, CameraDetection};
+use crate::camera::CameraBranch;
 use crate::frame_set::SensorFrameSet;
-use crate::lidar::{LidarBranch, LidarConfig, LidarDetections, LidarStats};
-use crate::radar::{RadarBranch, RadarConfig, RadarDetections, RadarStats};
+use crate::lidar::{LidarBranch, LidarConfig, LidarStats};
+use crate::radar::{RadarBranch, RadarConfig, RadarStats};
 use crate::{DetectedObject, FusionError};
 use kestrel_sensors::{Rig, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Configuration of the fusion stage (all sections have documented defaults). The camera
 /// branch's own configuration is given with its detector ([`CameraBranch::new`]).
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FusionConfig {
     /// LiDAR branch.
     pub lidar: LidarConfig,
@@ -69,6 +69,15 @@ pub struct FusedFrame {
     pub association: AssociationStats,
 }
 
+impl FusionConfig {
+    /// Checks every section.
+    pub fn validate(&self) -> Result<(), FusionError> {
+        self.lidar.validate()?;
+        self.radar.validate()?;
+        self.association.validate()
+    }
+}
+
 /// The fusion stage for one rig.
 #[derive(Debug, Clone)]
 pub struct FusionStage {
@@ -87,6 +96,7 @@ impl FusionStage {
         config: FusionConfig,
         camera: Option<CameraBranch>,
     ) -> Result<Self, FusionError> {
+        config.validate()?;
         Ok(Self {
             rig,
             lidar: LidarBranch::new(config.lidar)?,
@@ -101,9 +111,11 @@ impl FusionStage {
         &self.rig
     }
 
-    /// Runs every branch whose sensors have data in `set`, then associates. Errors only for
-    /// inputs that cannot be interpreted (unknown sensor, non-finite ego motion, no data at
-    /// all, detector failure); missing sensors give a degraded frame instead.
+    /// Runs every branch whose sensors have data in `set`, then associates. The camera
+    /// branch runs on the cameras its schedule picks for the set's sequence number, on its
+    /// own worker threads while the LiDAR and radar branches run on the calling thread.
+    /// Errors only for inputs that cannot be interpreted (unknown sensor, non-finite ego
+    /// motion, no data at all, detector failure); missing sensors give a degraded frame.
     pub fn process(&self, set: &SensorFrameSet) -> Result<FusedFrame, FusionError> {
         if set.is_empty() {
             return Err(FusionError::EmptyFrameSet {
@@ -115,48 +127,57 @@ impl FusionStage {
                 timestamp: set.timestamp,
             });
         }
-        let lidar = (!set.lidars.is_empty())
-            .then(|| self.lidar.detect(&set.lidars, &self.rig))
-            .transpose()?;
-        let camera = match &self.camera {
-            Some(branch) if !set.cameras.is_empty() => Some(branch.detect(&set.cameras)?),
-            _ => None,
-        };
-        let radar = (!set.radars.is_empty())
-            .then(|| {
-                self.radar
-                    .detect(&set.radars, &self.rig, set.ego_velocity.as_ref())
-            })
-            .transpose()?;
+        let branch = self.camera.as_ref().filter(|_| !set.cameras.is_empty());
+        let run = branch.map(|b| b.scheduled(&set.cameras, set.sequence));
+        let (camera, lidar, radar) = std::thread::scope(|s| {
+            let camera = branch
+                .zip(run.as_deref())
+                .map(|(b, run)| s.spawn(move || b.detect(&set.cameras, run)));
+            let lidar = (!set.lidars.is_empty())
+                .then(|| self.lidar.detect(&set.lidars, &self.rig))
+                .transpose();
+            let radar = (!set.radars.is_empty())
+                .then(|| {
+                    self.radar
+                        .detect(&set.radars, &self.rig, set.ego_velocity.as_ref())
+                })
+                .transpose();
+            let camera = camera
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .transpose();
+            (camera, lidar, radar)
+        });
+        let (camera, lidar, radar) = (camera?, lidar?, radar?);
         self.fuse(
             set.timestamp,
             &set.missing,
-            lidar.as_ref(),
-            camera.as_deref(),
-            radar.as_ref(),
+            &BranchOutputs {
+                lidar: lidar.as_ref(),
+                camera: camera.as_deref(),
+                radar: radar.as_ref(),
+                ego: set.ego_velocity.as_ref(),
+            },
         )
     }
 
     /// Associates branch outputs computed elsewhere (e.g. camera detections from a detector
-    /// running on its own thread) into a fused frame; `None` marks a missing branch.
+    /// running on its own thread) into a fused frame at reference time `timestamp`; `None`
+    /// marks a missing branch.
     pub fn fuse(
         &self,
         timestamp: Timestamp,
         missing_sensors: &[String],
-        lidar: Option<&LidarDetections>,
-        camera: Option<&[CameraDetection]>,
-        radar: Option<&RadarDetections>,
+        branches: &BranchOutputs<'_>,
     ) -> Result<FusedFrame, FusionError> {
         let has = |kind: &str| self.rig.sensors.iter().any(|s| s.kind.name() == kind);
         let (objects, association) = associate(
-            &BranchOutputs {
-                lidar,
-                camera,
-                radar,
-            },
+            branches,
+            timestamp,
             &self.rig,
+            self.lidar.config(),
             &self.association,
         )?;
+        let (lidar, camera, radar) = (branches.lidar, branches.camera, branches.radar);
         let degraded = DegradedFlags {
             camera_missing: has("camera") && camera.is_none(),
             lidar_missing: has("lidar") && lidar.is_none(),

@@ -6,6 +6,7 @@
 
 pub mod association;
 pub mod camera;
+pub mod class_table;
 pub mod detected_object;
 pub mod ego_velocity;
 pub mod error;

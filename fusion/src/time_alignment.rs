@@ -318,6 +318,7 @@ impl TimeAligner {
         // The set carries the anchor's own stamp (the fallback's offset undone).
         let stamp = self.pending[a].front().map_or(t_a, |m| m.timestamp());
         let mut set = SensorFrameSet::new(stamp);
+        set.sequence = self.stats.complete_sets + self.stats.degraded_sets;
         let mut present = vec![false; self.pending.len()];
         for (s, is_present) in present.iter_mut().enumerate() {
             let chosen = if s == a {

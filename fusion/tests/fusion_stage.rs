@@ -2,6 +2,7 @@
 //! a camera (2D box from projecting the true 3D box) and a radar (Doppler from the car's true
 //! velocity). Checks full fusion and each degraded mode, plus empty and non-finite inputs.
 
+use kestrel_fusion::association::BranchOutputs;
 use kestrel_fusion::camera::CameraDetection;
 use kestrel_fusion::ego_velocity::EgoVelocity;
 use kestrel_fusion::{FusedFrame, FusionConfig, FusionError, FusionStage, SensorFrameSet};
@@ -188,6 +189,7 @@ fn camera_detection(rig: &Rig) -> CameraDetection {
     };
     CameraDetection {
         camera: "cam".into(),
+        stamp: T,
         bbox: [
             f(|p| p.x, false),
             f(|p| p.y, false),
@@ -231,7 +233,16 @@ fn full_fusion_gives_a_classified_car_with_velocity() {
     let (lidar, radar) = branches(&s);
     let dets = [camera_detection(s.rig())];
     let f = s
-        .fuse(T, &[], Some(&lidar), Some(&dets), Some(&radar))
+        .fuse(
+            T,
+            &[],
+            &BranchOutputs {
+                lidar: Some(&lidar),
+                camera: Some(&dets),
+                radar: Some(&radar),
+                ego: Some(&EGO),
+            },
+        )
         .unwrap();
     assert_eq!(f.objects.len(), 1, "{:#?}", f.objects);
     let o = &f.objects[0];
@@ -279,7 +290,16 @@ fn lidar_missing_ranges_camera_objects_by_radar_or_flat_ground() {
     let (_, radar) = branches(&s);
     let dets = [camera_detection(s.rig())];
     let f = s
-        .fuse(T, &["lidar".to_owned()], None, Some(&dets), Some(&radar))
+        .fuse(
+            T,
+            &["lidar".to_owned()],
+            &BranchOutputs {
+                camera: Some(&dets),
+                radar: Some(&radar),
+                ego: Some(&EGO),
+                ..BranchOutputs::default()
+            },
+        )
         .unwrap();
     assert!(f.degraded.lidar_missing && !f.degraded.camera_missing);
     assert_eq!(f.objects.len(), 1);
@@ -297,7 +317,16 @@ fn lidar_missing_ranges_camera_objects_by_radar_or_flat_ground() {
     assert!(o.velocity.is_some());
 
     // No radar either: flat ground from the box's bottom edge.
-    let f = s.fuse(T, &[], None, Some(&dets), None).unwrap();
+    let f = s
+        .fuse(
+            T,
+            &[],
+            &BranchOutputs {
+                camera: Some(&dets),
+                ..BranchOutputs::default()
+            },
+        )
+        .unwrap();
     assert_eq!(f.association.camera_only, [0, 0, 1]);
     assert!(f.degraded.lidar_missing && f.degraded.radar_missing);
     println!("flat-ground centre error {:.2} m", centre_error(&f));

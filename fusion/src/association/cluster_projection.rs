@@ -1,4 +1,5 @@
-//! Projecting vehicle-frame points (LiDAR clusters, radar objects) into a camera's image.
+//! A camera of the rig, projecting vehicle-frame points (LiDAR points, radar objects) into its
+//! image and casting rays from its pixels.
 
 use crate::FusionError;
 use kestrel_sensors::{CameraIntrinsics, Rig};
@@ -49,6 +50,18 @@ impl CameraView {
             .map(|uv| (uv, c.z))
     }
 
+    /// The same camera seen from the vehicle frame of another instant: `motion` is the pose
+    /// of that frame in the vehicle frame at this camera's exposure (the ego motion from the
+    /// exposure to that instant). Points of that instant project as they were seen.
+    pub fn at_motion(&self, motion: &Isometry3<f64>) -> Self {
+        let camera_to_vehicle = motion.inverse() * self.camera_to_vehicle;
+        Self {
+            camera_to_vehicle,
+            vehicle_to_camera: camera_to_vehicle.inverse(),
+            ..self.clone()
+        }
+    }
+
     /// The viewing ray through pixel `uv` (rectified model), in the vehicle frame: the camera
     /// centre and a direction whose optical-z component is 1 (so `origin + dir * depth` is
     /// the point at that depth).
@@ -59,47 +72,4 @@ impl CameraView {
             self.camera_to_vehicle.rotation * d,
         )
     }
-}
-
-/// The image footprint of a set of points.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ProjectedBox {
-    /// Bounding box `[u1, v1, u2, v2]` of the points that land in the image, pixels.
-    pub bbox: [f32; 4],
-    /// Points that land in the image.
-    pub visible: usize,
-    /// Points given.
-    pub total: usize,
-}
-
-/// Projects `points` (vehicle frame, metres) into `view`; `None` when fewer than
-/// `min_visible` points, or less than `min_fraction` of them, land in the image.
-pub fn project_points(
-    view: &CameraView,
-    points: impl Iterator<Item = [f32; 3]>,
-    min_visible: usize,
-    min_fraction: f64,
-) -> Option<ProjectedBox> {
-    let mut bbox = [f32::MAX, f32::MAX, f32::MIN, f32::MIN];
-    let (mut visible, mut total) = (0, 0);
-    for [x, y, z] in points {
-        total += 1;
-        if let Some((uv, _)) = view.project(&Point3::new(x as f64, y as f64, z as f64)) {
-            visible += 1;
-            let (u, v) = (uv.x as f32, uv.y as f32);
-            bbox = [
-                bbox[0].min(u),
-                bbox[1].min(v),
-                bbox[2].max(u),
-                bbox[3].max(v),
-            ];
-        }
-    }
-    (visible >= min_visible.max(1) && visible as f64 >= min_fraction * total as f64).then_some(
-        ProjectedBox {
-            bbox,
-            visible,
-            total,
-        },
-    )
 }

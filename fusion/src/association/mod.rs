@@ -1,47 +1,63 @@
 //! Association: turning the branch outputs of one instant into [`DetectedObject`]s.
 //!
-//! 1. LiDAR clusters are projected into each camera with the rig calibration; the bounding
-//!    box of a cluster's visible points is matched to that camera's 2D detections by IoU with a
-//!    global assignment (Hungarian, cost `1 - IoU`, gated by `min_iou`). A match gives the
-//!    cluster its class and confidence and completes its box to the class's size.
-//! 2. Camera detections left over are placed in 3D ([`camera_range`]): LiDAR frustum depth,
-//!    else a radar object in the box's columns, else flat ground.
-//! 3. Radar objects are attached to the objects by position and speed plausibility
+//! 1. The LiDAR obstacle points are projected into every camera that has detections, each
+//!    camera seen from the vehicle frame of the sweep: the ego motion between the image's
+//!    exposure and the sweep (from the ego velocity) is taken out, so a camera that fires
+//!    0.1 s before the sweep still sees the points where its image shows them.
+//! 2. LiDAR clusters become objects, named and kept apart by the detections of all cameras
+//!    ([`lidar_objects`]).
+//! 3. Camera detections that named no cluster are placed in 3D ([`camera_range`]): LiDAR
+//!    frustum depth, else a radar object in the box's columns, else flat ground. One that
+//!    lands on a LiDAR object (another camera's view of it, or a cluster its box missed)
+//!    gives that object its class if it had none, instead of making a second object.
+//! 4. Radar objects are attached to the objects by position and speed plausibility
 //!    ([`radar_gating`]), giving them a velocity; moving radar objects left over become
 //!    radar-only objects.
 
+pub mod camera_claims;
+pub mod camera_points;
 pub mod camera_range;
 pub mod class_priors;
 pub mod cluster_projection;
+pub mod cluster_split;
+pub mod confidence;
+pub mod lidar_objects;
 pub mod radar_gating;
 pub mod shape_completion;
 
 use crate::camera::CameraDetection;
-use crate::lidar::LidarDetections;
+use crate::class_table::ClassTable;
+use crate::ego_velocity::EgoVelocity;
+use crate::lidar::{LidarConfig, LidarDetections};
 use crate::radar::{RadarCluster, RadarDetections};
-use crate::tracking::{CostMatrix, solve_assignment};
+use crate::tracking::EgoMotion;
 use crate::{DetectedObject, FusionError, SensorSources};
+use camera_claims::ClaimConfig;
+use camera_points::ProjectedPoints;
 use camera_range::{CameraRangeConfig, RangeSource, range_detection};
-use class_priors::class_prior;
-use cluster_projection::{CameraView, project_points};
-use kestrel_sensors::{ObjectClass, OrientedBox3, Rig};
-use nalgebra::{Matrix2, Point3, Vector2};
+use class_priors::{ClassPrior, default_class_priors, validate_class_priors};
+use cluster_projection::CameraView;
+use confidence::{combine, isotropic, oriented_covariance, radar_existence};
+use kestrel_sensors::{ObjectClass, OrientedBox3, Rig, Timestamp};
+use lidar_objects::lidar_objects;
+use nalgebra::{Point3, Vector2};
 use radar_gating::{RadarGateConfig, gate_radar};
 use serde::{Deserialize, Serialize};
-use shape_completion::complete_shape;
 use std::collections::BTreeMap;
 
 /// Configuration of the association.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AssociationConfig {
-    /// Smallest IoU between a projected cluster and a 2D detection to match them. Default 0.2.
-    pub min_iou: f32,
-    /// A cluster is matched in a camera only if at least this many of its points project
-    /// into the image. Default 3.
-    pub min_visible_points: usize,
-    /// ... and at least this fraction of its points. Default 0.3.
-    pub min_visible_fraction: f64,
+    /// How detections claim LiDAR points.
+    pub claims: ClaimConfig,
+    /// LiDAR points farther than this from a camera (optical depth) are not projected into
+    /// it, metres. Default 80.
+    pub max_projection_depth: f32,
+    /// A camera-only detection whose centre falls within this fraction of its class's
+    /// typical length of a LiDAR object's footprint is that object (another camera's view of
+    /// it, ranged through background points). Default 0.5.
+    pub absorb_length_ratio: f64,
     /// Range estimation for camera-only detections.
     pub range: CameraRangeConfig,
     /// Radar gating.
@@ -49,44 +65,87 @@ pub struct AssociationConfig {
     /// Radar objects not attached to any object are reported on their own only when moving
     /// at least this fast (ego-compensated), m/s. Default 1.0.
     pub radar_only_min_speed_mps: f64,
+    /// Typical and largest sizes and speed limits per class.
+    pub class_priors: ClassTable<ClassPrior>,
 }
 
 impl Default for AssociationConfig {
     fn default() -> Self {
         Self {
-            min_iou: 0.2,
-            min_visible_points: 3,
-            min_visible_fraction: 0.3,
+            claims: ClaimConfig::default(),
+            max_projection_depth: 80.0,
+            absorb_length_ratio: 0.5,
             range: CameraRangeConfig::default(),
             radar_gate: RadarGateConfig::default(),
             radar_only_min_speed_mps: 1.0,
+            class_priors: default_class_priors(),
         }
+    }
+}
+
+impl AssociationConfig {
+    /// Checks every value.
+    pub fn validate(&self) -> Result<(), FusionError> {
+        self.claims.validate()?;
+        validate_class_priors(&self.class_priors)?;
+        self.range.validate()?;
+        self.radar_gate.validate()?;
+        for (field, v) in [
+            (
+                "association.max_projection_depth",
+                self.max_projection_depth as f64,
+            ),
+            ("association.absorb_length_ratio", self.absorb_length_ratio),
+            (
+                "association.radar_only_min_speed_mps",
+                self.radar_only_min_speed_mps,
+            ),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(FusionError::InvalidConfig {
+                    field,
+                    value: v,
+                    reason: "must be finite and >= 0",
+                });
+            }
+        }
+        Ok(())
     }
 }
 
 /// The branch outputs of one instant; `None` for a branch whose sensors are missing.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct BranchOutputs<'a> {
-    /// LiDAR clusters.
+    /// LiDAR clusters (of the sweep at the frame's reference time).
     pub lidar: Option<&'a LidarDetections>,
     /// Camera detections (any number of cameras).
     pub camera: Option<&'a [CameraDetection]>,
     /// Radar objects.
     pub radar: Option<&'a RadarDetections>,
+    /// Ego velocity at the reference time, to bring each camera to the sweep's instant;
+    /// `None`: the vehicle is taken as standing still between them.
+    pub ego: Option<&'a EgoVelocity>,
 }
 
 /// Counters of one association run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct AssociationStats {
-    /// Camera detections matched to a LiDAR cluster.
+    /// Camera detections that named a LiDAR object.
     pub camera_matched: usize,
-    /// Unmatched camera detections that overlap an already matched cluster (the same object
-    /// seen by a second camera): absorbed, not reported twice.
+    /// Camera-only detections that landed on a LiDAR object (another view of it): absorbed,
+    /// not reported twice.
     pub camera_duplicate_views: usize,
     /// Camera-only objects, by range source: LiDAR frustum, radar, flat ground.
     pub camera_only: [usize; 3],
     /// Camera detections that could not be placed in 3D (dropped).
     pub camera_unranged: usize,
+    /// Clusters divided among several objects or carved around one.
+    pub clusters_split: usize,
+    /// Clusters no camera explains, larger than one road user, split where their points have
+    /// gaps.
+    pub clusters_refined: usize,
+    /// LiDAR objects without a class larger than any road user (dropped).
+    pub rejected_oversize: usize,
     /// Radar objects attached to an object.
     pub radar_matched: usize,
     /// Radar-only objects reported.
@@ -95,151 +154,92 @@ pub struct AssociationStats {
     pub radar_dropped: usize,
 }
 
-/// Existence probability of a LiDAR cluster with `n` points (heuristic: 0.5..0.9).
-fn lidar_existence(n: usize) -> f32 {
-    0.5 + 0.4 * (1.0 - (-(n as f32) / 20.0).exp())
+/// The cameras of `detections` as seen from the vehicle frame at `reference`.
+fn camera_views<'a>(
+    detections: &'a [CameraDetection],
+    rig: &Rig,
+    reference: Timestamp,
+    ego: Option<&EgoVelocity>,
+) -> Result<BTreeMap<&'a str, CameraView>, FusionError> {
+    let mut views = BTreeMap::new();
+    for d in detections {
+        if views.contains_key(d.camera.as_str()) {
+            continue;
+        }
+        let view = CameraView::from_rig(rig, &d.camera)?;
+        let dt = if reference >= d.stamp {
+            reference.seconds_since(d.stamp)
+        } else {
+            -d.stamp.seconds_since(reference)
+        };
+        let view = match ego {
+            Some(e) if dt != 0.0 => view.at_motion(
+                &EgoMotion::from_speed_yaw_rate(e.velocity.x, e.yaw_rate, dt).to_isometry(),
+            ),
+            _ => view,
+        };
+        views.insert(d.camera.as_str(), view);
+    }
+    Ok(views)
 }
 
-/// Existence probability of a radar object with `n` detections (heuristic: 0.4..0.7).
-fn radar_existence(n: usize) -> f32 {
-    0.3 + 0.1 * n.min(4) as f32
-}
-
-/// `1 - prod(1 - p)`: the object exists unless every sensor is wrong.
-fn combine(ps: &[f32]) -> f32 {
-    1.0 - ps.iter().map(|p| 1.0 - p.clamp(0.0, 1.0)).product::<f32>()
-}
-
-/// Covariance with standard deviation `along` in direction `dir` and `across` normal to it.
-fn oriented_covariance(dir: &Vector2<f64>, along: f64, across: f64) -> Matrix2<f64> {
-    let n = Vector2::new(-dir.y, dir.x);
-    dir * dir.transpose() * along.powi(2) + n * n.transpose() * across.powi(2)
-}
-
-fn isotropic(sigma: f64) -> Matrix2<f64> {
-    Matrix2::identity() * sigma.powi(2)
-}
-
-/// Associates the branch outputs of one instant (see the module docs). Objects are ordered:
-/// LiDAR clusters (cluster order), camera-only (detection order), radar-only (radar order).
+/// Associates the branch outputs of one instant at `reference` (see the module docs).
+/// Objects are ordered: LiDAR objects (cluster order), camera-only (detection order),
+/// radar-only (radar order).
 pub fn associate(
     inputs: &BranchOutputs<'_>,
+    reference: Timestamp,
     rig: &Rig,
+    lidar_config: &LidarConfig,
     config: &AssociationConfig,
 ) -> Result<(Vec<DetectedObject>, AssociationStats), FusionError> {
     let mut stats = AssociationStats::default();
     let detections = inputs.camera.unwrap_or(&[]);
-    let mut views: BTreeMap<&str, CameraView> = BTreeMap::new();
-    for d in detections {
-        if !views.contains_key(d.camera.as_str()) {
-            views.insert(&d.camera, CameraView::from_rig(rig, &d.camera)?);
-        }
-    }
-    let mut objects = Vec::new();
-
-    // 1. LiDAR clusters <-> camera detections.
-    let mut det_taken = vec![false; detections.len()];
-    if let Some(lidar) = inputs.lidar {
-        let clusters = &lidar.clusters;
-        // Projected footprint of each cluster in each camera that has detections.
-        let projected: BTreeMap<&str, Vec<Option<[f32; 4]>>> = views
+    let views = camera_views(detections, rig, reference, inputs.ego)?;
+    let projected: BTreeMap<&str, ProjectedPoints> = match inputs.lidar {
+        Some(lidar) => views
             .iter()
             .map(|(name, view)| {
-                let boxes = clusters
-                    .iter()
-                    .map(|c| {
-                        project_points(
-                            view,
-                            lidar.cluster_points(c),
-                            config.min_visible_points,
-                            config.min_visible_fraction,
-                        )
-                        .map(|p| p.bbox)
-                    })
-                    .collect();
-                (*name, boxes)
+                let p = &lidar.obstacle_points;
+                (
+                    *name,
+                    ProjectedPoints::project(view, p, p.len(), config.max_projection_depth),
+                )
             })
-            .collect();
-        let iou = |ci: usize, d: &CameraDetection| {
-            projected[d.camera.as_str()][ci].map_or(0.0, |b| d.iou(&b))
-        };
-        let costs = CostMatrix::from_fn(clusters.len(), detections.len(), |ci, di| {
-            let v = iou(ci, &detections[di]);
-            if v >= config.min_iou {
-                1.0 - v as f64
-            } else {
-                f64::INFINITY
-            }
-        });
-        let assignment = solve_assignment(&costs)?;
-        for (ci, cluster) in clusters.iter().enumerate() {
-            let n = cluster.points.len();
-            let range = cluster.bbox.center.coords.xy().norm();
-            let mut object = DetectedObject {
-                bbox: cluster.bbox,
-                class: ObjectClass::Unknown,
-                class_confidence: 0.0,
-                existence_confidence: lidar_existence(n),
-                position_covariance: isotropic(0.15 + 0.01 * range),
-                velocity: None,
-                velocity_covariance: None,
-                sources: SensorSources {
-                    lidar: true,
-                    ..SensorSources::default()
-                },
-            };
-            if let Some(di) = assignment.row_to_col[ci] {
-                let d = &detections[di];
-                det_taken[di] = true;
-                stats.camera_matched += 1;
-                object.class = d.class;
-                object.class_confidence = d.score;
-                object.existence_confidence = combine(&[lidar_existence(n), d.score]);
-                object.sources.camera = true;
-                let view = views[d.camera.as_str()]
-                    .camera_to_vehicle
-                    .translation
-                    .vector;
-                object.bbox = complete_shape(
-                    &cluster.bbox,
-                    &class_prior(d.class),
-                    &Vector2::new(view.x, view.y),
-                );
-            }
-            objects.push(object);
+            .collect(),
+        None => BTreeMap::new(),
+    };
+
+    // 1. LiDAR clusters, named by the cameras.
+    let (mut objects, used) = match inputs.lidar {
+        Some(lidar) => {
+            let origin = rig
+                .sensors
+                .iter()
+                .find(|s| s.kind.name() == "lidar")
+                .map_or(Vector2::zeros(), |s| s.extrinsics.translation.vector.xy());
+            let found = lidar_objects(
+                lidar,
+                detections,
+                &projected,
+                origin,
+                lidar_config,
+                config,
+                &mut stats,
+            );
+            (found.objects, found.used)
         }
-        // A detection overlapping a matched cluster is another camera's view of it.
-        for (di, d) in detections.iter().enumerate() {
-            if !det_taken[di]
-                && (0..clusters.len())
-                    .any(|ci| assignment.row_to_col[ci].is_some() && iou(ci, d) >= config.min_iou)
-            {
-                det_taken[di] = true;
-                stats.camera_duplicate_views += 1;
-            }
-        }
-    }
+        None => (Vec::new(), vec![false; detections.len()]),
+    };
+    let lidar_count = objects.len();
 
     // 2. Camera-only detections.
     let radar_clusters: &[RadarCluster] = inputs.radar.map_or(&[], |r| &r.clusters);
-    let mut visible_points: BTreeMap<&str, Vec<(f32, f32, f32)>> = BTreeMap::new();
     for (di, d) in detections.iter().enumerate() {
-        if det_taken[di] {
+        if used[di] {
             continue;
         }
         let view = &views[d.camera.as_str()];
-        let projected = inputs.lidar.map(|lidar| {
-            visible_points.entry(d.camera.as_str()).or_insert_with(|| {
-                let p = &lidar.obstacle_points;
-                (0..p.len())
-                    .filter_map(|i| {
-                        let q = Point3::new(p.x[i] as f64, p.y[i] as f64, p.z[i] as f64);
-                        view.project(&q)
-                            .map(|(uv, depth)| (uv.x as f32, uv.y as f32, depth as f32))
-                    })
-                    .collect()
-            })
-        });
         let ground_at = |x: f64, y: f64| {
             inputs
                 .lidar
@@ -251,7 +251,7 @@ pub fn associate(
         let Some(r) = range_detection(
             d,
             view,
-            projected.map(|p| p.as_slice()),
+            projected.get(d.camera.as_str()),
             radar_clusters,
             ground_z,
             &config.range,
@@ -259,11 +259,27 @@ pub fn associate(
             stats.camera_unranged += 1;
             continue;
         };
-        let prior = class_prior(d.class);
+        let prior = config.class_priors.get(d.class);
         // The cue sees the near surface; the centre lies half the object's depth further along
         // the ray. With the heading unknown, that depth is taken as the mean of length and width.
         let c = r.surface_point.coords.xy()
             + r.viewing_direction * ((prior.length + prior.width) / 4.0);
+        let margin = config.absorb_length_ratio * prior.length;
+        let landed = objects[..lidar_count].iter().position(|o| {
+            o.bbox
+                .contains(&Point3::new(c.x, c.y, o.bbox.center.z), margin)
+        });
+        if let Some(k) = landed {
+            stats.camera_duplicate_views += 1;
+            let o = &mut objects[k];
+            if o.class == ObjectClass::Unknown {
+                o.class = d.class;
+                o.class_confidence = d.score;
+                o.existence_confidence = combine(&[o.existence_confidence, d.score]);
+                o.sources.camera = true;
+            }
+            continue;
+        }
         let g = ground_at(c.x, c.y);
         let (slot, along) = match r.source {
             RangeSource::LidarFrustum => (0, 0.3 + 0.05 * r.range),
@@ -297,7 +313,12 @@ pub fn associate(
     }
 
     // 3. Radar.
-    let attached = gate_radar(&objects, radar_clusters, &config.radar_gate)?;
+    let attached = gate_radar(
+        &objects,
+        radar_clusters,
+        &config.radar_gate,
+        &config.class_priors,
+    )?;
     let mut radar_taken = vec![false; radar_clusters.len()];
     for (object, r) in objects.iter_mut().zip(&attached) {
         let Some(j) = *r else { continue };
@@ -321,7 +342,7 @@ pub fn associate(
             continue;
         }
         stats.radar_only += 1;
-        let prior = class_prior(ObjectClass::Unknown);
+        let prior = config.class_priors.get(ObjectClass::Unknown);
         let range = rc.position.coords.xy().norm();
         let v = rc.velocity.velocity;
         objects.push(DetectedObject {

@@ -2,7 +2,8 @@
 //! the object's footprint), velocity plausibility gate (speed within the class's limit), then a
 //! global assignment (Hungarian, smallest total distance).
 
-use super::class_priors::class_prior;
+use super::class_priors::ClassPrior;
+use crate::class_table::ClassTable;
 use crate::radar::RadarCluster;
 use crate::tracking::{CostMatrix, solve_assignment};
 use crate::{DetectedObject, FusionError};
@@ -12,13 +13,38 @@ use serde::{Deserialize, Serialize};
 
 /// Gates of the radar-to-object association.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RadarGateConfig {
     /// Largest distance from the radar object to the object's footprint, metres. Default 1.5.
     pub distance_gate_m: f64,
     /// A radar speed may exceed the class's plausible maximum by this many standard
     /// deviations before it is rejected. Default 3.
     pub speed_gate_sigmas: f64,
+}
+
+impl RadarGateConfig {
+    /// Checks the values.
+    pub fn validate(&self) -> Result<(), FusionError> {
+        for (field, v) in [
+            (
+                "association.radar_gate.distance_gate_m",
+                self.distance_gate_m,
+            ),
+            (
+                "association.radar_gate.speed_gate_sigmas",
+                self.speed_gate_sigmas,
+            ),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(FusionError::InvalidConfig {
+                    field,
+                    value: v,
+                    reason: "must be finite and >= 0",
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for RadarGateConfig {
@@ -41,21 +67,28 @@ pub fn distance_to_footprint(b: &OrientedBox3, p: &Point2<f64>) -> f64 {
 
 /// True when the radar speed is plausible for the object's class. For a radial-only estimate
 /// the measured magnitude is a lower bound of the speed, so the same test applies.
-fn speed_plausible(object: &DetectedObject, radar: &RadarCluster, sigmas: f64) -> bool {
+fn speed_plausible(
+    object: &DetectedObject,
+    radar: &RadarCluster,
+    sigmas: f64,
+    priors: &ClassTable<ClassPrior>,
+) -> bool {
     let v = &radar.velocity;
     let speed = v.velocity.norm();
     let sigma = v
         .velocity
         .try_normalize(1e-9)
         .map_or(0.0, |d| d.dot(&(v.covariance * d)).max(0.0).sqrt());
-    speed <= class_prior(object.class).max_speed + sigmas * sigma
+    speed <= priors.get(object.class).max_speed + sigmas * sigma
 }
 
-/// For each object, the index of the radar object attached to it (at most one each way).
+/// For each object, the index of the radar object attached to it (at most one each way);
+/// speeds are judged against the objects' class `priors`.
 pub fn gate_radar(
     objects: &[DetectedObject],
     radar: &[RadarCluster],
     config: &RadarGateConfig,
+    priors: &ClassTable<ClassPrior>,
 ) -> Result<Vec<Option<usize>>, FusionError> {
     if objects.is_empty() || radar.is_empty() {
         return Ok(vec![None; objects.len()]);
@@ -63,7 +96,8 @@ pub fn gate_radar(
     let costs = CostMatrix::from_fn(objects.len(), radar.len(), |i, j| {
         let r = &radar[j];
         let d = distance_to_footprint(&objects[i].bbox, &Point2::new(r.position.x, r.position.y));
-        if d <= config.distance_gate_m && speed_plausible(&objects[i], r, config.speed_gate_sigmas)
+        if d <= config.distance_gate_m
+            && speed_plausible(&objects[i], r, config.speed_gate_sigmas, priors)
         {
             d
         } else {

@@ -1,21 +1,29 @@
 //! Completing a partially seen LiDAR box with the class's typical size once the camera has
 //! named the class: a car seen from behind shows only its rear face, so its box centre would
 //! sit on that face. The box grows to the prior's size **away from the sensor**, keeping the
-//! visible faces where they were.
+//! visible faces where they were. A box whose short side is already at least `two_faces` of
+//! the class's width shows two faces (a corner): its extents are measured, and it is kept as
+//! it is (growing a fully seen small vehicle to the class's typical length would swallow the
+//! cone standing next to it).
 
 use super::class_priors::ClassPrior;
 use kestrel_sensors::OrientedBox3;
 use nalgebra::Vector2;
 
 /// Grows `b` (vehicle frame) to at least `prior`'s length and width, away from `viewpoint`
-/// (the sensor position, vehicle frame x/y). If the observed long side is much shorter than
-/// the prior's length (only one face seen), the box axis closer to the viewing direction
-/// becomes the length axis. Height is kept (it is measured).
+/// (the sensor position, vehicle frame x/y), unless its short side is at least `two_faces`
+/// times the prior's width (module docs). If the observed long side is much shorter than the
+/// prior's length (only one face seen), the box axis closer to the viewing direction becomes
+/// the length axis. Height is kept (it is measured).
 pub fn complete_shape(
     b: &OrientedBox3,
     prior: &ClassPrior,
     viewpoint: &Vector2<f64>,
+    two_faces: f64,
 ) -> OrientedBox3 {
+    if b.width.min(b.length) >= two_faces * prior.width {
+        return *b;
+    }
     let centre = Vector2::new(b.center.x, b.center.y);
     let view = (centre - viewpoint)
         .try_normalize(1e-9)
@@ -57,7 +65,7 @@ pub fn complete_shape(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::association::class_priors::class_prior;
+    use crate::association::class_priors::default_class_priors;
     use kestrel_sensors::ObjectClass;
     use nalgebra::Point3;
 
@@ -71,21 +79,45 @@ mod tests {
             height: 1.5,
             yaw: std::f64::consts::FRAC_PI_2,
         };
-        let b = complete_shape(&seen, &class_prior(ObjectClass::Car), &Vector2::zeros());
+        let b = complete_shape(
+            &seen,
+            default_class_priors().get(ObjectClass::Car),
+            &Vector2::zeros(),
+            0.7,
+        );
         assert!((b.length - 4.5).abs() < 1e-9 && (b.width - 1.8).abs() < 1e-9);
         assert!(
             (b.center.x - 22.25).abs() < 1e-9 && b.center.y.abs() < 1e-9,
             "{b:?}"
         );
         assert!(b.yaw.abs() < 1e-9);
-        // A fully seen box is unchanged.
+        // A fully seen box is unchanged, and so is a small vehicle seen from a corner.
+        let corner = OrientedBox3 {
+            length: 2.7,
+            width: 1.5,
+            ..seen
+        };
+        assert_eq!(
+            complete_shape(
+                &corner,
+                default_class_priors().get(ObjectClass::Car),
+                &Vector2::zeros(),
+                0.7
+            ),
+            corner
+        );
         let full = OrientedBox3 {
             length: 4.6,
             width: 1.9,
             ..seen
         };
         assert_eq!(
-            complete_shape(&full, &class_prior(ObjectClass::Car), &Vector2::zeros()),
+            complete_shape(
+                &full,
+                default_class_priors().get(ObjectClass::Car),
+                &Vector2::zeros(),
+                0.7
+            ),
             full
         );
     }

@@ -1,27 +1,70 @@
-//! The camera detection branch: a 2D detector ([`kestrel_models::Detector`]) per camera
-//! frame, classes mapped to the stack's taxonomy.
+//! The camera detection branch: a 2D detector ([`kestrel_models::Detector`]) on the cameras
+//! the [`CameraSchedule`] picks for the frame, classes mapped to the stack's taxonomy.
+//!
+//! **Several cameras per frame.** The scheduled frames are detected on `workers` threads
+//! (scoped to the call): each worker takes the next frame not yet taken, and the results are
+//! joined in camera order, so the output does not depend on which thread ran which frame (the
+//! detector is deterministic and keeps no state between calls). With `workers = 0` the frames
+//! are detected one after another on the calling thread.
 
 pub mod class_map;
+pub mod schedule;
 
 use crate::FusionError;
+use crate::class_table::ClassTable;
 use class_map::coco_to_class;
 use kestrel_models::Detector;
 use kestrel_models::detection::box_iou;
-use kestrel_sensors::{CameraFrame, ObjectClass};
+use kestrel_sensors::{CameraFrame, ObjectClass, Timestamp};
+pub use schedule::CameraSchedule;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Configuration of the camera branch.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct CameraConfig {
-    /// Detections scoring below this are dropped. Default 0.35.
-    pub min_score: f32,
+    /// Per stack class, detections scoring below this are dropped (on top of the model
+    /// manifest's own thresholds; these depend on the camera model). Default 0.35 for every
+    /// class.
+    pub min_score: ClassTable<f32>,
+    /// Threads running the detector; 0 = the calling thread. Default 2.
+    pub workers: usize,
+    /// Which cameras run in which frame.
+    pub schedule: CameraSchedule,
 }
 
 impl Default for CameraConfig {
     fn default() -> Self {
-        Self { min_score: 0.35 }
+        Self {
+            min_score: ClassTable::from_fn(|_| 0.35),
+            workers: 2,
+            schedule: CameraSchedule::default(),
+        }
+    }
+}
+
+impl CameraConfig {
+    /// Checks the values.
+    pub fn validate(&self) -> Result<(), FusionError> {
+        for (_, &v) in self.min_score.iter() {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return Err(FusionError::InvalidConfig {
+                    field: "camera.min_score",
+                    value: v as f64,
+                    reason: "must be in 0..1",
+                });
+            }
+        }
+        if self.workers > 64 {
+            return Err(FusionError::InvalidConfig {
+                field: "camera.workers",
+                value: self.workers as f64,
+                reason: "at most 64",
+            });
+        }
+        Ok(())
     }
 }
 
@@ -30,6 +73,8 @@ impl Default for CameraConfig {
 pub struct CameraDetection {
     /// Camera name in the rig.
     pub camera: String,
+    /// Capture time of the image, sensor clock.
+    pub stamp: Timestamp,
     /// Box `[u1, v1, u2, v2]`, pixels (u right, v down, origin top-left corner).
     pub bbox: [f32; 4],
     /// Stack class.
@@ -45,7 +90,7 @@ impl CameraDetection {
     }
 }
 
-/// The camera branch: one detector, run on every frame given.
+/// The camera branch: one detector, run on the scheduled frames.
 #[derive(Debug, Clone)]
 pub struct CameraBranch {
     detector: Detector,
@@ -55,13 +100,7 @@ pub struct CameraBranch {
 impl CameraBranch {
     /// Wraps a loaded detector.
     pub fn new(detector: Detector, config: CameraConfig) -> Result<Self, FusionError> {
-        if !(config.min_score.is_finite() && (0.0..=1.0).contains(&config.min_score)) {
-            return Err(FusionError::InvalidConfig {
-                field: "camera.min_score",
-                value: config.min_score as f64,
-                reason: "must be in 0..1",
-            });
-        }
+        config.validate()?;
         Ok(Self { detector, config })
     }
 
@@ -70,24 +109,81 @@ impl CameraBranch {
         Self::new(Detector::load(manifest)?, config)
     }
 
-    /// Detects road users in every frame, in frame order; within a frame in the detector's
-    /// order (descending score). Labels outside the taxonomy and low scores are dropped.
-    pub fn detect(&self, frames: &[CameraFrame]) -> Result<Vec<CameraDetection>, FusionError> {
+    /// The configuration.
+    pub fn config(&self) -> &CameraConfig {
+        &self.config
+    }
+
+    /// Which of `frames` run in frame set number `sequence` (see [`CameraSchedule`]).
+    pub fn scheduled(&self, frames: &[CameraFrame], sequence: u64) -> Vec<bool> {
+        let names: Vec<&str> = frames.iter().map(|f| f.sensor.as_str()).collect();
+        self.config.schedule.select(&names, sequence)
+    }
+
+    fn detect_one(&self, frame: &CameraFrame) -> Result<Vec<CameraDetection>, FusionError> {
         let mut out = Vec::new();
-        for frame in frames {
-            for d in self.detector.detect(frame)? {
-                if d.score < self.config.min_score {
-                    continue;
-                }
-                if let Some(class) = coco_to_class(&d.label) {
-                    out.push(CameraDetection {
-                        camera: frame.sensor.clone(),
-                        bbox: d.bbox,
-                        class,
-                        score: d.score,
-                    });
-                }
+        for d in self.detector.detect(frame)? {
+            if let Some(class) = coco_to_class(&d.label)
+                && d.score >= *self.config.min_score.get(class)
+            {
+                out.push(CameraDetection {
+                    camera: frame.sensor.clone(),
+                    stamp: frame.timestamp,
+                    bbox: d.bbox,
+                    class,
+                    score: d.score,
+                });
             }
+        }
+        Ok(out)
+    }
+
+    /// Detects road users in the frames whose `run` flag is set, in frame order; within a
+    /// frame in the detector's order (descending score). Labels outside the taxonomy and low
+    /// scores are dropped. Runs on the configured workers (module docs).
+    pub fn detect(
+        &self,
+        frames: &[CameraFrame],
+        run: &[bool],
+    ) -> Result<Vec<CameraDetection>, FusionError> {
+        let jobs: Vec<&CameraFrame> = frames
+            .iter()
+            .zip(run.iter().chain(std::iter::repeat(&false)))
+            .filter_map(|(f, &r)| r.then_some(f))
+            .collect();
+        let workers = self.config.workers.min(jobs.len());
+        let results: Vec<Result<Vec<CameraDetection>, FusionError>> = if workers == 0 {
+            jobs.iter().map(|f| self.detect_one(f)).collect()
+        } else {
+            let next = AtomicUsize::new(0);
+            let mut slots: Vec<Option<Result<Vec<CameraDetection>, FusionError>>> =
+                (0..jobs.len()).map(|_| None).collect();
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (0..workers)
+                    .map(|_| {
+                        s.spawn(|| {
+                            let mut done = Vec::new();
+                            loop {
+                                let k = next.fetch_add(1, Ordering::Relaxed);
+                                let Some(f) = jobs.get(k) else { break };
+                                done.push((k, self.detect_one(f)));
+                            }
+                            done
+                        })
+                    })
+                    .collect();
+                for h in handles {
+                    let done = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+                    for (k, r) in done {
+                        slots[k] = Some(r);
+                    }
+                }
+            });
+            slots.into_iter().flatten().collect()
+        };
+        let mut out = Vec::new();
+        for r in results {
+            out.extend(r?);
         }
         Ok(out)
     }
@@ -101,5 +197,18 @@ mod tests {
     fn iou_of_boxes() {
         assert!((box_iou(&[0.0, 0.0, 2.0, 1.0], &[1.0, 0.0, 3.0, 1.0]) - 1.0 / 3.0).abs() < 1e-6);
         assert_eq!(box_iou(&[0.0, 0.0, 0.0, 0.0], &[0.0, 0.0, 0.0, 0.0]), 0.0);
+    }
+
+    #[test]
+    fn config_validation_names_the_field() {
+        let mut c = CameraConfig::default();
+        c.validate().unwrap();
+        c.min_score.truck = 1.5;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("camera.min_score")
+        );
     }
 }

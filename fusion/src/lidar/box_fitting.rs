@@ -7,6 +7,8 @@
 //! grid cell (the cell's mean), which bounds the cost for dense near-range clusters without
 //! changing where the edges are.
 
+use super::clustering::components;
+use super::roi_crop::VehiclePoints;
 use crate::FusionError;
 use kestrel_sensors::OrientedBox3;
 use nalgebra::Point3;
@@ -15,7 +17,7 @@ use std::f32::consts::FRAC_PI_2;
 
 /// Parameters of the box search.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct BoxFitConfig {
     /// Step of the coarse direction sweep, degrees. Default 3.
     pub coarse_step_deg: f32,
@@ -153,6 +155,34 @@ pub fn fit_box(
         height: (z_hi - z_lo) as f64,
         yaw: yaw as f64,
     }
+}
+
+/// Fits a box to the points `members` (indices into `points`, vehicle frame): the samples
+/// of the direction search are the means of the occupied `cell` x `cell` cells, the extents
+/// come from every point (see [`fit_box`]). `members` must not be empty.
+pub fn fit_point_set(
+    members: &[u32],
+    points: &VehiclePoints,
+    ground_z: f32,
+    cell: f32,
+    config: &BoxFitConfig,
+) -> OrientedBox3 {
+    let samples: Vec<[f32; 2]> = components(members, points, cell)
+        .iter()
+        .flatten()
+        .map(|c| {
+            let n = c.len() as f32;
+            let (sx, sy) = c.iter().fold((0.0f32, 0.0f32), |(a, b), &i| {
+                (a + points.x[i as usize], b + points.y[i as usize])
+            });
+            [sx / n, sy / n]
+        })
+        .collect();
+    let pts = members.iter().map(|&i| {
+        let i = i as usize;
+        [points.x[i], points.y[i], points.z[i]]
+    });
+    fit_box(&samples, pts, ground_z, config)
 }
 
 #[cfg(test)]

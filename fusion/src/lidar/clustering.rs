@@ -14,7 +14,7 @@ use std::ops::Range;
 
 /// Parameters of the clustering (vehicle frame, metres).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ClusterConfig {
     /// Side of a clustering cell, metres. Default 0.3.
     pub cell_size: f32,
@@ -222,8 +222,59 @@ pub fn cluster_points(
     out
 }
 
+/// The connected components (on a grid of `cell_size` cells, 8-neighbourhood) of the points
+/// `members` (indices into `points`): per component, its occupied cells in raster order, each
+/// cell listing its members in the given order. Deterministic for a given member order.
+pub fn components(members: &[u32], points: &VehiclePoints, cell_size: f32) -> Vec<Vec<Vec<u32>>> {
+    let mut sub = VehiclePoints::default();
+    let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+    for &k in members {
+        let (x, y) = (points.x[k as usize], points.y[k as usize]);
+        sub.push(x, y, points.z[k as usize]);
+        lo = [lo[0].min(x), lo[1].min(y)];
+        hi = [hi[0].max(x), hi[1].max(y)];
+    }
+    if sub.is_empty() {
+        return Vec::new();
+    }
+    let roi = RoiConfig {
+        x_min: lo[0],
+        x_max: hi[0],
+        y_min: lo[1],
+        y_max: hi[1],
+        ..RoiConfig::default()
+    };
+    let found = cluster_points(
+        &sub,
+        &vec![true; sub.len()],
+        &vec![0.0; sub.len()],
+        &roi,
+        &ClusterConfig {
+            cell_size,
+            min_points: 1,
+            max_extent: f32::MAX,
+            ..ClusterConfig::default()
+        },
+    );
+    found
+        .clusters
+        .iter()
+        .map(|span| {
+            found.cells[span.cells.clone()]
+                .iter()
+                .map(|cell| {
+                    found.order[cell.clone()]
+                        .iter()
+                        .map(|&i| members[i as usize])
+                        .collect()
+                })
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// Points on the outline of an axis-aligned box footprint, every 0.1 m, at two heights.

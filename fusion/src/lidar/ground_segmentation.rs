@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 /// Parameters of the ground segmentation (vehicle frame, metres).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct GroundConfig {
     /// Side of a ground cell, metres. Default 1.0.
     pub cell_size: f32,

@@ -4,6 +4,7 @@
 
 pub mod bev_grid;
 pub mod box_fitting;
+pub mod cluster_refinement;
 pub mod clustering;
 pub mod fragment_merging;
 pub mod ground_segmentation;
@@ -11,6 +12,7 @@ pub mod roi_crop;
 
 use crate::FusionError;
 use box_fitting::{BoxFitConfig, fit_box};
+use cluster_refinement::RefineConfig;
 use clustering::{ClusterConfig, cluster_points};
 use fragment_merging::{FragmentConfig, merge_fragments};
 use ground_segmentation::{GroundConfig, GroundSurface, segment_ground};
@@ -21,7 +23,7 @@ use std::ops::Range;
 
 /// Configuration of the LiDAR branch; every section has documented defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct LidarConfig {
     /// Region of interest and ego box.
     pub roi: RoiConfig,
@@ -31,6 +33,9 @@ pub struct LidarConfig {
     pub cluster: ClusterConfig,
     /// Merging of the fragments of one surface seen at a grazing angle.
     pub fragments: FragmentConfig,
+    /// Splitting clusters larger than one road user on a finer grid (applied by the
+    /// association to clusters no camera explains).
+    pub refine: RefineConfig,
     /// Box fitting.
     pub box_fit: BoxFitConfig,
 }
@@ -42,6 +47,7 @@ impl LidarConfig {
         self.ground.validate()?;
         self.cluster.validate()?;
         self.fragments.validate()?;
+        self.refine.validate(&self.cluster)?;
         self.box_fit.validate()
     }
 }
@@ -152,19 +158,22 @@ impl LidarBranch {
                 obstacle_points.push(points.x[i], points.y[i], points.z[i]);
             }
         }
-        let mut samples = Vec::new();
+        // Cluster points sit first in `obstacle_points`, in `groups.order`'s order, so the
+        // cells' ranges index them directly.
         let clusters = groups
             .clusters
             .iter()
             .map(|span| {
-                samples.clear();
-                for cell in &groups.cells[span.cells.clone()] {
-                    let n = cell.len() as f32;
-                    let (sx, sy) = cell.clone().fold((0.0f32, 0.0f32), |(sx, sy), k| {
-                        (sx + obstacle_points.x[k], sy + obstacle_points.y[k])
-                    });
-                    samples.push([sx / n, sy / n]);
-                }
+                let samples: Vec<[f32; 2]> = groups.cells[span.cells.clone()]
+                    .iter()
+                    .map(|cell| {
+                        let n = cell.len() as f32;
+                        let (sx, sy) = cell.clone().fold((0.0f32, 0.0f32), |(sx, sy), k| {
+                            (sx + obstacle_points.x[k], sy + obstacle_points.y[k])
+                        });
+                        [sx / n, sy / n]
+                    })
+                    .collect();
                 let pts = span.points.clone().map(|k| {
                     [
                         obstacle_points.x[k],

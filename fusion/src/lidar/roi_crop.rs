@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// Points outside `[x_min, x_max] x [y_min, y_max] x [z_min, z_max]` or inside the ego box are
 /// dropped (and counted).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RoiConfig {
     /// Rearmost x kept, metres. Default -50.
     pub x_min: f32,
@@ -18,9 +18,9 @@ pub struct RoiConfig {
     /// a few rings on a car at 100 m. At 70 m the simulator's `stationary_obstacle` car (HDL-64)
     /// was first seen at ~68 m and the ego needed AEB.
     pub x_max: f32,
-    /// Rightmost y kept, metres. Default -40.
+    /// Rightmost y kept, metres. Default -50 (objects up to 50 m to the side are tracked).
     pub y_min: f32,
-    /// Leftmost y kept, metres. Default 40.
+    /// Leftmost y kept, metres. Default 50.
     pub y_max: f32,
     /// Lowest z kept, metres (below the ground plane z = 0 to allow for slopes). Default -3.
     pub z_min: f32,
@@ -37,8 +37,8 @@ impl Default for RoiConfig {
         Self {
             x_min: -50.0,
             x_max: 100.0,
-            y_min: -40.0,
-            y_max: 40.0,
+            y_min: -50.0,
+            y_max: 50.0,
             z_min: -3.0,
             z_max: 4.0,
             ego_box: [-1.2, 4.2, -1.1, 1.1],

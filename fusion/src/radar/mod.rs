@@ -15,7 +15,7 @@ use velocity_estimation::{VelocityEstimate, VelocityEstimationConfig, estimate_v
 
 /// Configuration of the radar branch.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RadarConfig {
     /// Drop detections whose Doppler velocity the sensor marks ambiguous. Default true.
     pub require_unambiguous_velocity: bool,

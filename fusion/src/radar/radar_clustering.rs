@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Gates of the radar clustering.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RadarClusterConfig {
     /// Largest ground-plane distance between linked detections, metres. Default 2.5.
     pub distance_gate_m: f64,

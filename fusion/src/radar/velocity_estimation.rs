@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// Noise and observability parameters of the velocity estimate.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct VelocityEstimationConfig {
     /// Standard deviation of one compensated radial velocity, m/s. Default 0.2.
     pub radial_sigma_mps: f64,

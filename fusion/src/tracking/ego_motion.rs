@@ -1,6 +1,6 @@
 //! Planar ego-motion between two frames, used to keep tracks in the current vehicle frame.
 
-use nalgebra::{Matrix2, Vector2};
+use nalgebra::{Isometry3, Matrix2, Vector2};
 
 /// The vehicle's planar motion from the previous frame to the current one: the pose of the
 /// **current** vehicle frame expressed in the **previous** vehicle frame (x forward, y left,
@@ -46,6 +46,15 @@ impl EgoMotion {
     pub fn rotation_to_current(&self) -> Matrix2<f64> {
         let (s, c) = self.dyaw.sin_cos();
         Matrix2::new(c, s, -s, c)
+    }
+
+    /// The pose of the current vehicle frame in the previous one, as a rigid transform
+    /// (current-frame coordinates -> previous-frame coordinates; planar, z unchanged).
+    pub fn to_isometry(&self) -> Isometry3<f64> {
+        Isometry3::new(
+            nalgebra::Vector3::new(self.dx, self.dy, 0.0),
+            nalgebra::Vector3::new(0.0, 0.0, self.dyaw),
+        )
     }
 
     /// A point in the previous vehicle frame expressed in the current one, metres.

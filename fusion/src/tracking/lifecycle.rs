@@ -11,6 +11,7 @@
 //! modelled, so it is set lower than a sensor's nominal rate to let tracks coast through them.
 
 use super::error::TrackingError;
+use serde::{Deserialize, Serialize};
 
 /// Lifecycle state of a live track (deleted tracks are removed from the tracker).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -24,7 +25,8 @@ pub enum TrackStatus {
 }
 
 /// Lifecycle parameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LifecycleConfig {
     /// Hits needed to confirm a track (M of N); at least 2, so one detection never confirms.
     pub confirm_hits: u32,

@@ -8,6 +8,7 @@
 //! Each model gives the predicted mean, the transition Jacobian and the process noise.
 
 use nalgebra::{Matrix2x5, Matrix4, Matrix5, Vector5};
+use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
 
 /// State dimension of the CV model.
@@ -20,7 +21,8 @@ pub const CTRV_DIM: usize = 5;
 pub const CTRV_SMALL_TURN: f64 = 1e-4;
 
 /// Which motion model a track uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MotionModel {
     /// Constant velocity, state `[x, y, vx, vy]` (pedestrians, unknown objects).
     ConstantVelocity,
@@ -29,7 +31,8 @@ pub enum MotionModel {
 }
 
 /// Motion parameters of one object class.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MotionParams {
     /// Motion model for tracks of this class.
     pub model: MotionModel,

@@ -11,16 +11,19 @@ use super::lifecycle::{Lifecycle, LifecycleConfig, TrackStatus};
 use super::motion_model::{MotionModel, MotionParams};
 use super::track::{BOX_HEADING_VARIANCE, ShapeEstimate, Track, TrackedObject};
 use crate::DetectedObject;
+use crate::class_table::ClassTable;
 use kestrel_sensors::{ObjectClass, Timestamp};
 use nalgebra::{Matrix2, Vector2};
+use serde::{Deserialize, Serialize};
 
-/// Tracker parameters.
-#[derive(Debug, Clone, PartialEq)]
+/// Tracker parameters (the `[tracking]` table of a configuration file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct TrackerConfig {
     /// Lifecycle and existence parameters.
     pub lifecycle: LifecycleConfig,
-    /// Motion model and noise per class, indexed by [`ObjectClass::label`].
-    pub motion: [MotionParams; ObjectClass::ALL.len()],
+    /// Motion model and noise per class.
+    pub motion: ClassTable<MotionParams>,
     /// Gate probability of the chi-square (2 dof) gates on the position innovation and, when
     /// a velocity is measured, on the velocity innovation; 0..1.
     pub gate_probability: f64,
@@ -55,18 +58,16 @@ impl Default for TrackerConfig {
         let two_wheeler = ctrv(3.0, 2.0, 6.0);
         Self {
             lifecycle: LifecycleConfig::default(),
-            // Order = label order: unknown, car, truck, bus, trailer, motorcycle, bicycle,
-            // pedestrian.
-            motion: [
-                cv(2.5, 5.0),
-                vehicle,
-                vehicle,
-                vehicle,
-                vehicle,
-                two_wheeler,
-                two_wheeler,
-                cv(1.5, 1.5),
-            ],
+            motion: ClassTable {
+                unknown: cv(2.5, 5.0),
+                car: vehicle,
+                truck: vehicle,
+                bus: vehicle,
+                trailer: vehicle,
+                motorcycle: two_wheeler,
+                bicycle: two_wheeler,
+                pedestrian: cv(1.5, 1.5),
+            },
             gate_probability: 0.999,
             default_velocity_std: 1.0,
             shape_smoothing: 0.3,
@@ -78,7 +79,7 @@ impl Default for TrackerConfig {
 impl TrackerConfig {
     /// Motion parameters of `class`.
     pub fn motion_params(&self, class: ObjectClass) -> &MotionParams {
-        &self.motion[class.label() as usize]
+        self.motion.get(class)
     }
 
     /// Checks value ranges.
@@ -104,7 +105,7 @@ impl TrackerConfig {
         if !(self.class_vote_decay > 0.0 && self.class_vote_decay <= 1.0) {
             return bad("class_vote_decay", self.class_vote_decay, "in (0, 1]");
         }
-        for p in &self.motion {
+        for (_, p) in self.motion.iter() {
             for (field, v) in [
                 ("motion.accel_std", p.accel_std),
                 ("motion.yaw_accel_std", p.yaw_accel_std),

@@ -58,6 +58,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let stage = production_stage(
         source.rig(),
         camera_manifest(args.model.clone(), args.no_camera).as_deref(),
+        &config.pipeline(),
     )?;
     let mut sinks: Vec<Box<dyn OutputSink>> = Vec::new();
     if let Some(path) = &args.json {

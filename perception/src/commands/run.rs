@@ -160,6 +160,7 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let stage = production_stage(
         Some(&rig),
         camera_manifest(args.model.clone(), args.no_camera).as_deref(),
+        &config.pipeline(),
     )?;
     let output = ZenohOutput::new(&session, &config.ros)?;
     let tracked_key = output.tracked_key_expr().to_owned();

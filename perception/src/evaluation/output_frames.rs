@@ -132,7 +132,7 @@ impl OutputFrames {
             message: e.to_string(),
         };
         let source = SensorSource::open_path(input).map_err(err)?;
-        let stage = production_stage(source.rig(), model).map_err(err)?;
+        let stage = production_stage(source.rig(), model, &config.pipeline()).map_err(err)?;
         let settings = config.runtime_settings(BTreeSet::new()).map_err(err)?;
         let (tx, rx) = mpsc::channel();
         let sinks: Vec<Box<dyn OutputSink>> = vec![Box::new(CollectSink { frames: tx })];

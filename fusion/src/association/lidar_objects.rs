@@ -1,0 +1,349 @@
+//! LiDAR clusters as objects, named and kept apart by the cameras.
+//!
+//! Every detection of every camera claims the cluster it looks at ([`camera_claims`]); claims
+//! on one cluster that see the same object are grouped; the cluster is then divided among its
+//! objects ([`cluster_split`]) — whole when one object of a fitting size claims it — and each
+//! object gets its class (a rider with a two-wheeler is the two-wheeler), a box fitted to its
+//! points and completed to the class's size. Points no camera explains become objects of class
+//! `unknown`, as do unclaimed clusters — split where their points have gaps when larger than
+//! one road user ([`refine_cluster`]); those larger than any road user (the `unknown` prior's
+//! largest footprint: a building, a hedge) are rejected.
+//!
+//! [`camera_claims`]: super::camera_claims
+//! [`cluster_split`]: super::cluster_split
+
+use super::AssociationConfig;
+use super::AssociationStats;
+use super::camera_claims::{Claim, NO_CLUSTER, claim, rider_pair, same_object};
+use super::camera_points::ProjectedPoints;
+use super::class_priors::ClassPrior;
+use super::cluster_split::{SplitRule, split_cluster};
+use super::confidence::{combine, isotropic, lidar_existence};
+use super::shape_completion::complete_shape;
+use crate::camera::CameraDetection;
+use crate::lidar::box_fitting::fit_point_set;
+use crate::lidar::cluster_refinement::refine_cluster;
+use crate::lidar::clustering::components;
+use crate::lidar::roi_crop::VehiclePoints;
+use crate::lidar::{LidarConfig, LidarDetections};
+use crate::{DetectedObject, SensorSources};
+use kestrel_sensors::{ObjectClass, OrientedBox3};
+use nalgebra::Vector2;
+use std::collections::BTreeMap;
+
+/// The class and confidence of an object named by `dets`: the best-scoring detection's, except
+/// that a pedestrian together with a bicycle or motorcycle is that two-wheeler (its rider).
+pub fn object_class(dets: &[&CameraDetection]) -> (ObjectClass, f32) {
+    // The highest score among `dets` passing `keep` (ties: the earlier detection).
+    let best = |keep: &dyn Fn(ObjectClass) -> bool| {
+        dets.iter().copied().filter(|d| keep(d.class)).fold(
+            None::<&CameraDetection>,
+            |b, d| match b {
+                Some(b) if b.score >= d.score => Some(b),
+                _ => Some(d),
+            },
+        )
+    };
+    let two_wheeler = best(&|c| matches!(c, ObjectClass::Bicycle | ObjectClass::Motorcycle));
+    let person = best(&|c| c == ObjectClass::Pedestrian);
+    match (two_wheeler, person) {
+        (Some(t), Some(p)) if rider_pair(t.class, p.class) => (t.class, t.score.max(p.score)),
+        _ => best(&|_| true).map_or((ObjectClass::Unknown, 0.0), |d| (d.class, d.score)),
+    }
+}
+
+/// What [`lidar_objects`] produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LidarObjects {
+    /// Objects in cluster order (within a cluster: named objects, then unexplained parts).
+    pub objects: Vec<DetectedObject>,
+    /// Per detection: it named one of the objects.
+    pub used: Vec<bool>,
+}
+
+fn find(parent: &mut [usize], mut i: usize) -> usize {
+    while parent[i] != i {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    i
+}
+
+/// Builds the objects of the LiDAR clusters of `lidar`, named by `detections` (each seen in
+/// the camera whose visible points are `projected[camera]`); `lidar_origin` is the LiDAR's
+/// position (vehicle frame x/y), from which shapes are completed.
+pub fn lidar_objects(
+    lidar: &LidarDetections,
+    detections: &[CameraDetection],
+    projected: &BTreeMap<&str, ProjectedPoints>,
+    lidar_origin: Vector2<f64>,
+    lidar_config: &LidarConfig,
+    config: &AssociationConfig,
+    stats: &mut AssociationStats,
+) -> LidarObjects {
+    let points = &lidar.obstacle_points;
+    let priors = &config.class_priors;
+    let mut owner = vec![NO_CLUSTER; points.len()];
+    for (ci, c) in lidar.clusters.iter().enumerate() {
+        for k in c.points.clone() {
+            owner[k] = ci as u32;
+        }
+    }
+    let claims: Vec<Claim> = detections
+        .iter()
+        .enumerate()
+        .filter_map(|(di, d)| {
+            let p = projected.get(d.camera.as_str())?;
+            claim(
+                di,
+                d,
+                p,
+                &owner,
+                points,
+                priors.get(d.class),
+                &config.claims,
+            )
+        })
+        .collect();
+    let mut by_cluster: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (k, c) in claims.iter().enumerate() {
+        by_cluster.entry(c.cluster).or_default().push(k);
+    }
+    let cell = lidar_config.cluster.cell_size;
+    let min_points = lidar_config.cluster.min_points;
+    let ground_at = |b: &[u32]| {
+        let n = b.len().max(1) as f32;
+        let (sx, sy) = b.iter().fold((0.0f32, 0.0f32), |(a, c), &i| {
+            (a + points.x[i as usize], c + points.y[i as usize])
+        });
+        lidar.ground.height_at(sx / n, sy / n).unwrap_or(0.0)
+    };
+    let mut used = vec![false; detections.len()];
+    let mut objects = Vec::new();
+    let unknown = priors.get(ObjectClass::Unknown);
+    let push_unknown = |objects: &mut Vec<DetectedObject>,
+                        stats: &mut AssociationStats,
+                        bbox: OrientedBox3,
+                        n: usize| {
+        if unknown.fits(bbox.length.max(bbox.width), bbox.length.min(bbox.width)) {
+            objects.push(lidar_object(bbox, n, None));
+        } else {
+            stats.rejected_oversize += 1;
+        }
+    };
+    for (ci, cluster) in lidar.clusters.iter().enumerate() {
+        let Some(on_cluster) = by_cluster.get(&ci) else {
+            // No camera explains it: split it where its points have gaps, if it is larger
+            // than one road user.
+            let members: Vec<u32> = cluster.points.clone().map(|k| k as u32).collect();
+            let b = &cluster.bbox;
+            match refine_cluster(&members, b.length, b.width, points, &lidar_config.refine) {
+                Some(parts) => {
+                    stats.clusters_refined += 1;
+                    for part in parts {
+                        let bbox = fit_point_set(
+                            &part,
+                            points,
+                            ground_at(&part),
+                            cell,
+                            &lidar_config.box_fit,
+                        );
+                        push_unknown(&mut objects, stats, bbox, part.len());
+                    }
+                }
+                None => push_unknown(&mut objects, stats, cluster.bbox, cluster.points.len()),
+            }
+            continue;
+        };
+        // Group the claims that see the same object (union-find, lower index as root).
+        let mut parent: Vec<usize> = (0..on_cluster.len()).collect();
+        for a in 0..on_cluster.len() {
+            for b in a + 1..on_cluster.len() {
+                let (ca, cb) = (&claims[on_cluster[a]], &claims[on_cluster[b]]);
+                let (ka, kb) = (
+                    detections[ca.detection].class,
+                    detections[cb.detection].class,
+                );
+                if same_object(
+                    ca,
+                    (ka, priors.get(ka)),
+                    cb,
+                    (kb, priors.get(kb)),
+                    &config.claims,
+                ) {
+                    let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+                    parent[ra.max(rb)] = ra.min(rb);
+                }
+            }
+        }
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let mut root_group: BTreeMap<usize, usize> = BTreeMap::new();
+        for a in 0..on_cluster.len() {
+            let r = find(&mut parent, a);
+            let g = *root_group.entry(r).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[g].push(on_cluster[a]);
+        }
+        let classes: Vec<(ObjectClass, f32)> = groups
+            .iter()
+            .map(|g| {
+                let dets: Vec<&CameraDetection> = g
+                    .iter()
+                    .map(|&k| &detections[claims[k].detection])
+                    .collect();
+                object_class(&dets)
+            })
+            .collect();
+        let b = &cluster.bbox;
+        let m = config.claims.fit_margin;
+        let fits = groups.len() == 1 && priors.get(classes[0].0).fits(b.length - m, b.width - m);
+        let reach: Vec<f32> = classes
+            .iter()
+            .map(|(c, _)| {
+                (config.claims.grow_length_ratio as f64 * priors.get(*c).length + 0.3) as f32
+            })
+            .collect();
+        let cluster_points: Vec<u32> = cluster.points.clone().map(|k| k as u32).collect();
+        let parts = split_cluster(
+            &cluster_points,
+            &claims,
+            &groups,
+            &reach,
+            SplitRule {
+                fits,
+                whole_share: config.claims.whole_share,
+                min_points,
+            },
+            |i| [points.x[i as usize], points.y[i as usize]],
+        );
+        if !parts.whole {
+            stats.clusters_split += 1;
+        }
+        let mut remainder = parts.remainder;
+        for object in &parts.objects {
+            let g = groups
+                .iter()
+                .position(|g| *g == object.claims)
+                .unwrap_or_default();
+            let (class, score) = classes[g];
+            // Small parts separated from the object's body by a gap (a cone by a car) are
+            // not the object.
+            let (body, trimmed) = trim_detached(
+                &object.points,
+                points,
+                lidar_config.refine.cell_size,
+                config.claims.detached_share,
+            );
+            remainder.extend(trimmed.iter().copied());
+            let bbox = if parts.whole && trimmed.is_empty() {
+                cluster.bbox
+            } else {
+                fit_point_set(&body, points, ground_at(&body), cell, &lidar_config.box_fit)
+            };
+            for &k in &object.claims {
+                used[claims[k].detection] = true;
+                stats.camera_matched += 1;
+            }
+            let prior: &ClassPrior = priors.get(class);
+            let completed = complete_shape(
+                &bbox,
+                prior,
+                &lidar_origin,
+                config.claims.two_faces_width_ratio,
+            );
+            objects.push(lidar_object(completed, body.len(), Some((class, score))));
+        }
+        remainder.sort_unstable();
+        for part in components(&remainder, points, cell) {
+            let part: Vec<u32> = part.into_iter().flatten().collect();
+            if part.len() < min_points {
+                continue;
+            }
+            let bbox = fit_point_set(&part, points, ground_at(&part), cell, &lidar_config.box_fit);
+            push_unknown(&mut objects, stats, bbox, part.len());
+        }
+    }
+    LidarObjects { objects, used }
+}
+
+/// Splits an object's points (`members`, indices into `points`) into its body and detached
+/// parts: connected components on a grid of `cell` cells, those with fewer than `share` of the
+/// largest component's points being detached. Returns (body, detached), each increasing.
+pub fn trim_detached(
+    members: &[u32],
+    points: &VehiclePoints,
+    cell: f32,
+    share: f32,
+) -> (Vec<u32>, Vec<u32>) {
+    let parts: Vec<Vec<u32>> = components(members, points, cell)
+        .into_iter()
+        .map(|p| p.into_iter().flatten().collect())
+        .collect();
+    let largest = parts.iter().map(Vec::len).max().unwrap_or(0);
+    let (mut body, mut detached) = (Vec::new(), Vec::new());
+    for p in parts {
+        if p.len() as f32 >= share * largest as f32 {
+            body.extend(p);
+        } else {
+            detached.extend(p);
+        }
+    }
+    body.sort_unstable();
+    detached.sort_unstable();
+    (body, detached)
+}
+
+/// A LiDAR object with `n` points, named `(class, score)` by the cameras or not.
+fn lidar_object(bbox: OrientedBox3, n: usize, named: Option<(ObjectClass, f32)>) -> DetectedObject {
+    let range = bbox.center.coords.xy().norm();
+    let (class, score) = named.unwrap_or((ObjectClass::Unknown, 0.0));
+    DetectedObject {
+        bbox,
+        class,
+        class_confidence: score,
+        existence_confidence: if named.is_some() {
+            combine(&[lidar_existence(n), score])
+        } else {
+            lidar_existence(n)
+        },
+        position_covariance: isotropic(0.15 + 0.01 * range),
+        velocity: None,
+        velocity_covariance: None,
+        sources: SensorSources {
+            lidar: true,
+            camera: named.is_some(),
+            radar: false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kestrel_sensors::Timestamp;
+
+    fn det(class: ObjectClass, score: f32) -> CameraDetection {
+        CameraDetection {
+            camera: "cam".into(),
+            stamp: Timestamp(0),
+            bbox: [0.0; 4],
+            class,
+            score,
+        }
+    }
+
+    #[test]
+    fn a_rider_and_a_bicycle_make_a_cyclist() {
+        let (p, b, c) = (
+            det(ObjectClass::Pedestrian, 0.9),
+            det(ObjectClass::Bicycle, 0.5),
+            det(ObjectClass::Car, 0.6),
+        );
+        assert_eq!(object_class(&[&p, &b]), (ObjectClass::Bicycle, 0.9));
+        assert_eq!(object_class(&[&c, &p]), (ObjectClass::Pedestrian, 0.9));
+        assert_eq!(object_class(&[&b, &c]), (ObjectClass::Car, 0.6));
+        assert_eq!(object_class(&[]), (ObjectClass::Unknown, 0.0));
+    }
+}

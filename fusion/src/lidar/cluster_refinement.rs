@@ -1,0 +1,221 @@
+//! Splitting clusters larger than one road user by clustering them again on a finer grid
+//! (applied by the association to clusters no camera detection explains: a camera's boxes
+//! divide the clusters they see more reliably than gaps in the points do).
+//!
+//! The clustering grid (0.3 m cells, 8-neighbourhood) joins points up to about 0.85 m apart,
+//! so objects parked or standing closer than that — a row of parked cars, a small
+//! construction vehicle touching a car, two pedestrians side by side — become one cluster. A
+//! cluster whose oriented footprint is longer or wider than `max_length` x `max_width` (more
+//! than one road user fits) is clustered again with `cell_size` cells, which separates gaps
+//! of two fine cells (0.3 m at 0.15 m cells). Parts with fewer than `min_part_points` points
+//! (single returns between two cars, a mirror) join the nearest substantial part; when only
+//! one substantial part remains the cluster is kept as it was. Solid long objects (a bus, a
+//! truck) have no gaps and stay whole; what to do with a cluster still larger than any road
+//! user is decided later, with the camera's help (association).
+
+use super::clustering::{ClusterConfig, components};
+use super::roi_crop::VehiclePoints;
+use crate::FusionError;
+use serde::{Deserialize, Serialize};
+
+/// Parameters of the refinement (vehicle frame, metres).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RefineConfig {
+    /// A cluster whose footprint is longer than this is re-clustered, metres. Default 6.0
+    /// (longer than a pickup; a truck or bus without gaps stays whole).
+    pub max_length: f32,
+    /// ... or wider than this, metres. Default 2.8 (wider than any road vehicle: two cars
+    /// side by side).
+    pub max_width: f32,
+    /// Cell side of the finer clustering, metres. Default 0.15. Must be smaller than the
+    /// clustering cell.
+    pub cell_size: f32,
+    /// Smallest part kept on its own; smaller parts join the nearest part. Default 8.
+    pub min_part_points: usize,
+}
+
+impl Default for RefineConfig {
+    fn default() -> Self {
+        Self {
+            max_length: 6.0,
+            max_width: 2.8,
+            cell_size: 0.15,
+            min_part_points: 8,
+        }
+    }
+}
+
+impl RefineConfig {
+    /// Checks the values against the clustering cell they refine.
+    pub fn validate(&self, cluster: &ClusterConfig) -> Result<(), FusionError> {
+        for (field, v) in [
+            ("lidar.refine.max_length", self.max_length),
+            ("lidar.refine.max_width", self.max_width),
+            ("lidar.refine.cell_size", self.cell_size),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(FusionError::InvalidConfig {
+                    field,
+                    value: v as f64,
+                    reason: "must be positive and finite",
+                });
+            }
+        }
+        if self.cell_size >= cluster.cell_size {
+            return Err(FusionError::InvalidConfig {
+                field: "lidar.refine.cell_size",
+                value: self.cell_size as f64,
+                reason: "must be smaller than lidar.cluster.cell_size",
+            });
+        }
+        if self.min_part_points == 0 {
+            return Err(FusionError::InvalidConfig {
+                field: "lidar.refine.min_part_points",
+                value: 0.0,
+                reason: "must be at least 1",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Splits the parts of one cluster's points (`members`, indices into `points`): the finer
+/// clustering's parts (each a list of cells of point indices), small parts folded into the
+/// nearest substantial one. `None` when fewer than two substantial parts exist.
+fn split_members(
+    members: &[u32],
+    points: &VehiclePoints,
+    config: &RefineConfig,
+) -> Option<Vec<Vec<Vec<u32>>>> {
+    let size = |p: &Vec<Vec<u32>>| p.iter().map(Vec::len).sum::<usize>();
+    let (mut big, small): (Vec<_>, Vec<_>) = components(members, points, config.cell_size)
+        .into_iter()
+        .partition(|p| size(p) >= config.min_part_points);
+    if big.len() < 2 {
+        return None;
+    }
+    let centroid = |p: &Vec<Vec<u32>>| {
+        let n = size(p) as f32;
+        let (sx, sy) = p.iter().flatten().fold((0.0f32, 0.0f32), |(a, b), &i| {
+            (a + points.x[i as usize], b + points.y[i as usize])
+        });
+        [sx / n, sy / n]
+    };
+    let centres: Vec<[f32; 2]> = big.iter().map(centroid).collect();
+    for part in small {
+        let c = centroid(&part);
+        let nearest = centres
+            .iter()
+            .enumerate()
+            .min_by(|a, b| {
+                let d = |q: &[f32; 2]| (q[0] - c[0]).powi(2) + (q[1] - c[1]).powi(2);
+                d(a.1).total_cmp(&d(b.1))
+            })
+            .map_or(0, |(i, _)| i);
+        big[nearest].extend(part);
+    }
+    Some(big)
+}
+
+/// The parts of a cluster with footprint `length` x `width` (metres) and points `members`
+/// (indices into `points`), each part a list of point indices: `None` when the cluster is
+/// within `config`'s limits or no gap divides it (module docs).
+pub fn refine_cluster(
+    members: &[u32],
+    length: f64,
+    width: f64,
+    points: &VehiclePoints,
+    config: &RefineConfig,
+) -> Option<Vec<Vec<u32>>> {
+    if length <= config.max_length as f64 && width <= config.max_width as f64 {
+        return None;
+    }
+    split_members(members, points, config).map(|parts| {
+        parts
+            .into_iter()
+            .map(|p| p.into_iter().flatten().collect())
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lidar::clustering::tests::box_outline;
+    use crate::lidar::clustering::{PointClusters, cluster_points};
+    use crate::lidar::roi_crop::RoiConfig;
+
+    fn clustered(pts: &VehiclePoints) -> PointClusters {
+        let n = pts.len();
+        cluster_points(
+            pts,
+            &vec![true; n],
+            &pts.z.clone(),
+            &RoiConfig::default(),
+            &ClusterConfig::default(),
+        )
+    }
+
+    fn all(c: &PointClusters) -> Vec<u32> {
+        c.order.clone()
+    }
+
+    #[test]
+    fn cars_parked_a_foot_apart_are_split() {
+        let mut pts = VehiclePoints::default();
+        // Two cars side by side with a 0.35 m gap: one cluster at 0.3 m cells.
+        box_outline(&mut pts, 10.0, 0.0, 4.5, 1.8);
+        let first = pts.len();
+        box_outline(&mut pts, 10.0, 2.15, 4.5, 1.8);
+        let raw = clustered(&pts);
+        assert_eq!(raw.clusters.len(), 1);
+        let parts =
+            refine_cluster(&all(&raw), 4.5, 3.95, &pts, &RefineConfig::default()).expect("split");
+        assert_eq!(parts.len(), 2);
+        for part in &parts {
+            assert_eq!(part.len(), first);
+            let left = (part[0] as usize) < first;
+            assert!(part.iter().all(|&i| ((i as usize) < first) == left));
+        }
+        // Within the limits nothing is tried.
+        assert!(refine_cluster(&all(&raw), 4.5, 2.0, &pts, &RefineConfig::default()).is_none());
+    }
+
+    #[test]
+    fn a_bus_stays_whole() {
+        let mut pts = VehiclePoints::default();
+        box_outline(&mut pts, 10.0, 0.0, 12.0, 2.5); // long but solid
+        let raw = clustered(&pts);
+        assert!(refine_cluster(&all(&raw), 12.0, 2.5, &pts, &RefineConfig::default()).is_none());
+    }
+
+    #[test]
+    fn a_stray_return_between_two_cars_joins_one_of_them() {
+        let mut pts = VehiclePoints::default();
+        box_outline(&mut pts, 10.0, 0.0, 4.5, 1.8);
+        box_outline(&mut pts, 15.0, 0.0, 4.5, 1.8); // 0.5 m behind the first, in a row
+        pts.push(14.75, 0.9, 0.8); // a lone return in the gap
+        let n = pts.len();
+        let parts = refine_cluster(
+            &all(&clustered(&pts)),
+            9.5,
+            1.8,
+            &pts,
+            &RefineConfig::default(),
+        )
+        .expect("split");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts.iter().map(Vec::len).sum::<usize>(), n);
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let bad = RefineConfig {
+            cell_size: 0.3,
+            ..RefineConfig::default()
+        };
+        let e = bad.validate(&ClusterConfig::default()).unwrap_err();
+        assert!(e.to_string().contains("lidar.refine.cell_size"), "{e}");
+    }
+}
