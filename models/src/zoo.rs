@@ -15,9 +15,9 @@ pub fn teacher_manifest() -> PathBuf {
 }
 
 /// Name of the reference student shipped in `models/zoo/`.
-pub const DEFAULT_STUDENT: &str = "kestrel-student-v2";
+pub const DEFAULT_STUDENT: &str = "kestrel-student-v3";
 
-/// Manifest of the shipped reference student (`models/zoo/kestrel-student-v2/model.toml`),
+/// Manifest of the shipped reference student (`models/zoo/<DEFAULT_STUDENT>/model.toml`),
 /// the default detector of the camera branch and of `kestrel detect`.
 pub fn default_student_manifest() -> PathBuf {
     models_dir()

@@ -13,10 +13,10 @@
 //! force, as a planning node keeps the last message it received.
 
 use crate::PerceptionError;
+use crate::config::KestrelConfig;
 use crate::fusion_pipeline::FusionPipelineStage;
 use crate::output::{EncodedFrame, OutputDigest, OutputSink};
 use crate::stage::{OutputFrame, PerceptionStage};
-use crate::config::KestrelConfig;
 use crate::stage_factory::production_pipeline;
 use kestrel_fusion::ego_velocity::EgoVelocity;
 use kestrel_fusion::tracking::TrackedObject;

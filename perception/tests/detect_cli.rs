@@ -20,7 +20,7 @@ fn teacher_manifest() -> PathBuf {
 }
 
 fn student_manifest() -> PathBuf {
-    repo().join("models/zoo/kestrel-student-v2/model.toml")
+    repo().join("models/zoo/kestrel-student-v3/model.toml")
 }
 
 fn detect(args: &[&Path], json: bool) -> Output {
@@ -115,7 +115,7 @@ fn text_output_names_the_image_size_and_model() {
     assert!(out.status.success(), "{stdout}");
     let header = stdout.lines().next().unwrap();
     assert!(header.contains("640x360 px"), "{header}");
-    assert!(header.contains("(kestrel-student-v2)"), "{header}");
+    assert!(header.contains("(kestrel-student-v3)"), "{header}");
     assert!(stdout.contains("car"), "{stdout}");
 }
 

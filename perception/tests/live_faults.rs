@@ -223,7 +223,13 @@ fn inject_malformed(session: &zenoh::Session) -> u64 {
     ];
     let n = sends.len() as u64;
     for (k, bytes) in sends {
-        session.put(k, bytes).wait().unwrap();
+        // Blocking congestion control: a put with zenoh's default (drop) may be dropped when
+        // the link is busy with the drive, and then kestrel never sees it.
+        session
+            .put(k, bytes)
+            .congestion_control(zenoh::qos::CongestionControl::Block)
+            .wait()
+            .unwrap();
         std::thread::sleep(Duration::from_millis(100));
     }
     n

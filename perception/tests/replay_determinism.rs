@@ -115,7 +115,12 @@ fn shipped_kitti_frames_replay_deterministically_and_degrade_without_the_camera(
         .join("../sensors/testdata/kitti/object");
     let run_kitti = |drop: &[&str]| {
         let source = SensorSource::open_path(&kitti).unwrap();
-        let stage = production_stage(source.rig(), None, &KestrelConfig::builtin().unwrap().pipeline()).unwrap();
+        let stage = production_stage(
+            source.rig(),
+            None,
+            &KestrelConfig::builtin().unwrap().pipeline(),
+        )
+        .unwrap();
         replay(vec![source], stage, vec![], settings(drop), |_| {}).unwrap()
     };
     let a = run_kitti(&[]);

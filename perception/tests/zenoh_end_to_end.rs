@@ -215,7 +215,12 @@ fn check_exact(x: &Exchange) {
 fn shipped_kitti_frames_through_the_fusion_pipeline_arrive_exactly() {
     let kitti = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sensors/testdata/kitti/object");
     let source = SensorSource::open_path(&kitti).unwrap();
-    let stage = production_stage(source.rig(), None, &KestrelConfig::builtin().unwrap().pipeline()).unwrap();
+    let stage = production_stage(
+        source.rig(),
+        None,
+        &KestrelConfig::builtin().unwrap().pipeline(),
+    )
+    .unwrap();
     let x = exchange(source, stage);
     assert_eq!(x.produced.len(), 2, "one frame per KITTI sweep");
     let detections: usize = x.detected.iter().map(|m| m.records().len()).sum();

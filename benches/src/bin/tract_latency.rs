@@ -36,7 +36,7 @@ use tract_onnx::prelude::*;
 /// Which shipped model to run.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Model {
-    /// The shipped student (`models/zoo/kestrel-student-v2`).
+    /// The shipped student (`models/zoo/kestrel-student-v3`).
     Student,
     /// The NanoDet COCO teacher (`models/teachers/nanodet_coco.toml`).
     Teacher,

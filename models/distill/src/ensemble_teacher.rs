@@ -253,7 +253,7 @@ fn fuse(per_pass: &[Vec<Detection2d>], passes: &[Pass], s: &EnsembleSettings) ->
                 .count()
                 .max(c.votes.len());
             let score = c.votes.iter().map(|v| v.1).sum::<f32>() / eligible as f32;
-            (score >= s.min_score).then(|| Detection2d {
+            (score >= s.min_score).then_some(Detection2d {
                 bbox: b,
                 score,
                 class_id: c.class_id,

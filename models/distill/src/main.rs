@@ -35,7 +35,7 @@ enum Command {
     /// MODEL_CARD.md).
     Recipe {
         /// The recipe as JSON (a `RecipeConfig`, the layout of `metrics.json`'s `config`;
-        /// default: the reference recipe of kestrel-student-v2). The options below override it.
+        /// default: the reference recipe of kestrel-student-v3). The options below override it.
         #[arg(long)]
         config: Option<PathBuf>,
         /// Output folder (default: models/zoo/<name of the config>).

@@ -114,7 +114,7 @@ impl RecipeConfig {
                 heads: vec![40, 96, 144],
             },
             train: TrainSettings {
-                steps: 2400,
+                steps: 1500,
                 batch: 16,
                 lr: 2e-3,
                 weight_decay: 1e-4,
@@ -137,7 +137,7 @@ impl RecipeConfig {
                 confident: 0.30,
                 floor: 0.20,
             },
-            time_budget_s: 150 * 60,
+            time_budget_s: 100 * 60,
         }
     }
 

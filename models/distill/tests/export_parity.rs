@@ -132,20 +132,35 @@ fn export_manifest_round_trips_and_detects_tampering() {
     assert!(export_student(&net, "t", "0.1.0", 100, 160, provenance()).is_err());
 }
 
-/// The shipped kestrel-student-v2, its weights loaded into the reference architecture, exports
-/// to the very bytes of `model.onnx`: the export (and its plumbing of architecture options)
-/// still writes the v2 graph exactly.
+/// The shipped students, their weights loaded into their architectures, export to the very
+/// bytes of their `model.onnx`: the export (and its plumbing of architecture options) still
+/// writes the shipped graphs exactly — v3 (the default: patch stem, 2x2 patch merging) and
+/// v2 (the baseline: the reference 3x3 architecture).
 #[test]
-fn reference_architecture_reexports_the_shipped_student_bit_for_bit() {
+fn shipped_students_reexport_bit_for_bit() {
+    let zoo_dir = zoo::models_dir().join("zoo");
+    reexport_bit_for_bit(
+        &zoo_dir.join("kestrel-student-v3/model.toml"),
+        &StudentArch::patchify_8(),
+    );
+    assert_eq!(zoo::DEFAULT_STUDENT, "kestrel-student-v3");
+    reexport_bit_for_bit(
+        &zoo_dir.join("kestrel-student-v2/model.toml"),
+        &StudentArch::reference(),
+    );
+}
+
+/// Loads the student of `manifest_path` into `arch` and checks its re-export is the shipped
+/// ONNX, byte for byte.
+fn reexport_bit_for_bit(manifest_path: &Path, arch: &StudentArch) {
     use kestrel_distill::pruning::HostConv;
     use kestrel_distill::student_net::GflHead;
     use prost::Message;
     use std::collections::HashMap;
     use tract_onnx::pb;
 
-    let manifest_path = zoo::default_student_manifest();
-    let manifest = kestrel_models::ModelManifest::load(&manifest_path).unwrap();
-    let bytes = std::fs::read(manifest.onnx_path(&manifest_path)).unwrap();
+    let manifest = kestrel_models::ModelManifest::load(manifest_path).unwrap();
+    let bytes = std::fs::read(manifest.onnx_path(manifest_path)).unwrap();
     let model = pb::ModelProto::decode(&bytes[..]).unwrap();
     let graph = model.graph.unwrap();
     let init: HashMap<&str, &pb::TensorProto> = graph
@@ -153,7 +168,6 @@ fn reference_architecture_reexports_the_shipped_student_bit_for_bit() {
         .iter()
         .map(|t| (t.name.as_str(), t))
         .collect();
-    let arch = StudentArch::reference();
     let layers = arch.layers().unwrap();
     let device = Device::flex();
     let conv = |name: &str, stride: usize, pad: usize| {
@@ -198,7 +212,8 @@ fn reference_architecture_reexports_the_shipped_student_bit_for_bit() {
     .unwrap();
     assert!(
         exported.onnx == bytes,
-        "re-export differs from the shipped ONNX"
+        "re-export differs from the shipped ONNX {}",
+        manifest_path.display()
     );
     assert_eq!(exported.manifest.sha256, manifest.sha256);
 }
