@@ -166,17 +166,23 @@ fn demo_000008_labelled_cars_are_fused_as_cars() {
         right.len(),
         cars.len()
     );
-    // Measured with the NanoDet teacher: 6/6, centre errors 0.16-1.39 m. The car at 4.8 m is
-    // 88 % truncated at the image's left edge and half hidden from the LiDAR: its box is
-    // completed from the visible part, 1.4 m off its label's centre.
+    // Measured with the NanoDet teacher: all six found; the four within 15 m named Car with
+    // centre errors 0.09-0.48 m (the car at 4.8 m is 88 % truncated at the image's left edge
+    // and half hidden from the LiDAR: its box is completed from the visible part). The cars
+    // at 21.9 m and 34.3 m show the LiDAR bodies shorter than 1.6 m
+    // (`association.claims.vehicle_min_extent`) and stay `unknown`, found within 1.5 m: a
+    // short body named only `car` is not grown to a car's size (on PandaSet 002 that check
+    // raises MOTA with a class from 0.30 to 0.41; EVALUATION.md).
     assert!(
-        right.len() >= 5,
+        right.len() >= 4,
         "only {} of 6 labelled cars fused as Car",
         right.len()
     );
-    assert!(right.iter().all(|&d| d <= 1.5), "centre errors {right:?}");
-    let within = right.iter().filter(|&&d| d <= 1.1).count();
-    assert!(within >= 5, "centre errors {right:?}");
+    assert!(right.iter().all(|&d| d <= 1.1), "centre errors {right:?}");
+    assert!(
+        cars.iter().all(|r| r.1.is_some_and(|(_, d)| d <= 1.5)),
+        "every labelled car is found within 1.5 m"
+    );
 }
 
 #[test]

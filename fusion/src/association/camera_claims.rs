@@ -71,6 +71,12 @@ pub struct ClaimConfig {
     /// width shows two faces and keeps its measured size; thinner boxes grow to the class's
     /// typical size away from the LiDAR. Default 0.7.
     pub two_faces_width_ratio: f64,
+    /// A vehicle (car, truck, bus, trailer) shows at least this much of itself to the LiDAR:
+    /// a body whose larger horizontal extent is shorter is named by the pedestrian or
+    /// two-wheeler detection of its group instead, when there is one (a person the camera
+    /// also boxed as a car), else stays `unknown`. Metres; 0 turns the check off. Default 1.6 (the largest
+    /// pedestrian footprint of the class priors).
+    pub vehicle_min_extent: f64,
 }
 
 impl Default for ClaimConfig {
@@ -91,6 +97,7 @@ impl Default for ClaimConfig {
             grow_length_ratio: 0.5,
             detached_share: 0.15,
             two_faces_width_ratio: 0.7,
+            vehicle_min_extent: 1.6,
         }
     }
 }
@@ -128,6 +135,10 @@ impl ClaimConfig {
                 self.same_object_width_ratio,
             ),
             ("association.claims.fit_margin", self.fit_margin as f32),
+            (
+                "association.claims.vehicle_min_extent",
+                self.vehicle_min_extent as f32,
+            ),
             (
                 "association.claims.grow_length_ratio",
                 self.grow_length_ratio,

@@ -52,6 +52,39 @@ pub fn object_class(dets: &[&CameraDetection]) -> (ObjectClass, f32) {
     }
 }
 
+/// The class of an object named `named` by the detections `dets` of its group, checked against
+/// its body's larger horizontal extent `extent` (metres): a vehicle class on a body shorter
+/// than `vehicle_min_extent` gives way to the group's pedestrian or two-wheeler detections
+/// ([`object_class`] of those), when there are any, else to `unknown`: the camera's box and the
+/// LiDAR's body disagree, and growing the body to a car's length would move the object metres
+/// away from what the LiDAR saw (and a car vote would keep a cyclist's track a car).
+pub fn plausible_class(
+    named: (ObjectClass, f32),
+    dets: &[&CameraDetection],
+    extent: f64,
+    vehicle_min_extent: f64,
+) -> (ObjectClass, f32) {
+    let vehicle = |c: ObjectClass| {
+        matches!(
+            c,
+            ObjectClass::Car | ObjectClass::Truck | ObjectClass::Bus | ObjectClass::Trailer
+        )
+    };
+    if !vehicle(named.0) || extent >= vehicle_min_extent {
+        return named;
+    }
+    let small: Vec<&CameraDetection> = dets
+        .iter()
+        .copied()
+        .filter(|d| !vehicle(d.class) && d.class != ObjectClass::Unknown)
+        .collect();
+    if small.is_empty() {
+        (ObjectClass::Unknown, 0.0)
+    } else {
+        object_class(&small)
+    }
+}
+
 /// What [`lidar_objects`] produced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LidarObjects {
@@ -178,13 +211,13 @@ pub fn lidar_objects(
         }
         let mut groups: Vec<Vec<usize>> = Vec::new();
         let mut root_group: BTreeMap<usize, usize> = BTreeMap::new();
-        for a in 0..on_cluster.len() {
+        for (a, &claim_index) in on_cluster.iter().enumerate() {
             let r = find(&mut parent, a);
             let g = *root_group.entry(r).or_insert_with(|| {
                 groups.push(Vec::new());
                 groups.len() - 1
             });
-            groups[g].push(on_cluster[a]);
+            groups[g].push(claim_index);
         }
         let classes: Vec<(ObjectClass, f32)> = groups
             .iter()
@@ -227,7 +260,7 @@ pub fn lidar_objects(
                 .iter()
                 .position(|g| *g == object.claims)
                 .unwrap_or_default();
-            let (class, score) = classes[g];
+            let named = classes[g];
             // Small parts separated from the object's body by a gap (a cone by a car) are
             // not the object.
             let (body, trimmed) = trim_detached(
@@ -246,6 +279,17 @@ pub fn lidar_objects(
                 used[claims[k].detection] = true;
                 stats.camera_matched += 1;
             }
+            let dets: Vec<&CameraDetection> = object
+                .claims
+                .iter()
+                .map(|&k| &detections[claims[k].detection])
+                .collect();
+            let (class, score) = plausible_class(
+                named,
+                &dets,
+                bbox.length.max(bbox.width),
+                config.claims.vehicle_min_extent,
+            );
             let prior: &ClassPrior = priors.get(class);
             let completed = complete_shape(
                 &bbox,
@@ -345,5 +389,34 @@ mod tests {
         assert_eq!(object_class(&[&c, &p]), (ObjectClass::Pedestrian, 0.9));
         assert_eq!(object_class(&[&b, &c]), (ObjectClass::Car, 0.6));
         assert_eq!(object_class(&[]), (ObjectClass::Unknown, 0.0));
+    }
+
+    #[test]
+    fn a_body_too_short_for_a_vehicle_takes_the_person_detection() {
+        let (car, p, b) = (
+            det(ObjectClass::Car, 0.42),
+            det(ObjectClass::Pedestrian, 0.29),
+            det(ObjectClass::Bicycle, 0.2),
+        );
+        let named = object_class(&[&car, &p]);
+        assert_eq!(named, (ObjectClass::Car, 0.42));
+        // A 0.7 m body (a person boxed as a car too) is the person...
+        assert_eq!(
+            plausible_class(named, &[&car, &p], 0.7, 1.2),
+            (ObjectClass::Pedestrian, 0.29)
+        );
+        // ... with a bicycle, the cyclist.
+        assert_eq!(
+            plausible_class(named, &[&car, &p, &b], 0.7, 1.2).0,
+            ObjectClass::Bicycle
+        );
+        // A car-sized body stays a car; without a small-class detection the short body is
+        // not named; a zero threshold turns the check off.
+        assert_eq!(plausible_class(named, &[&car, &p], 3.9, 1.2), named);
+        assert_eq!(
+            plausible_class(named, &[&car], 0.7, 1.2),
+            (ObjectClass::Unknown, 0.0)
+        );
+        assert_eq!(plausible_class(named, &[&car, &p], 0.7, 0.0), named);
     }
 }

@@ -5,7 +5,7 @@
 //!    exposure and the sweep (from the ego velocity) is taken out, so a camera that fires
 //!    0.1 s before the sweep still sees the points where its image shows them.
 //! 2. LiDAR clusters become objects, named and kept apart by the detections of all cameras
-//!    ([`lidar_objects`]).
+//!    ([`lidar_objects()`]).
 //! 3. Camera detections that named no cluster are placed in 3D ([`camera_range`]): LiDAR
 //!    frustum depth, else a radar object in the box's columns, else flat ground. One that
 //!    lands on a LiDAR object (another camera's view of it, or a cluster its box missed)
