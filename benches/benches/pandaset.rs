@@ -1,0 +1,79 @@
+//! The end-to-end frame on the shipped real urban sequence (stage `fusion_pandaset`): PandaSet
+//! sequence 002, frames 36-55 (`sensors/testdata/pandaset/seq002-36-55`), every message of a
+//! frame — six camera images, ego odometry and the 360-degree Pandar64 sweep — through the
+//! production pipeline with the built-in configuration (time alignment, the camera schedule of
+//! `[camera.schedule]`, student camera branch, LiDAR, association, tracking).
+//!
+//! Each timed iteration is one frame of the sequence, in order, so the tracker carries the
+//! history a replay gives it; after the last frame a fresh pipeline starts again at the first
+//! (rebuilt outside the timing). Messages are decoded beforehand: image decoding belongs to
+//! the input adapters (stage `live_input`), not to the frame.
+//!
+//! Run: `cargo bench --profile dev --workspace --bench pandaset`.
+
+use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+use kestrel_benches::bench_inputs::testdata_dir;
+use kestrel_models::zoo;
+use kestrel_perception::config::KestrelConfig;
+use kestrel_perception::fusion_pipeline::FusionPipelineStage;
+use kestrel_perception::sensor_source::SensorSource;
+use kestrel_perception::stage::PerceptionStage;
+use kestrel_perception::stage_factory::production_pipeline;
+use kestrel_sensors::{Rig, SensorMessage};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// The slice's messages grouped by LiDAR sweep: each group ends with the sweep of its frame.
+fn frames(source: SensorSource) -> Vec<Vec<SensorMessage>> {
+    let mut frames = vec![Vec::new()];
+    for msg in source {
+        let msg = msg.expect("shipped PandaSet slice reads");
+        let sweep = matches!(msg, SensorMessage::Lidar(_));
+        frames.last_mut().expect("one open frame").push(msg);
+        if sweep {
+            frames.push(Vec::new());
+        }
+    }
+    frames.retain(|f| !f.is_empty());
+    frames
+}
+
+fn pandaset(c: &mut Criterion) {
+    let source = SensorSource::open_path(&testdata_dir().join("pandaset/seq002-36-55"))
+        .expect("shipped PandaSet slice opens");
+    let rig: Rig = source.rig().expect("PandaSet rig").clone();
+    let frames = frames(source);
+    let config = KestrelConfig::builtin()
+        .expect("built-in configuration")
+        .pipeline();
+    let manifest = zoo::default_student_manifest();
+    let pipeline = || -> FusionPipelineStage {
+        production_pipeline(&rig, Some(&manifest), &config).expect("production pipeline")
+    };
+    let mut group = c.benchmark_group("fusion_pandaset");
+    group.sampling_mode(SamplingMode::Flat);
+    group.bench_function("seq002_lidar_scheduled_cameras_to_tracks", |b| {
+        let mut stage = pipeline();
+        let mut next = 0usize;
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                if next == frames.len() {
+                    stage = pipeline();
+                    next = 0;
+                }
+                let start = Instant::now();
+                for msg in &frames[next] {
+                    black_box(stage.process(msg).expect("frame fuses"));
+                }
+                total += start.elapsed();
+                next += 1;
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, pandaset);
+criterion_main!(benches);
