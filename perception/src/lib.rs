@@ -41,6 +41,7 @@ pub mod sim_stack;
 pub mod stage;
 pub mod stage_factory;
 pub mod text_summary;
+pub mod world_frame;
 pub mod zenoh_output;
 pub mod zenoh_session;
 

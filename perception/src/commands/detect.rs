@@ -11,7 +11,7 @@ pub struct Args {
     #[arg(required = true)]
     pub images: Vec<PathBuf>,
     /// Model manifest (TOML next to the ONNX). Default: the shipped student
-    /// `models/zoo/kestrel-student-v2/model.toml`; the teacher is
+    /// `models/zoo/kestrel-student-v3/model.toml`; the teacher is
     /// `models/teachers/nanodet_coco.toml`. Paths resolve in the repository checkout.
     #[arg(long)]
     pub model: Option<PathBuf>,

@@ -16,7 +16,7 @@ pub struct Args {
     #[arg(required = true)]
     pub images: Vec<PathBuf>,
     /// Model manifest (default: the shipped student,
-    /// `models/zoo/kestrel-student-v2/model.toml`).
+    /// `models/zoo/kestrel-student-v3/model.toml`).
     #[arg(long)]
     pub model: Option<PathBuf>,
 }

@@ -9,6 +9,7 @@ use kestrel_perception::output::OutputSink;
 use kestrel_perception::replay::replay;
 use kestrel_perception::sensor_source::SensorSource;
 use kestrel_perception::stage_factory::{camera_manifest, production_stage};
+use kestrel_perception::world_frame::WorldPoses;
 use kestrel_perception::zenoh_output::ZenohOutput;
 use std::path::PathBuf;
 
@@ -22,7 +23,7 @@ pub struct Args {
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Camera detector model manifest (default: the shipped student,
-    /// `models/zoo/kestrel-student-v2/model.toml`).
+    /// `models/zoo/kestrel-student-v3/model.toml`).
     #[arg(long, value_name = "MANIFEST")]
     pub model: Option<PathBuf>,
     /// Run without the camera detector: objects from LiDAR and radar only, class `unknown`.
@@ -34,6 +35,10 @@ pub struct Args {
     /// Write every published object as a JSON line to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+    /// Frame of the `--json` objects: `vehicle` (the vehicle frame at each frame's time) or
+    /// `world` (the fixed frame of the input's odometry poses, e.g. PandaSet's world frame).
+    #[arg(long, value_enum, default_value_t = OutputFrame::Vehicle, requires = "json")]
+    pub frame: OutputFrame,
     /// Print the output digest (sha256 over the CDR of every output message, in order).
     #[arg(long)]
     pub digest: bool,
@@ -50,10 +55,24 @@ pub struct Args {
     pub quiet: bool,
 }
 
+/// Frame of the objects written by `--json`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
+pub enum OutputFrame {
+    /// The vehicle frame at each frame's time (what the zenoh topics carry).
+    Vehicle,
+    /// The fixed frame of the input's odometry poses.
+    World,
+}
+
 /// Runs `kestrel replay`.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let config = load_config(args.config.as_deref(), &args.zenoh)?;
-    let source = SensorSource::open_path(&args.input)?;
+    let mut source = SensorSource::open_path(&args.input)?;
+    let poses = WorldPoses::new();
+    if args.frame == OutputFrame::World {
+        let seen = poses.clone();
+        source = source.observed(move |m| seen.observe(m));
+    }
     source.check_sensor_names(&args.drop_sensor)?;
     let stage = production_stage(
         source.rig(),
@@ -62,7 +81,11 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     )?;
     let mut sinks: Vec<Box<dyn OutputSink>> = Vec::new();
     if let Some(path) = &args.json {
-        sinks.push(Box::new(JsonLinesSink::create(path)?));
+        let sink = JsonLinesSink::create(path)?;
+        sinks.push(Box::new(match args.frame {
+            OutputFrame::Vehicle => sink,
+            OutputFrame::World => sink.in_world(poses),
+        }));
     }
     if let Some(path) = &args.record {
         sinks.push(Box::new(McapRecorder::create(

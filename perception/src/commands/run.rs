@@ -54,7 +54,7 @@ pub struct Args {
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Camera detector model manifest (default: the shipped student,
-    /// `models/zoo/kestrel-student-v2/model.toml`).
+    /// `models/zoo/kestrel-student-v3/model.toml`).
     #[arg(long, value_name = "MANIFEST")]
     pub model: Option<PathBuf>,
     /// Run without the camera detector: objects from LiDAR and radar only, class `unknown`.
