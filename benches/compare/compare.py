@@ -31,6 +31,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -43,8 +44,12 @@ import numpy as np
 import onnxruntime as ort
 
 REPO = Path(__file__).resolve().parents[2]
+# The shipped student: `DEFAULT_STUDENT` of models/src/zoo.rs, the model the camera branch runs.
+DEFAULT_STUDENT = re.search(
+    r'pub const DEFAULT_STUDENT: &str = "([^"]+)";', (REPO / "models/src/zoo.rs").read_text()
+).group(1)
 MODELS = {
-    "student": REPO / "models/zoo/kestrel-student-v2/model.onnx",
+    "student": REPO / "models/zoo" / DEFAULT_STUDENT / "model.onnx",
     "teacher": REPO / "models/teachers/nanodet_coco.onnx",
 }
 BREAKDOWN_PARTS = (
