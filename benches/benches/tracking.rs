@@ -9,25 +9,20 @@ use criterion::{BatchSize, Criterion, SamplingMode, criterion_group, criterion_m
 use kestrel_fusion::tracking::{Tracker, TrackerConfig};
 use kestrel_fusion::{DetectedObject, SensorSources};
 use kestrel_sensors::{ObjectClass, OrientedBox3, Timestamp};
+use kestrel_sim::rng::SimRng;
 use nalgebra::{Matrix2, Point3};
 use std::hint::black_box;
 
-/// Deterministic pseudo-noise in [-0.5, 0.5) (splitmix64 of the inputs).
-fn jitter(a: u64, b: u64) -> f64 {
-    let mut z = a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_add(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-}
-
 /// `n` cars on a 6 m grid, all driving forward at 5..10 m/s, seen at 10 Hz.
 fn frame(n: usize, k: u64) -> Vec<DetectedObject> {
+    // Position noise of frame `k`: +-0.15 m, the same draws in every run.
+    let mut rng = SimRng::new(k);
     (0..n)
         .map(|i| {
             let t = k as f64 * 0.1;
             let speed = 5.0 + (i % 6) as f64;
-            let x = 5.0 + (i % 20) as f64 * 6.0 + speed * t + 0.3 * jitter(k, 2 * i as u64);
-            let y = -30.0 + (i / 20) as f64 * 6.0 + 0.3 * jitter(k, 2 * i as u64 + 1);
+            let x = 5.0 + (i % 20) as f64 * 6.0 + speed * t + rng.uniform_in(-0.15, 0.15);
+            let y = -30.0 + (i / 20) as f64 * 6.0 + rng.uniform_in(-0.15, 0.15);
             DetectedObject {
                 bbox: OrientedBox3 {
                     center: Point3::new(x, y, 0.8),

@@ -181,7 +181,7 @@ fn clutter_does_not_break_tracks() {
     let mut clutter_count = 0;
     for f in &mut frames {
         for _ in 0..10 {
-            let p = Vector2::new(rng.range(0.0, 100.0), rng.range(-40.0, 40.0));
+            let p = Vector2::new(rng.uniform_in(0.0, 100.0), rng.uniform_in(-40.0, 40.0));
             f.detections.push(clutter(p));
             clutter_count += 1;
         }

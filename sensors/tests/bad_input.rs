@@ -12,7 +12,8 @@ use kestrel_sensors::ouster::packet::PacketDecoder;
 use kestrel_sensors::ouster::pcap::PcapReader;
 use kestrel_sensors::pcd::PcdFile;
 use kestrel_sensors::{SensorError, Timestamp};
-use proptest::prelude::*;
+use rand_xoshiro::Xoshiro256StarStar;
+use rand_xoshiro::rand_core::{Rng, SeedableRng};
 use std::path::Path;
 
 fn fixture(rel: &str) -> Vec<u8> {
@@ -196,28 +197,64 @@ fn corrupted_fixtures_never_panic_and_nan_points_are_counted() {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+/// Random cases per fuzz test; case `k` draws from the workspace generator seeded with `k`, so
+/// a failure names the seed that reproduces it.
+const CASES: u64 = 64;
 
-    #[test]
-    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+/// Runs `case` for seeds `0..CASES`; a panic is reported with the seed of its case.
+fn for_each_case(name: &str, case: impl Fn(&mut Xoshiro256StarStar)) {
+    for seed in 0..CASES {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            case(&mut Xoshiro256StarStar::seed_from_u64(seed))
+        }));
+        assert!(outcome.is_ok(), "{name}: case with seed {seed} panicked");
+    }
+}
+
+/// Uniform integer in `0..n`.
+fn below(rng: &mut Xoshiro256StarStar, n: usize) -> usize {
+    (rng.next_u64() % n as u64) as usize
+}
+
+#[test]
+fn arbitrary_bytes_never_panic() {
+    for_each_case("arbitrary bytes", |rng| {
+        let mut bytes = vec![0u8; below(rng, 2048)];
+        rng.fill_bytes(&mut bytes);
         feed_all(&bytes, &os1_decoder());
-    }
+    });
+}
 
-    #[test]
-    fn arbitrary_text_never_panics(s in "[A-Za-z0-9_:. \\-\n{}\\[\\],\"]{0,400}") {
-        feed_all(s.as_bytes(), &os1_decoder());
-    }
+#[test]
+fn arbitrary_text_never_panics() {
+    const ALPHABET: &[u8] =
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_:. -\n{}[],\"";
+    for_each_case("arbitrary text", |rng| {
+        let text: Vec<u8> = (0..below(rng, 401))
+            .map(|_| ALPHABET[below(rng, ALPHABET.len())])
+            .collect();
+        feed_all(&text, &os1_decoder());
+    });
+}
 
-    #[test]
-    fn mutated_headers_never_panic(i in 0usize..600, v in any::<u8>()) {
-        let decoder = os1_decoder();
-        for rel in [RADAR, OS1_PCAP] {
+#[test]
+fn mutated_headers_never_panic() {
+    let decoder = os1_decoder();
+    let fixtures: Vec<Vec<u8>> = [RADAR, OS1_PCAP]
+        .into_iter()
+        .map(|rel| {
             let mut b = fixture(rel);
             b.truncate(7000);
+            b
+        })
+        .collect();
+    for_each_case("mutated headers", |rng| {
+        let (i, v) = (below(rng, 600), rng.next_u32() as u8);
+        for original in &fixtures {
+            let mut b = original.clone();
             let i = i % b.len();
             b[i] = v;
             feed_all(&b, &decoder);
         }
-    }
+    });
 }

@@ -1,26 +1,22 @@
-//! The simulator's own seeded pseudo-random number generator.
+//! The simulator's seeded pseudo-random numbers: the workspace's one generator
+//! (`rand_xoshiro`'s xoshiro256**) plus the few distributions the simulator draws from.
 //!
 //! Reproducibility across crate versions matters more than speed or statistical luxury, so the
-//! generator is written out here instead of taken from a crate whose stream may change:
+//! streams are fixed by reference algorithms and checked against their reference outputs in the
+//! tests:
 //!
 //! - **seeding**: SplitMix64 (Steele, Lea, Flood 2014) expands a `u64` seed into the 256-bit
-//!   state; a named stream (`"lidar_top"`) is mixed in with FNV-1a so that each sensor draws from
-//!   its own sequence and disabling one sensor does not change another's noise;
-//! - **generator**: xoshiro256** 1.0 (Blackman and Vigna 2018), outputs checked against the
-//!   reference implementation in the tests;
+//!   state (`SeedableRng::seed_from_u64` of xoshiro256**); a named stream (`"lidar_top"`) is
+//!   mixed in with FNV-1a so that each sensor draws from its own sequence and disabling one
+//!   sensor does not change another's noise;
+//! - **generator**: xoshiro256** 1.0 (Blackman and Vigna 2018);
 //! - **distributions**: uniform `[0, 1)` from the top 53 bits; normal by Box-Muller (both
 //!   variates used, in order); a fast approximate normal (Irwin-Hall sum of four 16-bit uniforms,
 //!   rescaled) for per-pixel image noise; Poisson by Knuth's product method (normal
 //!   approximation above a mean of 30).
 
-/// One SplitMix64 step: advances `state` and returns the next output.
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+use rand_xoshiro::Xoshiro256StarStar;
+use rand_xoshiro::rand_core::{Rng, SeedableRng};
 
 /// FNV-1a 64-bit hash of `bytes` (used to turn a stream name into seed bits and for digests).
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
@@ -36,21 +32,17 @@ pub fn fnv1a64(bytes: &[u8]) -> u64 {
 /// every platform and build.
 #[derive(Debug, Clone)]
 pub struct SimRng {
-    s: [u64; 4],
+    core: Xoshiro256StarStar,
     spare_normal: Option<f64>,
 }
 
 impl SimRng {
     /// A generator whose state is four SplitMix64 outputs of `seed`.
     pub fn new(seed: u64) -> Self {
-        let mut sm = seed;
-        let s = [
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-        ];
-        Self::from_state(s)
+        Self {
+            core: Xoshiro256StarStar::seed_from_u64(seed),
+            spare_normal: None,
+        }
     }
 
     /// A generator for the named stream of a run seeded with `seed`
@@ -59,29 +51,9 @@ impl SimRng {
         Self::new(seed ^ fnv1a64(stream.as_bytes()))
     }
 
-    /// A generator with the given raw state (must not be all zero; an all-zero state is
-    /// replaced by the state of seed 0).
-    pub fn from_state(s: [u64; 4]) -> Self {
-        if s == [0; 4] {
-            return Self::new(0);
-        }
-        Self {
-            s,
-            spare_normal: None,
-        }
-    }
-
     /// Next 64 random bits (xoshiro256**).
     pub fn next_u64(&mut self) -> u64 {
-        let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        result
+        self.core.next_u64()
     }
 
     /// Uniform in `[0, 1)`, 53 bits of resolution.
@@ -147,25 +119,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn splitmix64_matches_reference_outputs() {
-        // Reference outputs of splitmix64.c for seed 1234567.
-        let mut s = 1_234_567u64;
-        let got: Vec<u64> = (0..3).map(|_| splitmix64(&mut s)).collect();
-        assert_eq!(
-            got,
-            vec![
-                6_457_827_717_110_365_317,
-                3_203_168_211_198_807_973,
-                9_817_491_932_198_370_423
-            ]
-        );
-    }
-
-    #[test]
-    fn xoshiro256starstar_matches_reference_outputs() {
-        // Reference outputs of xoshiro256starstar.c from state [1, 2, 3, 4].
-        let mut r = SimRng::from_state([1, 2, 3, 4]);
-        let got: Vec<u64> = (0..6).map(|_| r.next_u64()).collect();
+    fn streams_match_the_reference_splitmix64_and_xoshiro256starstar() {
+        // xoshiro256starstar.c from state [1, 2, 3, 4] (little-endian words of the seed).
+        let words: [u64; 4] = [1, 2, 3, 4];
+        let mut seed = [0u8; 32];
+        for (chunk, w) in seed.chunks_exact_mut(8).zip(words) {
+            chunk.copy_from_slice(&w.to_le_bytes());
+        }
+        let mut core = Xoshiro256StarStar::from_seed(seed);
+        let got: Vec<u64> = (0..6).map(|_| core.next_u64()).collect();
         assert_eq!(
             got,
             vec![
@@ -175,6 +137,20 @@ mod tests {
                 1_215_971_899_390_074_240,
                 1_216_172_134_540_287_360,
                 607_988_272_756_665_600
+            ]
+        );
+        // Seed 1234567: the state is splitmix64.c's first four outputs (6457827717110365317,
+        // 3203168211198807973, 9817491932198370423, 4593380528125082431), and these are the
+        // first xoshiro256** outputs from that state (the stream every recorded run used).
+        let mut r = SimRng::new(1_234_567);
+        let got: Vec<u64> = (0..4).map(|_| r.next_u64()).collect();
+        assert_eq!(
+            got,
+            vec![
+                3_504_822_795_582_309_479,
+                1_819_558_768_956_484_042,
+                1_250_851_346_055_027_673,
+                16_940_231_675_099_994_102
             ]
         );
     }

@@ -227,6 +227,8 @@ fn lower_envelope(h: &mut [f32], grid: &BevGrid, slope: f32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand_xoshiro::Xoshiro256StarStar;
+    use rand_xoshiro::rand_core::{Rng, SeedableRng};
 
     fn roi() -> RoiConfig {
         RoiConfig {
@@ -246,12 +248,9 @@ mod tests {
         let ground_z = |x: f32| 0.08 * x.max(0.0);
         let mut pts = VehiclePoints::default();
         let mut truth = Vec::new();
-        let mut k = 0u32;
-        let mut noise = || {
-            // Deterministic +-2 cm noise (LCG).
-            k = k.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (k >> 8) as f32 / (1u32 << 24) as f32 * 0.04 - 0.02
-        };
+        // Deterministic +-2 cm noise.
+        let mut rng = Xoshiro256StarStar::seed_from_u64(1);
+        let mut noise = || (rng.next_u32() >> 8) as f32 / (1u32 << 24) as f32 * 0.04 - 0.02;
         for ix in 0..300 {
             for iy in -50..50 {
                 let (x, y) = (-19.0 + ix as f32 * 0.2, iy as f32 * 0.2);

@@ -9,22 +9,21 @@ use kestrel_fusion::tracking::{
 use kestrel_fusion::{DetectedObject, SensorSources};
 use kestrel_sensors::{ObjectClass, OrientedBox3, Timestamp};
 use nalgebra::{Matrix2, Point3, Vector2};
+use rand_xoshiro::SplitMix64;
+use rand_xoshiro::rand_core::{Rng as _, SeedableRng};
 use std::collections::BTreeMap;
 
-/// splitmix64 with Box-Muller normals: tiny, seeded, platform-independent.
-pub struct Rng(u64);
+/// The workspace's seeded generator crate in its SplitMix64 stream (the stream these scenarios
+/// were written against), with Box-Muller normals: seeded, platform-independent.
+pub struct Rng(SplitMix64);
 
 impl Rng {
     pub fn new(seed: u64) -> Self {
-        Self(seed)
+        Self(SplitMix64::seed_from_u64(seed))
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in [0, 1).
@@ -33,7 +32,7 @@ impl Rng {
     }
 
     /// Uniform in [lo, hi).
-    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
+    pub fn uniform_in(&mut self, lo: f64, hi: f64) -> f64 {
         lo + (hi - lo) * self.uniform()
     }
 

@@ -1,23 +1,24 @@
-//! A small seeded random generator (SplitMix64) so that augmentation and data order are
-//! reproducible from one seed on every platform.
+//! The recipe's seeded random numbers (augmentation, data order, initial weights of benchmark
+//! graphs): the workspace's generator crate, `rand_xoshiro`, in its SplitMix64 stream, so that
+//! the shipped students' training (`kestrel-distill recipe`) replays the exact data order and
+//! augmentations they were trained with, on every platform.
 
-/// SplitMix64 generator.
+use rand_xoshiro::SplitMix64;
+use rand_xoshiro::rand_core::{Rng, SeedableRng};
+
+/// Seeded generator with the few draws the recipe needs.
 #[derive(Debug, Clone)]
-pub struct SeededRng(u64);
+pub struct SeededRng(SplitMix64);
 
 impl SeededRng {
     /// A generator seeded with `seed`.
     pub fn new(seed: u64) -> Self {
-        Self(seed)
+        Self(SplitMix64::seed_from_u64(seed))
     }
 
     /// Next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `[lo, hi)`.
@@ -40,6 +41,21 @@ impl SeededRng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stream_is_splitmix64() {
+        // splitmix64.c, seed 1234567: the stream the shipped students were trained with.
+        let mut r = SeededRng::new(1_234_567);
+        let got: Vec<u64> = (0..3).map(|_| r.next_u64()).collect();
+        assert_eq!(
+            got,
+            vec![
+                6_457_827_717_110_365_317,
+                3_203_168_211_198_807_973,
+                9_817_491_932_198_370_423
+            ]
+        );
+    }
 
     #[test]
     fn same_seed_same_stream_and_range() {
