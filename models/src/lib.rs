@@ -18,6 +18,7 @@ pub mod image_resample;
 pub mod kernel_selection;
 pub mod manifest;
 pub mod nms;
+pub mod occlusion_saliency;
 pub mod preprocess;
 pub mod verified_model;
 pub mod zoo;

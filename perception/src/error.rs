@@ -42,6 +42,9 @@ pub enum PerceptionError {
     /// A live ROS 2 input message was rejected (wrong type or hash, bad CDR, too large).
     #[error("ROS input: {0}")]
     RosInput(#[from] crate::ros_input::RosInputError),
+    /// A picture could not be drawn (font, drawing backend).
+    #[error("picture: {0}")]
+    Picture(String),
     /// A zenoh operation failed.
     #[error("zenoh: {what}: {message}")]
     Zenoh {

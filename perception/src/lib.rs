@@ -36,6 +36,7 @@ pub mod replay;
 pub mod rmw_zenoh;
 pub mod ros_input;
 pub mod runtime;
+pub mod saliency_picture;
 pub mod sensor_source;
 pub mod sim_stack;
 pub mod stage;

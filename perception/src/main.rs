@@ -33,6 +33,9 @@ enum Command {
     Convert(commands::convert::Args),
     /// Run a 2D detector (default: the shipped student) on image files and print detections.
     Detect(commands::detect::Args),
+    /// Show where a detector looked for each detection (occlusion saliency) as a heat-map
+    /// picture, optionally next to a second model's (e.g. the teacher).
+    Explain(commands::explain::Args),
     /// Run the stack in real time (default: shipped log; live: --input ros|ouster), embedded
     /// zenoh peer, and print a summary.
     Run(commands::run::Args),
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Convert(args) => commands::convert::run(args),
         Command::Detect(args) => commands::detect::run(args),
+        Command::Explain(args) => commands::explain::run(args),
         Command::Run(args) => commands::run::run(args),
         Command::Replay(args) => commands::replay::run(args),
         Command::Echo(args) => commands::echo::run(args),

@@ -5,6 +5,7 @@ pub mod convert;
 pub mod detect;
 pub mod echo;
 pub mod eval;
+pub mod explain;
 pub mod infer;
 pub mod inspect;
 pub mod inspect_log;
