@@ -104,11 +104,19 @@ fn turning_vehicle_ctrv_truth() {
         last.speed()
     );
     assert_eq!(last.motion_model, MotionModel::Ctrv);
+    // The yaw rate averaged over the last 3 s: 0.29-0.32 rad/s in 40 of 40 seeds of this scene
+    // (a single frame's estimate scatters by about 0.07 rad/s).
+    let rates: Vec<f64> = outputs[70..]
+        .iter()
+        .filter_map(|f| f.iter().find(|t| t.is_confirmed()).map(|t| t.yaw_rate()))
+        .collect();
+    let mean_rate = rates.iter().sum::<f64>() / rates.len() as f64;
     assert!(
-        (last.yaw_rate() - 0.3).abs() < 0.1,
-        "yaw rate {}",
-        last.yaw_rate()
+        rates.len() >= 29,
+        "tracked in {} of the last 30 frames",
+        rates.len()
     );
+    assert!((mean_rate - 0.3).abs() < 0.05, "mean yaw rate {mean_rate}");
     assert!(m.position_rmse < 0.30, "pos rmse {}", m.position_rmse);
     assert!(m.velocity_rmse < 0.8, "vel rmse {}", m.velocity_rmse);
     assert!(m.yaw_rmse_deg < 5.0, "yaw rmse {}", m.yaw_rmse_deg);
@@ -288,14 +296,25 @@ fn ego_motion_compensation_keeps_static_objects_static() {
         "heading (mod pi) rmse {}",
         m.yaw_rmse_deg
     );
-    let max_speed = outputs
-        .last()
-        .unwrap()
-        .iter()
-        .map(|t| t.velocity().norm())
+    // Each confirmed track's velocity averaged over the last second, the largest of them:
+    // below 0.5 m/s in 40 of 40 seeds of this scene (0.12-0.41), where the last frame alone
+    // exceeds it in most seeds (the filter's velocity noise is ~0.3 m/s).
+    let mut mean_velocity: std::collections::BTreeMap<u64, (Vector2<f64>, usize)> =
+        Default::default();
+    for frame in &outputs[outputs.len() - 10..] {
+        for t in frame.iter().filter(|t| t.is_confirmed()) {
+            let e = mean_velocity.entry(t.id).or_insert((Vector2::zeros(), 0));
+            e.0 += t.velocity();
+            e.1 += 1;
+        }
+    }
+    let max_speed = mean_velocity
+        .values()
+        .map(|(sum, n)| (sum / *n as f64).norm())
         .fold(0.0, f64::max);
-    println!("[tracking] ego: final max |v| over ground of static objects {max_speed:.3} m/s");
-
+    println!(
+        "[tracking] ego: largest 1-s mean |v| over ground of static objects {max_speed:.3} m/s"
+    );
     assert!(max_speed < 0.5);
     // Without compensation the same objects appear to move at ~10 m/s.
     assert!(
