@@ -58,6 +58,33 @@ enum Command {
     Eval(commands::eval::Args),
 }
 
+impl Command {
+    /// Commands whose only output is what they print (no zenoh sockets, no recordings):
+    /// they may end like any Unix filter when the reader of their output goes away.
+    fn prints_to_a_pipe_only(&self) -> bool {
+        matches!(
+            self,
+            Command::Inspect(_)
+                | Command::Detect(_)
+                | Command::Explain(_)
+                | Command::Infer(_)
+                | Command::Compare(_)
+        )
+    }
+}
+
+/// Restores the default action of SIGPIPE (the Rust runtime ignores it), so that
+/// `kestrel detect ... | head` ends quietly when `head` exits instead of panicking in
+/// `println!` on the broken pipe. Only for commands that hold no network sockets.
+fn stop_quietly_on_closed_stdout() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any thread is spawned; installs the default
+    // disposition, no handler code.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -69,6 +96,9 @@ fn main() -> ExitCode {
     {
         eprintln!("kestrel: error: {e}");
         return ExitCode::FAILURE;
+    }
+    if cli.command.prints_to_a_pipe_only() {
+        stop_quietly_on_closed_stdout();
     }
     let result = match cli.command {
         Command::Inspect(args) => commands::inspect::run(args),

@@ -186,3 +186,35 @@ fn score_threshold_lists_the_detections_below_the_operating_point() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("0..1"));
 }
+
+/// `kestrel detect ... | head -1`: the command ends when its reader goes away, without a
+/// panic on the broken pipe.
+#[cfg(unix)]
+#[test]
+fn detect_ends_quietly_when_its_reader_goes_away() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let image = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sensors/testdata/kitti/demo-000008/000008.png");
+    // Every detection down to 0.01 (100 lines of ~50 bytes per image), the image listed 30
+    // times: about twice what a pipe buffer holds, so writes go on after the reader is gone.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kestrel"))
+        .arg("detect")
+        .args(std::iter::repeat_n(&image, 30))
+        .args(["--score-threshold", "0.01"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("detections"), "{first}");
+    // The reader is dropped here, closing the pipe.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{stderr}");
+}
