@@ -126,7 +126,7 @@ pub struct ImageExplanation {
     pub explanations: Vec<Explanation>,
     /// Patch side used, model-input pixels.
     pub patch: usize,
-    /// Network runs made (one per patch position, plus two of the unoccluded input).
+    /// Network runs made (one per patch position, plus the unoccluded input).
     pub runs: usize,
 }
 
@@ -141,12 +141,13 @@ pub fn explain_detections(
 ) -> Result<ImageExplanation, ModelError> {
     let spec = &detector.manifest().input;
     let (input, transform) = prepare(spec, image);
-    let detections = detector.decode(&detector.run_raw(input.clone())?, &transform)?;
+    let outputs = detector.run_raw(input.clone())?;
+    let detections = detector.decode(&outputs, &transform)?;
     let low = detector.with_score_threshold(config.floor_score)?;
-    // Each detection's score as the low-threshold decoding sees it on the whole image (its own
-    // score, unless the longer candidate list makes non-maximum suppression keep another box):
-    // the baseline its drops are measured from.
-    let unoccluded = low.decode(&low.run_raw(input.clone())?, &transform)?;
+    // Each detection's score as the low-threshold decoding of the same outputs sees it (its
+    // own score, unless the longer candidate list makes non-maximum suppression keep another
+    // box): the baseline its drops are measured from.
+    let unoccluded = low.decode(&outputs, &transform)?;
     let baselines: Vec<f32> = detections
         .iter()
         .map(|d| matched_score(&unoccluded, d))
@@ -161,7 +162,7 @@ pub fn explain_detections(
 
     let mut sums = vec![vec![0.0f64; cw * ch]; detections.len()];
     let mut counts = vec![0u32; cw * ch];
-    let mut runs = 2;
+    let mut runs = 1;
     for y0 in positions(ch, patch, stride) {
         for x0 in positions(cw, patch, stride) {
             let (x1, y1) = ((x0 + patch).min(cw), (y0 + patch).min(ch));
