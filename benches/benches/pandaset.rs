@@ -12,37 +12,17 @@
 //! Run: `cargo bench --profile dev --workspace --bench pandaset`.
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-use kestrel_benches::bench_inputs::testdata_dir;
+use kestrel_benches::bench_inputs::pandaset_frames;
 use kestrel_models::zoo;
 use kestrel_perception::config::KestrelConfig;
 use kestrel_perception::fusion_pipeline::FusionPipelineStage;
-use kestrel_perception::sensor_source::SensorSource;
 use kestrel_perception::stage::PerceptionStage;
 use kestrel_perception::stage_factory::production_pipeline;
-use kestrel_sensors::{Rig, SensorMessage};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-/// The slice's messages grouped by LiDAR sweep: each group ends with the sweep of its frame.
-fn frames(source: SensorSource) -> Vec<Vec<SensorMessage>> {
-    let mut frames = vec![Vec::new()];
-    for msg in source {
-        let msg = msg.expect("shipped PandaSet slice reads");
-        let sweep = matches!(msg, SensorMessage::Lidar(_));
-        frames.last_mut().expect("one open frame").push(msg);
-        if sweep {
-            frames.push(Vec::new());
-        }
-    }
-    frames.retain(|f| !f.is_empty());
-    frames
-}
-
 fn pandaset(c: &mut Criterion) {
-    let source = SensorSource::open_path(&testdata_dir().join("pandaset/seq002-36-55"))
-        .expect("shipped PandaSet slice opens");
-    let rig: Rig = source.rig().expect("PandaSet rig").clone();
-    let frames = frames(source);
+    let (rig, frames) = pandaset_frames().expect("shipped PandaSet slice reads");
     let config = KestrelConfig::builtin()
         .expect("built-in configuration")
         .pipeline();

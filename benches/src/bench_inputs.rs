@@ -13,9 +13,10 @@ use kestrel_fusion::camera::{CameraBranch, CameraConfig};
 use kestrel_fusion::tracking::{FrameOutput, Tracker, TrackerConfig};
 use kestrel_fusion::{FusedFrame, FusionConfig, FusionStage, SensorFrameSet};
 use kestrel_models::zoo;
+use kestrel_perception::sensor_source::SensorSource;
 use kestrel_sensors::kitti::KittiObjectFrame;
 use kestrel_sensors::nuscenes::radar::read_radar_pcd;
-use kestrel_sensors::{RadarScan, Rig, SensorKind, SensorSpec, Timestamp};
+use kestrel_sensors::{RadarScan, Rig, SensorKind, SensorMessage, SensorSpec, Timestamp};
 use nalgebra::Isometry3;
 use std::path::PathBuf;
 
@@ -35,6 +36,28 @@ pub fn kitti_frame() -> Result<KittiObjectFrame, BenchError> {
         &testdata_dir().join("kitti/object"),
         "000000",
     )?)
+}
+
+/// The shipped PandaSet slice (sequence 002, frames 36-55): its rig and its messages, decoded
+/// and grouped by frame, each group ending with the LiDAR sweep of its frame.
+pub fn pandaset_frames() -> Result<(Rig, Vec<Vec<SensorMessage>>), BenchError> {
+    let source = SensorSource::open_path(&testdata_dir().join("pandaset/seq002-36-55"))?;
+    let rig = source.rig().cloned().ok_or_else(|| {
+        kestrel_perception::PerceptionError::Config("the PandaSet slice carries no rig".into())
+    })?;
+    let mut frames = vec![Vec::new()];
+    for msg in source {
+        let msg = msg?;
+        let sweep = matches!(msg, SensorMessage::Lidar(_));
+        if let Some(open) = frames.last_mut() {
+            open.push(msg);
+        }
+        if sweep {
+            frames.push(Vec::new());
+        }
+    }
+    frames.retain(|f| !f.is_empty());
+    Ok((rig, frames))
 }
 
 /// The nuScenes ARS408 sweep (sensor `RADAR_BACK_LEFT`, radar frame, nuScenes timestamp).

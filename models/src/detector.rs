@@ -79,6 +79,14 @@ impl Detector {
         Self::from_parts(manifest, self.model.clone())
     }
 
+    /// The same model reporting only the classes `classes` (e.g. a teacher restricted to a
+    /// student's classes, to measure their agreement).
+    pub fn with_report_classes(&self, classes: &[String]) -> Result<Self, ModelError> {
+        let mut manifest = self.manifest.clone();
+        manifest.decoder.report_classes = classes.to_vec();
+        Self::from_parts(manifest, self.model.clone())
+    }
+
     /// The manifest of the model.
     pub fn manifest(&self) -> &ModelManifest {
         &self.manifest

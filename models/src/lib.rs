@@ -7,7 +7,10 @@
 //! [`VerifiedModel`] (sha256 + declared shapes checked, optimised tract plan) ->
 //! [`Detector`] (manifest preprocessing -> network -> GFL decoding -> [`Detection2d`] in
 //! the original image's pixels). Teacher and student use the same code path.
+//! [`agreement`] defines student-teacher agreement; [`input_reference`] holds what a model's
+//! inputs looked like in training, for the runtime's monitors.
 
+pub mod agreement;
 pub mod detection;
 pub mod detection_metrics;
 pub mod detector;
@@ -15,6 +18,7 @@ pub mod error;
 pub mod gfl_decoder;
 pub mod image_file;
 pub mod image_resample;
+pub mod input_reference;
 pub mod kernel_selection;
 pub mod manifest;
 pub mod nms;

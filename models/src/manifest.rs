@@ -40,6 +40,19 @@ pub struct ModelManifest {
     /// measured them; the model card explains each one.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metrics: BTreeMap<String, f64>,
+    /// What the runtime's monitors compare the model's inputs and outputs with (absent: the
+    /// drift and shadow-teacher monitors stay off for this model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<Monitoring>,
+}
+
+/// The monitoring references of a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Monitoring {
+    /// Path of the input reference ([`crate::input_reference::InputReference`]), relative to
+    /// the manifest's folder.
+    pub input_reference: String,
 }
 
 /// Parameters and multiply-accumulates of a network.
@@ -224,6 +237,18 @@ impl ModelManifest {
             .parent()
             .unwrap_or_else(|| Path::new("."))
             .join(&self.onnx)
+    }
+
+    /// The input reference's path, given the manifest's own path (`None` without a
+    /// `[monitoring]` table).
+    pub fn input_reference_path(&self, manifest_path: &Path) -> Option<PathBuf> {
+        let m = self.monitoring.as_ref()?;
+        Some(
+            manifest_path
+                .parent()
+                .unwrap_or_else(|| Path::new("."))
+                .join(&m.input_reference),
+        )
     }
 
     /// The declared shape of output `name`, if declared.

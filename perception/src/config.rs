@@ -3,6 +3,7 @@
 
 use crate::budgets::{Budgets, default_machine_class};
 use crate::error::PerceptionError;
+use crate::monitors::MonitorSettings;
 use crate::pipeline_config::{PipelineConfig, TimeAlignmentTable};
 use crate::realtime::QueuePolicies;
 use crate::ros_input::InputSettings;
@@ -58,6 +59,9 @@ pub struct KestrelConfig {
     pub tracking: TrackerConfig,
     /// Grouping of sensor messages into frame sets.
     pub time_alignment: TimeAlignmentTable,
+    /// Model monitors: input drift and the shadow teacher.
+    #[serde(default)]
+    pub monitor: MonitorSettings,
 }
 
 /// Merges `over` into `base`, table by table.
@@ -119,6 +123,13 @@ impl KestrelConfig {
                 )));
             }
         }
+        self.monitor.drift.validate()?;
+        let shadow = &self.monitor.shadow;
+        if !(shadow.period_s.is_finite() && shadow.period_s >= 0.0) || shadow.window == 0 {
+            return Err(PerceptionError::Config(format!(
+                "{origin}: monitor.shadow: period_s must be >= 0 and window positive"
+            )));
+        }
         self.zenoh
             .to_config()
             .map_err(|e| PerceptionError::Config(format!("{origin}: {e}")))?;
@@ -160,6 +171,7 @@ impl KestrelConfig {
             stale_after_s: self.runtime.stale_after_s,
             budgets: budgets.for_machine(self.machine_class())?,
             drop_sensors,
+            monitors: None,
         })
     }
 }

@@ -13,6 +13,7 @@
 //! `hardware_id` is the sensor name (empty for stages and output). Values are plain text:
 //! rates in Hz, ages in seconds, latencies in milliseconds.
 
+use crate::drift_monitor::DriftStatus;
 use crate::health::{HealthReport, QueueHealth, SensorHealth};
 use kestrel_log::ros2_msg::diagnostic_msgs::{DiagnosticArray, DiagnosticStatus, KeyValue, level};
 use kestrel_log::ros2_msg::std_msgs::Header;
@@ -135,10 +136,83 @@ pub fn diagnostic_array(report: &HealthReport, node: &str) -> DiagnosticArray {
         hardware_id: String::new(),
         values,
     });
+    status.extend(monitor_statuses(report, node));
     DiagnosticArray {
         header: Header::new(report.stamp, ""),
         status,
     }
+}
+
+/// The model monitors: one status for input drift, one for the shadow teacher when it runs.
+fn monitor_statuses(report: &HealthReport, node: &str) -> Vec<DiagnosticStatus> {
+    let m = &report.monitors;
+    let mut out = Vec::new();
+    if !m.drift.is_empty() {
+        let drifted: Vec<&DriftStatus> = m.drift.iter().filter(|d| d.drifted).collect();
+        let (lvl, message) = if drifted.is_empty() {
+            (
+                level::OK,
+                format!(
+                    "{} input statistics within the model's reference",
+                    m.drift.len()
+                ),
+            )
+        } else {
+            let names: Vec<String> = drifted
+                .iter()
+                .map(|d| format!("{} {}", d.sensor, d.statistic))
+                .collect();
+            (level::WARN, format!("drifted: {}", names.join(", ")))
+        };
+        let values = m
+            .drift
+            .iter()
+            .filter_map(|d| {
+                let median = d.window_median?;
+                Some(kv(
+                    &format!("{}.{}", d.sensor, d.statistic),
+                    format!("{median:.5}"),
+                ))
+            })
+            .collect();
+        out.push(DiagnosticStatus {
+            level: lvl,
+            name: format!("{node}: input drift"),
+            message,
+            hardware_id: String::new(),
+            values,
+        });
+    }
+    if let Some(s) = &m.shadow {
+        let rate = |v: Option<f32>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"));
+        let mut values = vec![
+            kv("assessed", s.assessed),
+            kv("skipped_busy", s.skipped_busy),
+            kv("failed", s.failed),
+            kv("recall", rate(s.overall().recall())),
+            kv("precision", rate(s.overall().precision())),
+            kv("windows_below_floor", s.windows_below_floor),
+        ];
+        if let Some(r) = s.rolling {
+            values.push(kv("rolling_recall", rate(r.recall())));
+            values.push(kv("rolling_precision", rate(r.precision())));
+        }
+        if let Some(f) = s.recall_floor {
+            values.push(kv("recall_floor", format!("{f:.3}")));
+        }
+        out.push(DiagnosticStatus {
+            level: if s.below_floor() {
+                level::WARN
+            } else {
+                level::OK
+            },
+            name: format!("{node}: shadow teacher"),
+            message: s.describe(),
+            hardware_id: String::new(),
+            values,
+        });
+    }
+    out
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 
 use crate::bounded_queue::QueueStats;
 use crate::deadline_monitor::StageReport;
+use crate::monitors::MonitorReport;
 use kestrel_sensors::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -63,6 +64,9 @@ pub struct HealthReport {
     pub stage_errors: u64,
     /// Human-readable degraded conditions; empty when healthy.
     pub degraded: Vec<String>,
+    /// The model monitors' findings (input drift, shadow teacher); their warnings are not
+    /// degraded conditions of the pipeline, they say the model may be out of its depth.
+    pub monitors: MonitorReport,
 }
 
 impl HealthReport {
@@ -197,6 +201,7 @@ impl HealthMonitor {
             outputs,
             stage_errors: self.stage_errors,
             degraded,
+            monitors: MonitorReport::default(),
         }
     }
 }

@@ -9,7 +9,9 @@
 //! deterministic replay ([`replay`], timestamp order on one thread, bit-identical outputs and
 //! an output digest). [`planner_client`] is the consuming side for planning nodes.
 //! [`sim_stack`] runs the same production pipeline in `kestrel-sim`'s closed loop.
-//! [`evaluation`] scores outputs against human labels (`kestrel eval`).
+//! [`evaluation`] scores outputs against human labels (`kestrel eval`). [`monitors`] watch the
+//! camera model in the field: input drift ([`drift_monitor`]) and agreement with its teacher
+//! ([`shadow_teacher`]), reported in health and diagnostics.
 
 pub mod bounded_queue;
 pub mod budgets;
@@ -17,6 +19,7 @@ pub mod clock;
 pub mod config;
 pub mod deadline_monitor;
 pub mod diagnostics;
+pub mod drift_monitor;
 pub mod error;
 pub mod evaluation;
 pub mod fusion_pipeline;
@@ -25,6 +28,7 @@ pub mod json_lines_sink;
 pub mod live_input;
 pub mod log_player;
 pub mod mcap_recorder;
+pub mod monitors;
 pub mod object_messages;
 pub mod ouster_input;
 pub mod output;
@@ -38,6 +42,7 @@ pub mod ros_input;
 pub mod runtime;
 pub mod saliency_picture;
 pub mod sensor_source;
+pub mod shadow_teacher;
 pub mod sim_stack;
 pub mod stage;
 pub mod stage_factory;

@@ -177,7 +177,7 @@ pub fn run_realtime(
         options.clock.clone(),
         options.settings.clone(),
         &expected,
-    );
+    )?;
     let (register_tx, register_rx) = crossbeam_channel::unbounded();
     let active = Arc::new(AtomicUsize::new(sources.len()));
     let source_errors = Arc::new(AtomicU64::new(0));

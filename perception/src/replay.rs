@@ -84,7 +84,7 @@ pub fn replay(
         .flat_map(|s| s.sensors().iter().cloned())
         .collect();
     let clock = ManualClock::default();
-    let mut runtime = Runtime::new(stage, sinks, Arc::new(clock.clone()), settings, &expected);
+    let mut runtime = Runtime::new(stage, sinks, Arc::new(clock.clone()), settings, &expected)?;
     let mut last: Option<Timestamp> = None;
     let mut last_per_sensor: BTreeMap<String, Timestamp> = BTreeMap::new();
     let mut handled = 0u64;

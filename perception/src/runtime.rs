@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::deadline_monitor::DeadlineMonitor;
 use crate::error::PerceptionError;
 use crate::health::{HealthMonitor, HealthReport, QueueHealth};
+use crate::monitors::{MonitorSpec, Monitors};
 use crate::output::{EncodedFrame, OutputDigest, OutputSink};
 use crate::stage::{OutputFrame, PerceptionStage};
 use kestrel_sensors::{SensorMessage, Timestamp};
@@ -31,6 +32,8 @@ pub struct RuntimeSettings {
     /// Sensors whose messages are discarded on arrival (`--drop-sensor`); they stay expected,
     /// so their absence shows as degraded.
     pub drop_sensors: BTreeSet<String>,
+    /// Model monitors to run (input drift, shadow teacher), if any.
+    pub monitors: Option<MonitorSpec>,
 }
 
 /// Counters of a run.
@@ -77,18 +80,34 @@ pub struct Runtime {
     settings: RuntimeSettings,
     next_health: Option<Timestamp>,
     counters: RunCounters,
+    monitors: Option<Monitors>,
 }
 
 impl Runtime {
     /// A runtime driving `stage` into `sinks`, on `clock`; `expected_sensors` are the sensors
-    /// the inputs should deliver (health flags the ones that stay silent).
+    /// the inputs should deliver (health flags the ones that stay silent). Starts the
+    /// settings' monitors (errors when their models cannot be loaded; a model without an
+    /// input reference runs unmonitored, with a warning).
     pub fn new(
         stage: Box<dyn PerceptionStage>,
         sinks: Vec<Box<dyn OutputSink>>,
         clock: Arc<dyn Clock>,
         settings: RuntimeSettings,
         expected_sensors: &[String],
-    ) -> Self {
+    ) -> Result<Self, PerceptionError> {
+        let monitors = match &settings.monitors {
+            Some(spec) => {
+                let started = Monitors::start(spec)?;
+                if started.is_none() {
+                    tracing::warn!(
+                        "model {} has no input reference: drift and shadow-teacher monitors off",
+                        spec.student_manifest.display()
+                    );
+                }
+                started
+            }
+            None => None,
+        };
         let expected: BTreeSet<&str> = expected_sensors
             .iter()
             .map(String::as_str)
@@ -102,7 +121,7 @@ impl Runtime {
             .filter(|(name, _)| *name == stage.name() || *name == OUTPUT_STAGE)
             .map(|(name, budget)| (name.clone(), *budget))
             .collect();
-        Self {
+        Ok(Self {
             health: HealthMonitor::new(expected, settings.stale_after_s),
             deadlines: DeadlineMonitor::new(watched),
             stage,
@@ -112,7 +131,8 @@ impl Runtime {
             settings,
             next_health: None,
             counters: RunCounters::default(),
-        }
+            monitors,
+        })
     }
 
     /// Counts a message the caller skipped as out of order or duplicate.
@@ -143,6 +163,9 @@ impl Runtime {
         } else {
             self.health.on_message(msg.sensor(), msg.kind(), now);
             self.counters.inputs += 1;
+            if let Some(m) = &mut self.monitors {
+                m.observe(msg);
+            }
             for sink in &mut self.sinks {
                 sink.on_input(msg)?;
             }
@@ -209,12 +232,16 @@ impl Runtime {
     }
 
     fn report(&self, now: Timestamp, queues: &[QueueHealth]) -> HealthReport {
-        self.health.report(
+        let mut report = self.health.report(
             now,
             self.deadlines.reports(),
             queues.to_vec(),
             self.counters.frames,
-        )
+        );
+        if let Some(m) = &self.monitors {
+            report.monitors = m.report();
+        }
+        report
     }
 
     /// End of input: flushes the stage, sends a final health report, closes the sinks.
@@ -233,7 +260,10 @@ impl Runtime {
                 self.health.on_stage_error();
             }
         }
-        let health = self.report(self.clock.now(), queues);
+        let mut health = self.report(self.clock.now(), queues);
+        if let Some(m) = &mut self.monitors {
+            health.monitors = m.finish();
+        }
         for sink in &mut self.sinks {
             sink.on_health(&health)?;
             sink.finish()?;
@@ -290,6 +320,21 @@ impl std::fmt::Display for RunSummary {
             for d in &self.health.degraded {
                 writeln!(f, "degraded: {d}")?;
             }
+        }
+        let m = &self.health.monitors;
+        if let Some(s) = &m.shadow {
+            writeln!(f, "monitor: {}", s.describe())?;
+        }
+        let drifted = m.drift.iter().filter(|d| d.drifted).count();
+        if !m.drift.is_empty() {
+            writeln!(
+                f,
+                "monitor: input drift: {drifted} of {} sensor statistics outside the model's reference",
+                m.drift.len()
+            )?;
+        }
+        for w in &m.warnings {
+            writeln!(f, "WARN {w}")?;
         }
         write!(
             f,

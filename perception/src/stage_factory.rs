@@ -2,7 +2,9 @@
 
 use crate::error::PerceptionError;
 use crate::fusion_pipeline::FusionPipelineStage;
+use crate::monitors::{MonitorSettings, MonitorSpec};
 use crate::pipeline_config::PipelineConfig;
+use crate::shadow_teacher::ShadowMode;
 use crate::stage::PerceptionStage;
 use kestrel_fusion::camera::CameraBranch;
 use kestrel_sensors::Rig;
@@ -23,6 +25,24 @@ pub fn camera_manifest(explicit: Option<PathBuf>, no_camera: bool) -> Option<Pat
     } else {
         Some(explicit.unwrap_or_else(kestrel_models::zoo::default_student_manifest))
     }
+}
+
+/// The monitors of the camera model `model_manifest` (none without a camera model or when
+/// `off`): input drift and the shadow teacher (the zoo's teacher), with `settings`; `mode`
+/// is [`ShadowMode::Complete`] for deterministic replay, [`ShadowMode::Drop`] live.
+pub fn monitor_spec(
+    model_manifest: Option<&Path>,
+    off: bool,
+    settings: MonitorSettings,
+    mode: ShadowMode,
+) -> Option<MonitorSpec> {
+    let student = model_manifest.filter(|_| !off)?;
+    Some(MonitorSpec {
+        student_manifest: student.to_path_buf(),
+        teacher_manifest: kestrel_models::zoo::teacher_manifest(),
+        settings,
+        mode,
+    })
 }
 
 /// The fusion pipeline for `rig` tuned by `config`, with the camera detector of

@@ -18,6 +18,7 @@ pub mod error;
 pub mod ground_truth;
 pub mod image_file;
 pub mod image_labels;
+pub mod input_statistics;
 pub mod intrinsics;
 pub mod kitti;
 pub mod lidar_bin;

@@ -4,12 +4,11 @@
 //! pseudo-labels from a test-time-augmented teacher ([`ensemble_teacher`]) turned into dense
 //! targets on augmented views ([`pseudo_label_targets`]), distillation with burn
 //! ([`trainer`], [`distill_loss`]), structured pruning ([`pruning`]), ONNX export
-//! ([`onnx_export`]) with a parity check ([`parity`]), agreement evaluation ([`agreement`]),
+//! ([`onnx_export`]) with a parity check ([`parity`]), agreement evaluation (`kestrel_models::agreement`),
 //! cost measurement ([`model_cost`]) and the one-command recipe ([`recipe`]). ONNX graphs are
 //! written by [`onnx_graph`] alone; [`block_graphs`] and [`student_candidates`] hold the
 //! candidate building blocks and students the tract block benchmark measures.
 
-pub mod agreement;
 pub mod augment;
 pub mod block_graphs;
 pub mod detector_evaluation;
@@ -18,6 +17,7 @@ pub mod ensemble_teacher;
 pub mod error;
 pub mod human_labels;
 pub mod image_sets;
+pub mod input_reference_recording;
 pub mod model_card;
 pub mod model_cost;
 pub mod onnx_export;

@@ -8,11 +8,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use kestrel_distill::detector_evaluation::{Labeller, detect_all, score};
 use kestrel_distill::ensemble_teacher::EnsembleSettings;
 use kestrel_distill::human_labels::{HELDOUT_FROM, load_pandaset_images};
+use kestrel_distill::input_reference_recording::{ReferenceSettings, record_input_reference};
 use kestrel_distill::recipe::{RecipeConfig, RecipeProgress, RecipeReport, run_recipe};
 use kestrel_distill::trainer::StepLog;
 use kestrel_distill::{DistillError, block_graphs, model_card, model_cost, student_candidates};
-use kestrel_models::Detector;
+use kestrel_models::manifest::Monitoring;
 use kestrel_models::zoo;
+use kestrel_models::{Detector, ModelManifest};
 use kestrel_sensors::image_labels::ImageLabelSettings;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -100,6 +102,24 @@ enum Command {
     },
     /// Re-render MODEL_CARD.md from a recipe run's metrics.json (written next to it), e.g.
     /// after the card's wording changed; no training.
+    /// Record a student's input reference on its training data (statistics of every input
+    /// and its agreement with the teacher) and name it in the student's manifest, for the
+    /// runtime's drift and shadow-teacher monitors; writes `input_reference.toml` next to
+    /// the manifest.
+    InputReference {
+        /// The student's manifest (default: the shipped student).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// The PandaSet sequence the student was trained on.
+        #[arg(long, default_value = "../shared/data/pandaset-002")]
+        pandaset: PathBuf,
+        /// Images per rolling agreement window (match the runtime's `monitor.agreement_window`).
+        #[arg(long, default_value_t = 12)]
+        window: usize,
+        /// Worker threads.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+    },
     Card {
         /// The run's metrics.json (default: the shipped student's).
         metrics: Option<PathBuf>,
@@ -301,6 +321,36 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             })?;
             std::fs::write(&path, json).map_err(DistillError::io(&path))?;
             eprintln!("wrote {} graphs to {}", index.len(), out.display());
+            Ok(())
+        }
+        Command::InputReference {
+            model,
+            pandaset,
+            window,
+            threads,
+        } => {
+            let manifest_path = model.unwrap_or_else(zoo::default_student_manifest);
+            let student = Detector::load(&manifest_path)?;
+            let settings = ReferenceSettings {
+                pandaset: &pandaset,
+                heldout_from: HELDOUT_FROM,
+                window,
+                threads,
+            };
+            let reference = record_input_reference(&student, &settings)?;
+            let file = "input_reference.toml";
+            reference.save(&manifest_path.with_file_name(file))?;
+            let mut manifest = ModelManifest::load(&manifest_path)?;
+            manifest.monitoring = Some(Monitoring {
+                input_reference: file.into(),
+            });
+            std::fs::write(&manifest_path, manifest.to_toml()?)
+                .map_err(DistillError::io(&manifest_path))?;
+            eprintln!(
+                "wrote {} and named it in {}",
+                manifest_path.with_file_name(file).display(),
+                manifest_path.display()
+            );
             Ok(())
         }
         Command::Card { metrics } => {

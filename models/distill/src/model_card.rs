@@ -2,10 +2,10 @@
 //! A hand-written section between [`OBSERVATIONS_BEGIN`] and [`OBSERVATIONS_END`] in an existing
 //! card is carried over by [`render_keeping_observations`].
 
-use crate::agreement::MatchCounts;
 use crate::detector_evaluation::DetectorScores;
 use crate::recipe::RecipeReport;
 use crate::student_classes::STUDENT_CLASSES;
+use kestrel_models::agreement::MatchCounts;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 

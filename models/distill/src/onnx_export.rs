@@ -170,6 +170,7 @@ pub fn export_student(
         cost: None,
         distillation: None,
         metrics: Default::default(),
+        monitoring: None,
     };
     Ok(ExportedStudent { onnx, manifest })
 }

@@ -12,7 +12,6 @@
 //! measured.
 
 use crate::DistillError;
-use crate::agreement::{AgreementReport, match_image};
 use crate::augment::{ViewParams, sample_view};
 use crate::detector_evaluation::{DetectorScores, Labeller, detect_all, score};
 use crate::ensemble_teacher::EnsembleSettings;
@@ -31,6 +30,7 @@ use crate::threshold_calibration::{Counts, ThresholdCalibration, calibrate, coun
 use crate::trainer::{StepLog, TrainData, TrainSettings, train};
 use burn::module::Module;
 use burn::tensor::Device;
+use kestrel_models::agreement::{AgreementReport, match_image};
 use kestrel_models::manifest::{Distillation, Provenance};
 use kestrel_models::{Detection2d, Detector, ModelManifest, VerifiedModel, zoo};
 use kestrel_sensors::CameraFrame;
@@ -279,11 +279,8 @@ pub fn load_exported(net: &StudentNet, cfg: &RecipeConfig) -> Result<LoadedStude
 
 /// The teacher restricted to the student's classes (for agreement).
 pub fn teacher_for_agreement() -> Result<Detector, DistillError> {
-    let path = zoo::teacher_manifest();
-    let mut manifest = ModelManifest::load(&path)?;
-    let model = VerifiedModel::load(&manifest, &path)?;
-    manifest.decoder.report_classes = STUDENT_CLASSES.iter().map(|s| s.to_string()).collect();
-    Ok(Detector::from_parts(manifest, model)?)
+    let classes: Vec<String> = STUDENT_CLASSES.iter().map(|s| s.to_string()).collect();
+    Ok(Detector::load(&zoo::teacher_manifest())?.with_report_classes(&classes)?)
 }
 
 /// Mean AP50 over the classes with at least [`crate::threshold_calibration::MIN_LABELS_PER_CLASS`]
@@ -613,7 +610,7 @@ pub fn run_recipe(
     )?;
     let mut agreement = AgreementReport::default();
     for ((img, t), s) in eval_images.iter().zip(&t_dets).zip(&s_dets) {
-        agreement.add(img.source.name(), &match_image(t, s));
+        agreement.add(img.source.name(), &match_image(t, s, &STUDENT_CLASSES));
     }
     let kitti = eval_images
         .iter()

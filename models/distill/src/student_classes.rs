@@ -14,6 +14,3 @@ pub const REG_MAX: usize = 10;
 
 /// Box-distribution values per cell: 4 sides x (`REG_MAX` + 1) bins.
 pub const BOX_BINS: usize = 4 * (REG_MAX + 1);
-
-/// Classes counted as vehicles in the agreement report.
-pub const VEHICLE_CLASSES: [&str; 4] = ["car", "motorcycle", "bus", "truck"];

@@ -8,7 +8,8 @@ use kestrel_perception::mcap_recorder::McapRecorder;
 use kestrel_perception::output::OutputSink;
 use kestrel_perception::replay::replay;
 use kestrel_perception::sensor_source::SensorSource;
-use kestrel_perception::stage_factory::{camera_manifest, production_stage};
+use kestrel_perception::shadow_teacher::ShadowMode;
+use kestrel_perception::stage_factory::{camera_manifest, monitor_spec, production_stage};
 use kestrel_perception::world_frame::WorldPoses;
 use kestrel_perception::zenoh_output::ZenohOutput;
 use std::path::PathBuf;
@@ -29,6 +30,10 @@ pub struct Args {
     /// Run without the camera detector: objects from LiDAR and radar only, class `unknown`.
     #[arg(long, conflicts_with = "model")]
     pub no_camera: bool,
+    /// Run without the model monitors (input drift, shadow teacher; see `[monitor]` in the
+    /// configuration).
+    #[arg(long)]
+    pub no_monitors: bool,
     /// Write inputs and outputs to this MCAP file.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
@@ -74,11 +79,8 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         source = source.observed(move |m| seen.observe(m));
     }
     source.check_sensor_names(&args.drop_sensor)?;
-    let stage = production_stage(
-        source.rig(),
-        camera_manifest(args.model.clone(), args.no_camera).as_deref(),
-        &config.pipeline(),
-    )?;
+    let model = camera_manifest(args.model.clone(), args.no_camera);
+    let stage = production_stage(source.rig(), model.as_deref(), &config.pipeline())?;
     let mut sinks: Vec<Box<dyn OutputSink>> = Vec::new();
     if let Some(path) = &args.json {
         let sink = JsonLinesSink::create(path)?;
@@ -108,7 +110,13 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         ProgressStyle::with_template("{spinner} {pos} messages {elapsed} {per_sec}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
-    let settings = config.runtime_settings(args.drop_sensor.into_iter().collect())?;
+    let mut settings = config.runtime_settings(args.drop_sensor.into_iter().collect())?;
+    settings.monitors = monitor_spec(
+        model.as_deref(),
+        args.no_monitors,
+        config.monitor,
+        ShadowMode::Complete,
+    );
     let summary = replay(vec![source], stage, sinks, settings, |n| {
         progress.set_position(n)
     })?;

@@ -11,7 +11,10 @@ use kestrel_perception::mcap_recorder::McapRecorder;
 use kestrel_perception::output::OutputSink;
 use kestrel_perception::realtime::{Pace, RealtimeOptions, run_realtime};
 use kestrel_perception::sensor_source::SensorSource;
-use kestrel_perception::stage_factory::{camera_manifest, default_input, production_stage};
+use kestrel_perception::shadow_teacher::ShadowMode;
+use kestrel_perception::stage_factory::{
+    camera_manifest, default_input, monitor_spec, production_stage,
+};
 use kestrel_perception::text_summary::TextSummarySink;
 use kestrel_perception::zenoh_output::ZenohOutput;
 use std::path::PathBuf;
@@ -60,6 +63,10 @@ pub struct Args {
     /// Run without the camera detector: objects from LiDAR and radar only, class `unknown`.
     #[arg(long, conflicts_with = "model")]
     pub no_camera: bool,
+    /// Run without the model monitors (input drift, shadow teacher; see `[monitor]` in the
+    /// configuration).
+    #[arg(long)]
+    pub no_monitors: bool,
     #[command(flatten)]
     pub zenoh: ZenohFlags,
     /// Record inputs and outputs to this MCAP file.
@@ -157,11 +164,8 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(n) = args.drop_sensor.iter().find(|n| rig.sensor(n).is_none()) {
         return Err(format!("--drop-sensor {n}: not a sensor of the rig `{}`", rig.name).into());
     }
-    let stage = production_stage(
-        Some(&rig),
-        camera_manifest(args.model.clone(), args.no_camera).as_deref(),
-        &config.pipeline(),
-    )?;
+    let model = camera_manifest(args.model.clone(), args.no_camera);
+    let stage = production_stage(Some(&rig), model.as_deref(), &config.pipeline())?;
     let output = ZenohOutput::new(&session, &config.ros)?;
     let tracked_key = output.tracked_key_expr().to_owned();
     let mut sinks: Vec<Box<dyn OutputSink>> = vec![
@@ -197,7 +201,13 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         "kestrel run: {what} -> zenoh {tracked_key} (listen {:?}, connect {:?})",
         config.zenoh.listen, config.zenoh.connect
     );
-    let settings = config.runtime_settings(args.drop_sensor.into_iter().collect())?;
+    let mut settings = config.runtime_settings(args.drop_sensor.into_iter().collect())?;
+    settings.monitors = monitor_spec(
+        model.as_deref(),
+        args.no_monitors,
+        config.monitor,
+        ShadowMode::Drop,
+    );
     let summary = run_realtime(
         sources,
         stage,

@@ -1,13 +1,16 @@
 //! Agreement between student and teacher detections: recall of the teacher's detections and
 //! precision of the student's, matching same-class boxes at IoU >= 0.5, sliced by class and
-//! by image source.
+//! by image source. The model cards report it (`kestrel-distill`) and the runtime's shadow
+//! teacher monitor watches it, with this one definition.
 
-use crate::student_classes::{STUDENT_CLASSES, VEHICLE_CLASSES};
-use kestrel_models::Detection2d;
+use crate::Detection2d;
 use std::collections::BTreeMap;
 
 /// IoU at which a student box counts as agreeing with a teacher box.
 pub const MATCH_IOU: f32 = 0.5;
+
+/// Classes counted as vehicles in agreement reports.
+pub const VEHICLE_CLASSES: [&str; 4] = ["car", "motorcycle", "bus", "truck"];
 
 /// Detection counts of one slice.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -31,7 +34,8 @@ impl MatchCounts {
         (self.student > 0).then(|| self.matched as f32 / self.student as f32)
     }
 
-    fn add(&mut self, o: &MatchCounts) {
+    /// Adds `o`'s counts.
+    pub fn add(&mut self, o: &MatchCounts) {
         self.teacher += o.teacher;
         self.student += o.student;
         self.matched += o.matched;
@@ -40,12 +44,14 @@ impl MatchCounts {
 
 /// Greedy matching on one image: student boxes in descending score each take the unmatched
 /// teacher box of the same class with the highest IoU (>= [`MATCH_IOU`]). Returns counts per
-/// class label (only labels in [`STUDENT_CLASSES`]).
+/// class label, for the labels in `classes` only (the classes the student decodes; the
+/// teacher's others are not the student's job).
 pub fn match_image(
     teacher: &[Detection2d],
     student: &[Detection2d],
+    classes: &[&str],
 ) -> BTreeMap<String, MatchCounts> {
-    let keep = |d: &&Detection2d| STUDENT_CLASSES.contains(&d.label.as_str());
+    let keep = |d: &&Detection2d| classes.contains(&d.label.as_str());
     let teacher: Vec<&Detection2d> = teacher.iter().filter(keep).collect();
     let mut student: Vec<&Detection2d> = student.iter().filter(keep).collect();
     student.sort_by(|a, b| b.score.total_cmp(&a.score));
@@ -138,7 +144,7 @@ mod tests {
             det("car", [0.0, 0.0, 10.0, 10.0], 0.5), // the first car is taken already
             det("truck", [20.0, 0.0, 30.0, 10.0], 0.6), // wrong class
         ];
-        let m = match_image(&teacher, &student);
+        let m = match_image(&teacher, &student, &["person", "car", "truck"]);
         assert_eq!(
             m["car"],
             MatchCounts {
