@@ -1,5 +1,5 @@
 //! What the model monitors cost, on the shipped real urban sequence (PandaSet 002 frames
-//! 36-55, six 1920x1080 cameras and a Pandar64 sweep per frame):
+//! 36-55, six 960x540 cameras and a Pandar64 sweep per frame):
 //!
 //! - `input_monitor`: the monitors' work on the pipeline's own thread for one frame — the
 //!   drift statistics of its six images and its sweep and the shadow teacher's pick (the
@@ -16,8 +16,8 @@ use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use kestrel_benches::bench_inputs::pandaset_frames;
 use kestrel_models::zoo;
 use kestrel_perception::config::KestrelConfig;
+use kestrel_perception::monitor_mode::MonitorMode;
 use kestrel_perception::monitors::Monitors;
-use kestrel_perception::shadow_teacher::ShadowMode;
 use kestrel_perception::stage::PerceptionStage;
 use kestrel_perception::stage_factory::{monitor_spec, production_pipeline};
 use std::hint::black_box;
@@ -27,7 +27,7 @@ fn monitors(c: &mut Criterion) {
     let (rig, frames) = pandaset_frames().expect("shipped PandaSet slice reads");
     let config = KestrelConfig::builtin().expect("built-in configuration");
     let manifest = zoo::default_student_manifest();
-    let spec = monitor_spec(Some(&manifest), false, config.monitor, ShadowMode::Drop)
+    let spec = monitor_spec(Some(&manifest), false, config.monitor, MonitorMode::Drop)
         .expect("monitors for the student");
     let start_monitors = || {
         Monitors::start(&spec)

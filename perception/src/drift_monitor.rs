@@ -164,6 +164,25 @@ impl DriftMonitor {
         }
     }
 
+    /// The statistics of `sensor` that have drifted now, each as `name median outside [lo, hi]`.
+    pub fn drifted(&self, sensor: &str) -> Vec<String> {
+        let Some(s) = self.sensors.get(sensor) else {
+            return Vec::new();
+        };
+        s.statistics
+            .iter()
+            .filter(|(_, w)| w.drifted)
+            .filter_map(|(name, w)| {
+                let r = self.reference.statistic(s.kind, name)?;
+                let (lo, hi) = acceptance_band(r, self.settings.tolerance);
+                Some(format!(
+                    "{name} {:.4} outside [{lo:.4}, {hi:.4}]",
+                    median(&w.values)
+                ))
+            })
+            .collect()
+    }
+
     /// Every statistic of every sensor seen, sorted by sensor then statistic.
     pub fn statuses(&self) -> Vec<DriftStatus> {
         let mut out = Vec::new();

@@ -28,6 +28,8 @@ pub mod json_lines_sink;
 pub mod live_input;
 pub mod log_player;
 pub mod mcap_recorder;
+pub mod mining_recorder;
+pub mod monitor_mode;
 pub mod monitors;
 pub mod object_messages;
 pub mod ouster_input;

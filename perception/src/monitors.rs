@@ -6,7 +6,9 @@
 
 use crate::drift_monitor::{DriftMonitor, DriftSettings, DriftStatus};
 use crate::error::PerceptionError;
-use crate::shadow_teacher::{ShadowMode, ShadowReport, ShadowSettings, ShadowTeacher};
+use crate::mining_recorder::{MiningRecorder, MiningReport, MiningSettings, MiningTrigger};
+use crate::monitor_mode::MonitorMode;
+use crate::shadow_teacher::{ShadowReport, ShadowSettings, ShadowTeacher};
 use kestrel_models::ModelManifest;
 use kestrel_models::input_reference::InputReference;
 use kestrel_sensors::SensorMessage;
@@ -21,6 +23,9 @@ pub struct MonitorSettings {
     pub drift: DriftSettings,
     /// Shadow teacher.
     pub shadow: ShadowSettings,
+    /// Mining of drifted and disagreed frames (when a mining log is asked for).
+    #[serde(default)]
+    pub mining: MiningSettings,
 }
 
 /// What a caller asks for: which models, which settings. Cheap to clone; [`Monitors::start`]
@@ -33,8 +38,12 @@ pub struct MonitorSpec {
     pub teacher_manifest: PathBuf,
     /// Settings.
     pub settings: MonitorSettings,
-    /// How picked frames reach the teacher.
-    pub mode: ShadowMode,
+    /// How work reaches the monitors' threads.
+    pub mode: MonitorMode,
+    /// Mine drifted and disagreed camera frames into this MCAP log.
+    pub mining_log: Option<PathBuf>,
+    /// The rig stored in the mining log (so it replays).
+    pub rig: Option<kestrel_sensors::Rig>,
 }
 
 /// The monitors' findings, part of every health report.
@@ -44,12 +53,18 @@ pub struct MonitorReport {
     pub drift: Vec<DriftStatus>,
     /// The shadow teacher's findings (`None` when it is off).
     pub shadow: Option<ShadowReport>,
+    /// What was mined (`None` without a mining log).
+    pub mining: Option<MiningReport>,
     /// What a human should look at, one line each (empty: nothing).
     pub warnings: Vec<String>,
 }
 
 impl MonitorReport {
-    fn with_warnings(drift: Vec<DriftStatus>, shadow: Option<ShadowReport>) -> Self {
+    fn with_warnings(
+        drift: Vec<DriftStatus>,
+        shadow: Option<ShadowReport>,
+        mining: Option<MiningReport>,
+    ) -> Self {
         let mut warnings: Vec<String> = drift
             .iter()
             .filter(|d| d.drifted)
@@ -63,9 +78,13 @@ impl MonitorReport {
                 s.describe()
             ));
         }
+        if let Some(e) = mining.as_ref().and_then(|m| m.error.as_ref()) {
+            warnings.push(format!("mining log: {e}"));
+        }
         Self {
             drift,
             shadow,
+            mining,
             warnings,
         }
     }
@@ -75,6 +94,7 @@ impl MonitorReport {
 pub struct Monitors {
     drift: DriftMonitor,
     shadow: Option<ShadowTeacher>,
+    miner: Option<MiningRecorder>,
 }
 
 impl Monitors {
@@ -91,6 +111,13 @@ impl Monitors {
         };
         let reference =
             InputReference::load(&reference_path).map_err(|e| model_error(&reference_path, e))?;
+        let miner = spec
+            .mining_log
+            .as_deref()
+            .map(|path| {
+                MiningRecorder::create(path, spec.rig.as_ref(), spec.settings.mining, spec.mode)
+            })
+            .transpose()?;
         let shadow = if spec.settings.shadow.period_s > 0.0 {
             Some(ShadowTeacher::start(
                 &spec.teacher_manifest,
@@ -98,6 +125,7 @@ impl Monitors {
                 reference.agreement.as_ref(),
                 spec.settings.shadow,
                 spec.mode,
+                miner.clone(),
             )?)
         } else {
             None
@@ -105,13 +133,24 @@ impl Monitors {
         Ok(Some(Self {
             drift: DriftMonitor::new(reference, spec.settings.drift)?,
             shadow,
+            miner,
         }))
     }
 
     /// Looks at one input message.
     pub fn observe(&mut self, msg: &SensorMessage) {
         self.drift.observe(msg);
-        if let (Some(shadow), SensorMessage::Camera(frame)) = (&mut self.shadow, msg) {
+        let SensorMessage::Camera(frame) = msg else {
+            return;
+        };
+        if let Some(miner) = &self.miner {
+            let drifted = self.drift.drifted(&frame.sensor);
+            if !drifted.is_empty() {
+                let reason = format!("input drift: {}", drifted.join("; "));
+                miner.offer(frame, MiningTrigger::Drift, reason);
+            }
+        }
+        if let Some(shadow) = &mut self.shadow {
             shadow.offer(frame);
         }
     }
@@ -121,14 +160,18 @@ impl Monitors {
         MonitorReport::with_warnings(
             self.drift.statuses(),
             self.shadow.as_ref().map(ShadowTeacher::report),
+            self.miner.as_ref().map(MiningRecorder::report),
         )
     }
 
-    /// Final findings: waits for the shadow teacher's queued frames (see [`ShadowMode`]).
+    /// Final findings: waits for the shadow teacher's queued frames (see [`MonitorMode`]), then
+    /// for the mining log to be written and closed.
     pub fn finish(&mut self) -> MonitorReport {
+        let shadow = self.shadow.as_mut().map(ShadowTeacher::finish);
         MonitorReport::with_warnings(
             self.drift.statuses(),
-            self.shadow.as_mut().map(ShadowTeacher::finish),
+            shadow,
+            self.miner.as_ref().map(MiningRecorder::finish),
         )
     }
 }

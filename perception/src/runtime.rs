@@ -325,6 +325,22 @@ impl std::fmt::Display for RunSummary {
         if let Some(s) = &m.shadow {
             writeln!(f, "monitor: {}", s.describe())?;
         }
+        if let Some(mined) = &m.mining {
+            writeln!(
+                f,
+                "monitor: mined {} frames into {} ({}; {} refused by the rate limit, {} dropped busy)",
+                mined.written,
+                mined.path.display(),
+                mined
+                    .mined
+                    .iter()
+                    .map(|(t, n)| format!("{n} {}", t.name()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                mined.rate_limited,
+                mined.dropped_busy
+            )?;
+        }
         let drifted = m.drift.iter().filter(|d| d.drifted).count();
         if !m.drift.is_empty() {
             writeln!(

@@ -4,6 +4,7 @@
 
 use crate::error::PerceptionError;
 use kestrel_log::sensor_reader::SensorLogReader;
+use kestrel_sensors::camera_shift::CameraShift;
 use kestrel_sensors::kitti::{self, KittiObjectFrame};
 use kestrel_sensors::nuscenes::NuscenesSample;
 use kestrel_sensors::pandaset::PandasetSequence;
@@ -46,6 +47,16 @@ impl SensorSource {
             if let Ok(m) = m {
                 observe(m);
             }
+        }));
+        self
+    }
+
+    /// The same source with every camera frame shifted by `shift` (a synthetic domain shift,
+    /// see [`CameraShift`]).
+    pub fn shifted(mut self, shift: CameraShift) -> Self {
+        self.messages = Box::new(self.messages.map(move |m| match m {
+            Ok(SensorMessage::Camera(f)) => Ok(SensorMessage::Camera(shift.apply(&f))),
+            other => other,
         }));
         self
     }

@@ -9,9 +9,9 @@
 //! previous pick, taking the cameras in turn (the least recently assessed one first), so the
 //! choice never depends on thread timing. The main pipeline only hands the frame over (its
 //! pixels are shared, not copied):
-//! - in replay ([`ShadowMode::Complete`]) every picked frame is queued and assessed, and the
+//! - in replay ([`MonitorMode::Complete`]) every picked frame is queued and assessed, and the
 //!   run's end waits for the queue, so the verdicts are the same on every replay;
-//! - live ([`ShadowMode::Drop`]) a frame picked while the teacher is still busy is skipped and
+//! - live ([`MonitorMode::Drop`]) a frame picked while the teacher is still busy is skipped and
 //!   counted, so the monitor can fall behind but never holds the pipeline up.
 //!
 //! The student runs a second time here rather than handing its detections out of the fusion
@@ -19,6 +19,8 @@
 //! and the monitor stays a separate component a deployment can switch off.
 
 use crate::error::PerceptionError;
+use crate::mining_recorder::{MiningRecorder, MiningTrigger};
+use crate::monitor_mode::MonitorMode;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use kestrel_models::agreement::{MatchCounts, match_image};
 use kestrel_models::input_reference::AgreementReference;
@@ -48,15 +50,6 @@ impl Default for ShadowSettings {
             window: 12,
         }
     }
-}
-
-/// How picked frames reach the teacher (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShadowMode {
-    /// Every picked frame is assessed; the end of the run waits (replay).
-    Complete,
-    /// A frame picked while the teacher is busy is skipped (live).
-    Drop,
 }
 
 /// What the shadow teacher has found so far.
@@ -143,7 +136,7 @@ struct State {
 /// The shadow teacher monitor (see the module docs).
 pub struct ShadowTeacher {
     settings: ShadowSettings,
-    mode: ShadowMode,
+    mode: MonitorMode,
     sender: Option<Sender<Job>>,
     worker: Option<JoinHandle<()>>,
     state: Arc<Mutex<State>>,
@@ -177,12 +170,29 @@ fn assess(
     Ok(match_image(&run(teacher)?, &run(student)?, classes))
 }
 
+/// Default per-frame recall below which a frame counts as a disagreement when the reference
+/// has no floor.
+const DEFAULT_FLOOR: f64 = 0.5;
+
+/// The reason to mine a frame on which the student found `frame` of the teacher's detections,
+/// if it is a disagreement: a recall below `floor` with at least one teacher detection.
+fn disagreement(frame: &MatchCounts, floor: f64) -> Option<String> {
+    let recall = f64::from(frame.recall()?);
+    (recall < floor).then(|| {
+        format!(
+            "student-teacher disagreement: the student found {} of the teacher's {} detections \
+             (recall {recall:.2} < {floor:.2}) and made {}",
+            frame.matched, frame.teacher, frame.student
+        )
+    })
+}
+
 fn work(
     jobs: Receiver<Job>,
-    teacher: Detector,
-    student: Detector,
+    (teacher, student): (Detector, Detector),
     settings: ShadowSettings,
     state: Arc<Mutex<State>>,
+    miner: Option<MiningRecorder>,
 ) {
     lower_thread_priority();
     let classes: Vec<String> = student.manifest().decoder.classes.clone();
@@ -202,6 +212,10 @@ fn work(
                 for (class, c) in &counts {
                     report.total.entry(class.clone()).or_default().add(c);
                     frame_total.add(c);
+                }
+                let floor = report.recall_floor.unwrap_or(DEFAULT_FLOOR);
+                if let (Some(miner), Some(reason)) = (&miner, disagreement(&frame_total, floor)) {
+                    miner.offer(&job.frame, MiningTrigger::Disagreement, reason);
                 }
                 window.push_back(frame_total);
                 if window.len() > settings.window {
@@ -229,13 +243,15 @@ fn work(
 
 impl ShadowTeacher {
     /// Loads the teacher (`teacher_manifest`, reporting only the student's classes) and a
-    /// second copy of the student, and starts the worker thread.
+    /// second copy of the student, and starts the worker thread; frames on which they disagree
+    /// go to `miner` when given.
     pub fn start(
         teacher_manifest: &Path,
         student_manifest: &Path,
         agreement: Option<&AgreementReference>,
         settings: ShadowSettings,
-        mode: ShadowMode,
+        mode: MonitorMode,
+        miner: Option<MiningRecorder>,
     ) -> Result<Self, PerceptionError> {
         if !(settings.period_s.is_finite() && settings.period_s > 0.0) || settings.window == 0 {
             return Err(PerceptionError::Config(format!(
@@ -270,13 +286,13 @@ impl ShadowTeacher {
             window: VecDeque::new(),
         }));
         let (sender, receiver) = match mode {
-            ShadowMode::Complete => crossbeam_channel::unbounded(),
-            ShadowMode::Drop => crossbeam_channel::bounded(1),
+            MonitorMode::Complete => crossbeam_channel::unbounded(),
+            MonitorMode::Drop => crossbeam_channel::bounded(1),
         };
         let worker_state = Arc::clone(&state);
         let worker = std::thread::Builder::new()
             .name("shadow-teacher".into())
-            .spawn(move || work(receiver, teacher, student, settings, worker_state))
+            .spawn(move || work(receiver, (teacher, student), settings, worker_state, miner))
             .map_err(|e| {
                 PerceptionError::Config(format!("cannot start the shadow teacher: {e}"))
             })?;
@@ -318,12 +334,12 @@ impl ShadowTeacher {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         state.report.picked += 1;
         match self.mode {
-            ShadowMode::Complete => {
+            MonitorMode::Complete => {
                 if sender.send(job).is_err() {
                     state.report.failed += 1;
                 }
             }
-            ShadowMode::Drop => match sender.try_send(job) {
+            MonitorMode::Drop => match sender.try_send(job) {
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) => state.report.skipped_busy += 1,
                 Err(TrySendError::Disconnected(_)) => state.report.failed += 1,
@@ -341,7 +357,7 @@ impl ShadowTeacher {
     }
 
     /// Ends the monitor: no more frames; waits for the queued ones (all of them in
-    /// [`ShadowMode::Complete`]) and returns the final findings.
+    /// [`MonitorMode::Complete`]) and returns the final findings.
     pub fn finish(&mut self) -> ShadowReport {
         self.sender = None;
         if let Some(w) = self.worker.take()

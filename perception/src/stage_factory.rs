@@ -2,9 +2,9 @@
 
 use crate::error::PerceptionError;
 use crate::fusion_pipeline::FusionPipelineStage;
+use crate::monitor_mode::MonitorMode;
 use crate::monitors::{MonitorSettings, MonitorSpec};
 use crate::pipeline_config::PipelineConfig;
-use crate::shadow_teacher::ShadowMode;
 use crate::stage::PerceptionStage;
 use kestrel_fusion::camera::CameraBranch;
 use kestrel_sensors::Rig;
@@ -29,12 +29,12 @@ pub fn camera_manifest(explicit: Option<PathBuf>, no_camera: bool) -> Option<Pat
 
 /// The monitors of the camera model `model_manifest` (none without a camera model or when
 /// `off`): input drift and the shadow teacher (the zoo's teacher), with `settings`; `mode`
-/// is [`ShadowMode::Complete`] for deterministic replay, [`ShadowMode::Drop`] live.
+/// is [`MonitorMode::Complete`] for deterministic replay, [`MonitorMode::Drop`] live.
 pub fn monitor_spec(
     model_manifest: Option<&Path>,
     off: bool,
     settings: MonitorSettings,
-    mode: ShadowMode,
+    mode: MonitorMode,
 ) -> Option<MonitorSpec> {
     let student = model_manifest.filter(|_| !off)?;
     Some(MonitorSpec {
@@ -42,6 +42,8 @@ pub fn monitor_spec(
         teacher_manifest: kestrel_models::zoo::teacher_manifest(),
         settings,
         mode,
+        mining_log: None,
+        rig: None,
     })
 }
 

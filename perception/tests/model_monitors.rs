@@ -5,80 +5,33 @@
 //! fills) and by the shadow teacher (rolling agreement below the floor calibrated on the
 //! training frames).
 
+use kestrel_log::ros2_msg::RosMessage;
+use kestrel_log::ros2_msg::diagnostic_msgs::DiagnosticStatus;
+use kestrel_log::{RawLogReader, SensorLogReader};
 use kestrel_models::zoo;
 use kestrel_perception::config::KestrelConfig;
+use kestrel_perception::mining_recorder::MINING_TOPIC;
+use kestrel_perception::monitor_mode::MonitorMode;
 use kestrel_perception::monitors::MonitorReport;
 use kestrel_perception::replay::replay;
 use kestrel_perception::sensor_source::SensorSource;
-use kestrel_perception::shadow_teacher::ShadowMode;
 use kestrel_perception::stage_factory::{default_input, monitor_spec, production_stage};
-use kestrel_sensors::{CameraFrame, SensorMessage};
+use kestrel_sensors::SensorMessage;
+use kestrel_sensors::camera_shift::CameraShift;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 const CAMERAS: usize = 6;
 
-/// Dusk: a third of the light and a steeper tone curve, `255 * 0.35 * (v / 255)^1.3`.
-fn dusk(data: &mut [u8], _w: usize, _h: usize) {
-    let table: Vec<u8> = (0..=255u32)
-        .map(|v| (255.0 * 0.35 * (f64::from(v) / 255.0).powf(1.3)).round() as u8)
-        .collect();
-    data.iter_mut().for_each(|v| *v = table[*v as usize]);
-}
-
-/// Defocus: a 13x13 box blur (two separable passes of running sums), per channel.
-fn defocus(data: &mut [u8], w: usize, h: usize) {
-    const R: usize = 6;
-    let blur_line = |get: &dyn Fn(usize) -> u8, n: usize, out: &mut Vec<u8>| {
-        out.clear();
-        let mut sum: u32 = (0..=R.min(n - 1)).map(|i| u32::from(get(i))).sum();
-        let mut count = R.min(n - 1) + 1;
-        for i in 0..n {
-            out.push((sum / count as u32) as u8);
-            if i + R + 1 < n {
-                sum += u32::from(get(i + R + 1));
-                count += 1;
-            }
-            if i >= R {
-                sum -= u32::from(get(i - R));
-                count -= 1;
-            }
-        }
-    };
-    let mut line = Vec::new();
-    for c in 0..3 {
-        for y in 0..h {
-            let row: Vec<u8> = (0..w).map(|x| data[(y * w + x) * 3 + c]).collect();
-            blur_line(&|x| row[x], w, &mut line);
-            for (x, v) in line.iter().enumerate() {
-                data[(y * w + x) * 3 + c] = *v;
-            }
-        }
-        for x in 0..w {
-            let col: Vec<u8> = (0..h).map(|y| data[(y * w + x) * 3 + c]).collect();
-            blur_line(&|y| col[y], h, &mut line);
-            for (y, v) in line.iter().enumerate() {
-                data[(y * w + x) * 3 + c] = *v;
-            }
-        }
-    }
-}
-
-/// Replays the shipped slice with every camera image passed through `shift`, LiDAR-only
+/// Replays the shipped slice with every camera image shifted by `shift`, LiDAR-only
 /// fusion (the monitors watch the student whether or not the pipeline runs it), the shadow
 /// teacher assessing a frame every 0.1 s; returns the final monitor report.
-fn monitored_replay(shift: Option<fn(&mut [u8], usize, usize)>) -> MonitorReport {
+fn monitored_replay(shift: Option<CameraShift>, mine: Option<&Path>) -> MonitorReport {
     let source = SensorSource::open_path(&default_input()).unwrap();
     let rig = source.rig().cloned().unwrap();
     let messages: Vec<SensorMessage> = source
         .map(|m| match (m.unwrap(), shift) {
-            (SensorMessage::Camera(f), Some(shift)) => {
-                let mut data = f.data.to_vec();
-                shift(&mut data, f.width as usize, f.height as usize);
-                SensorMessage::Camera(
-                    CameraFrame::new(f.sensor, f.timestamp, f.width, f.height, f.encoding, data)
-                        .unwrap(),
-                )
-            }
+            (SensorMessage::Camera(f), Some(shift)) => SensorMessage::Camera(shift.apply(&f)),
             (m, _) => m,
         })
         .collect();
@@ -89,8 +42,12 @@ fn monitored_replay(shift: Option<fn(&mut [u8], usize, usize)>) -> MonitorReport
         Some(&zoo::default_student_manifest()),
         false,
         config.monitor,
-        ShadowMode::Complete,
+        MonitorMode::Complete,
     );
+    if let Some(spec) = &mut settings.monitors {
+        spec.mining_log = mine.map(Path::to_path_buf);
+        spec.rig = Some(rig.clone());
+    }
     let stage = production_stage(Some(&rig), None, &config.pipeline()).unwrap();
     let source = SensorSource::from_messages("shifted", messages);
     replay(vec![source], stage, Vec::new(), settings, |_| {})
@@ -111,7 +68,7 @@ fn drifted(report: &MonitorReport, name: &str) -> BTreeMap<String, u64> {
 
 #[test]
 fn held_out_frames_as_recorded_raise_no_warning() {
-    let report = monitored_replay(None);
+    let report = monitored_replay(None, None);
     assert!(report.warnings.is_empty(), "{:#?}", report.warnings);
     let cameras: BTreeSet<&str> = report
         .drift
@@ -140,7 +97,8 @@ fn held_out_frames_as_recorded_raise_no_warning() {
 
 #[test]
 fn dusk_is_flagged_by_brightness_and_by_the_teacher() {
-    let report = monitored_replay(Some(dusk));
+    let log = std::env::temp_dir().join(format!("kestrel-mined-{}.mcap", std::process::id()));
+    let report = monitored_replay(Some(CameraShift::Dusk), Some(&log));
     let dark = drifted(&report, "brightness");
     assert_eq!(dark.len(), CAMERAS, "{dark:?}");
     assert!(
@@ -157,11 +115,42 @@ fn dusk_is_flagged_by_brightness_and_by_the_teacher() {
         "{:#?}",
         report.warnings
     );
+    // The flagged frames were mined: each with its reason, no two of one camera closer than
+    // the rate limit, readable as an ordinary log.
+    let mining = report.mining.unwrap();
+    let mined: u64 = mining.mined.values().sum();
+    assert!(
+        mining.error.is_none() && mined > 0 && mining.written == mined,
+        "{mining:?}"
+    );
+    let mut stamps: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for entry in SensorLogReader::open(&log, None).unwrap() {
+        if let SensorMessage::Camera(f) = entry.unwrap().message {
+            stamps.entry(f.sensor).or_default().push(f.timestamp.0);
+        }
+    }
+    assert_eq!(stamps.values().map(Vec::len).sum::<usize>() as u64, mined);
+    for times in stamps.values_mut() {
+        times.sort();
+        assert!(
+            times.windows(2).all(|w| w[1] - w[0] >= 1_000_000_000),
+            "{times:?}"
+        );
+    }
+    let reasons: Vec<DiagnosticStatus> = RawLogReader::open(&log)
+        .unwrap()
+        .map(|m| m.unwrap())
+        .filter(|m| m.channel.topic == MINING_TOPIC)
+        .map(|m| DiagnosticStatus::from_cdr(&m.data).unwrap())
+        .collect();
+    assert_eq!(reasons.len() as u64, mined);
+    assert!(reasons.iter().any(|r| r.message.contains("brightness")));
+    std::fs::remove_file(&log).ok();
 }
 
 #[test]
 fn defocus_is_flagged_by_sharpness_and_by_the_teacher() {
-    let report = monitored_replay(Some(defocus));
+    let report = monitored_replay(Some(CameraShift::Defocus), None);
     let blurred = drifted(&report, "sharpness");
     assert_eq!(blurred.len(), CAMERAS, "{blurred:?}");
     assert!(drifted(&report, "brightness").is_empty());

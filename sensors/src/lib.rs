@@ -14,6 +14,7 @@
 //! Every adapter returns typed messages or a [`SensorError`]; none panics on bad bytes.
 
 pub mod camera_frame;
+pub mod camera_shift;
 pub mod error;
 pub mod ground_truth;
 pub mod image_file;

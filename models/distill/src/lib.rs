@@ -9,6 +9,7 @@
 //! written by [`onnx_graph`] alone; [`block_graphs`] and [`student_candidates`] hold the
 //! candidate building blocks and students the tract block benchmark measures.
 
+pub mod adaptation;
 pub mod augment;
 pub mod block_graphs;
 pub mod detector_evaluation;
@@ -18,10 +19,12 @@ pub mod error;
 pub mod human_labels;
 pub mod image_sets;
 pub mod input_reference_recording;
+pub mod mined_frames;
 pub mod model_card;
 pub mod model_cost;
 pub mod onnx_export;
 pub mod onnx_graph;
+pub mod onnx_import;
 pub mod parity;
 pub mod pruning;
 pub mod pseudo_label_targets;

@@ -5,6 +5,7 @@
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use kestrel_distill::adaptation::{AdaptSettings, adapt, render_markdown};
 use kestrel_distill::detector_evaluation::{Labeller, detect_all, score};
 use kestrel_distill::ensemble_teacher::EnsembleSettings;
 use kestrel_distill::human_labels::{HELDOUT_FROM, load_pandaset_images};
@@ -15,6 +16,7 @@ use kestrel_distill::{DistillError, block_graphs, model_card, model_cost, studen
 use kestrel_models::manifest::Monitoring;
 use kestrel_models::zoo;
 use kestrel_models::{Detector, ModelManifest};
+use kestrel_sensors::camera_shift::CameraShift;
 use kestrel_sensors::image_labels::ImageLabelSettings;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -58,6 +60,48 @@ enum Command {
         /// Worker threads (teacher caching, evaluation). Burn uses RAYON_NUM_THREADS.
         #[arg(long)]
         threads: Option<usize>,
+        /// A log whose camera frames join the training images, e.g. a mining log of
+        /// `kestrel replay --mine` (repeatable).
+        #[arg(long = "from-log", value_name = "MCAP")]
+        from_log: Vec<PathBuf>,
+    },
+    /// Adapt a student to the frames its monitors mined (`kestrel replay|run --mine`):
+    /// fine-tune it from its own weights on them plus a rehearsal of its training images,
+    /// labelled by the ensemble teacher; measure agreement with the teacher before and after on
+    /// held-out frames as they are and shifted; write the adapted model to `out` and
+    /// `adaptation.json` + `ADAPTATION.md` to `report`.
+    Adapt {
+        /// The mining log(s).
+        #[arg(long = "from-log", value_name = "MCAP", required = true)]
+        from_log: Vec<PathBuf>,
+        /// The student's manifest (default: the shipped student).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// The shift the mined frames show (`dusk`, `defocus`), applied to the held-out frames
+        /// to measure the new domain.
+        #[arg(long, value_name = "SHIFT")]
+        eval_shift: Option<String>,
+        /// Optimiser steps.
+        #[arg(long, default_value_t = AdaptSettings::default().steps)]
+        steps: usize,
+        /// Learning rate as a fraction of the recipe's.
+        #[arg(long, default_value_t = AdaptSettings::default().lr_scale)]
+        lr_scale: f64,
+        /// Original training images rehearsed next to the mined ones.
+        #[arg(long, default_value_t = AdaptSettings::default().replay_images)]
+        replay_images: usize,
+        /// Augmented views per image.
+        #[arg(long, default_value_t = AdaptSettings::default().views_per_image)]
+        views_per_image: usize,
+        /// Worker threads (labelling, evaluation).
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Folder of the adapted model.
+        #[arg(long)]
+        out: PathBuf,
+        /// Folder of the report (default: `out`).
+        #[arg(long)]
+        report: Option<PathBuf>,
     },
     /// Score detectors against human labels: PandaSet cuboids projected into the six cameras
     /// (objects >= 20 px tall, visible in the LiDAR), per class AP50 and recall at precision
@@ -211,6 +255,7 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             views_per_image,
             budget_min,
             threads,
+            from_log,
         } => {
             let mut cfg = match config {
                 Some(path) => {
@@ -237,6 +282,8 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             if let Some(t) = threads {
                 cfg.threads = t;
             }
+            cfg.extra_logs
+                .extend(from_log.iter().map(|p| p.display().to_string()));
             let out = out.unwrap_or_else(|| zoo::models_dir().join("zoo").join(&cfg.name));
             let progress = Progress {
                 bar: Mutex::new(None),
@@ -351,6 +398,55 @@ fn run(cli: Cli) -> Result<(), DistillError> {
                 manifest_path.with_file_name(file).display(),
                 manifest_path.display()
             );
+            Ok(())
+        }
+        Command::Adapt {
+            from_log,
+            model,
+            eval_shift,
+            steps,
+            lr_scale,
+            replay_images,
+            views_per_image,
+            threads,
+            out,
+            report,
+        } => {
+            let eval_shift = eval_shift
+                .map(|s| {
+                    CameraShift::parse(&s).ok_or_else(|| {
+                        DistillError::Setting(format!("--eval-shift {s}: expected dusk or defocus"))
+                    })
+                })
+                .transpose()?;
+            let settings = AdaptSettings {
+                steps,
+                lr_scale,
+                replay_images,
+                views_per_image,
+                eval_shift,
+                threads,
+                ..AdaptSettings::default()
+            };
+            let manifest = model.unwrap_or_else(zoo::default_student_manifest);
+            let progress = Progress {
+                bar: Mutex::new(None),
+                tty: std::io::stderr().is_terminal(),
+            };
+            let r = adapt(&manifest, &from_log, &settings, &out, &progress)?;
+            let report_dir = report.unwrap_or_else(|| out.clone());
+            std::fs::create_dir_all(&report_dir).map_err(DistillError::io(&report_dir))?;
+            let json = report_dir.join("adaptation.json");
+            let text = serde_json::to_string_pretty(&r).map_err(|e| DistillError::Data {
+                path: json.clone(),
+                reason: e.to_string(),
+            })?;
+            std::fs::write(&json, text).map_err(DistillError::io(&json))?;
+            let md = report_dir.join("ADAPTATION.md");
+            let rendered = render_markdown(&r);
+            std::fs::write(&md, &rendered).map_err(DistillError::io(&md))?;
+            println!("{rendered}");
+            eprintln!("wrote {} and {}", out.display(), md.display());
             Ok(())
         }
         Command::Card { metrics } => {

@@ -19,6 +19,7 @@ use crate::human_labels::{LabelledCameraImage, load_pandaset_images};
 use crate::image_sets::{
     ImageSource, LabelledImage, dashcam_split, evaluation_only_paths, load_all,
 };
+use crate::mined_frames::camera_frames_of_logs;
 use crate::model_cost::{ModelCost, model_cost};
 use crate::onnx_export::{ExportedStudent, export_student};
 use crate::pruning::prune;
@@ -92,6 +93,10 @@ pub struct RecipeConfig {
     /// Wall-clock budget in seconds for labelling + training + pruning (evaluation comes
     /// after).
     pub time_budget_s: u64,
+    /// Logs whose camera frames join the training images (`recipe --from-log`, e.g. mining
+    /// logs of `kestrel replay --mine`), relative to the working directory unless absolute.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_logs: Vec<String>,
 }
 
 impl RecipeConfig {
@@ -138,6 +143,7 @@ impl RecipeConfig {
                 floor: 0.20,
             },
             time_budget_s: 100 * 60,
+            extra_logs: Vec::new(),
         }
     }
 
@@ -195,6 +201,9 @@ pub struct ImageCounts {
     pub dashcam_heldout: usize,
     /// PandaSet held-out images (frames x cameras).
     pub pandaset_heldout: usize,
+    /// Camera frames of the extra logs trained on.
+    #[serde(default)]
+    pub extra_log_frames: usize,
 }
 
 /// Everything the recipe measured; written as `metrics.json` and rendered in the model card.
@@ -318,7 +327,7 @@ fn student_scores(
     Ok((score(images, &dets), dets))
 }
 
-fn mean_loss(logs: &[StepLog], first: bool) -> f32 {
+pub(crate) fn mean_loss(logs: &[StepLog], first: bool) -> f32 {
     let n = logs.len().min(20);
     if n == 0 {
         return f32::NAN;
@@ -373,9 +382,20 @@ pub trait RecipeProgress: Sync {
     fn note(&self, text: &str);
 }
 
+/// Progress hooks that report nothing (tests, library callers without a terminal).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl RecipeProgress for NoProgress {
+    fn phase(&self, _: &str, _: u64) {}
+    fn tick(&self) {}
+    fn step(&self, _: &StepLog) {}
+    fn note(&self, _: &str) {}
+}
+
 /// The views of the training images: `views_per_image` each, plus `rare_class_views` for
 /// images with a confident pseudo-label of a rare class; drawn from the seed.
-fn draw_views(
+pub(crate) fn draw_views(
     cfg: &RecipeConfig,
     images: &[CameraFrame],
     labels: &[Vec<Detection2d>],
@@ -401,6 +421,23 @@ fn draw_views(
     views
 }
 
+/// The training data of `cfg` over `images`, their pseudo-labels and views.
+pub(crate) fn train_data<'a>(
+    cfg: &RecipeConfig,
+    images: &'a [CameraFrame],
+    labels: &'a [Vec<Detection2d>],
+    views: &'a [ViewParams],
+) -> TrainData<'a> {
+    TrainData {
+        images,
+        labels,
+        views,
+        thresholds: cfg.pseudo_labels,
+        height: cfg.height,
+        width: cfg.width,
+    }
+}
+
 /// Runs the recipe and writes `out_dir/{model.onnx, model.toml, metrics.json}`.
 pub fn run_recipe(
     cfg: &RecipeConfig,
@@ -424,6 +461,10 @@ pub fn run_recipe(
     let mut images: Vec<CameraFrame> = dash_train.into_iter().map(|i| i.frame).collect();
     let n_dash = images.len();
     images.extend(pandaset_train.iter().map(|i| i.image.clone()));
+    let extra_logs: Vec<PathBuf> = cfg.extra_logs.iter().map(PathBuf::from).collect();
+    let extra = camera_frames_of_logs(&extra_logs)?;
+    let n_extra = extra.len();
+    images.extend(extra);
 
     // 1. The ensemble teacher labels every training image once.
     progress.phase("label", images.len() as u64);
@@ -450,19 +491,15 @@ pub fn run_recipe(
     );
     teacher_signal.insert(
         "teacher (ensemble)".to_owned(),
-        score(&pandaset_train, &labels[n_dash..]),
+        score(
+            &pandaset_train,
+            &labels[n_dash..n_dash + pandaset_train.len()],
+        ),
     );
 
     // 2. Distillation on augmented views.
     let views = draw_views(cfg, &images, &labels);
-    let data = TrainData {
-        images: &images,
-        labels: &labels,
-        views: &views,
-        thresholds: cfg.pseudo_labels,
-        height: cfg.height,
-        width: cfg.width,
-    };
+    let data = train_data(cfg, &images, &labels, &views);
     let device = Device::flex().autodiff();
     device.seed(cfg.seed);
     let teacher_path = zoo::teacher_manifest();
@@ -625,6 +662,7 @@ pub fn run_recipe(
             views: views.len(),
             dashcam_heldout: dash_held_paths.len(),
             pandaset_heldout: pandaset_held.len(),
+            extra_log_frames: n_extra,
         },
         pseudo_label_counts,
         label_s,

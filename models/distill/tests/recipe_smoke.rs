@@ -6,20 +6,10 @@
 
 use kestrel_distill::ensemble_teacher::EnsembleSettings;
 use kestrel_distill::model_card;
-use kestrel_distill::recipe::{RecipeConfig, RecipeProgress, run_recipe};
+use kestrel_distill::recipe::{NoProgress, RecipeConfig, run_recipe};
 use kestrel_distill::student_net::{StudentArch, StudentWidths};
-use kestrel_distill::trainer::StepLog;
 use kestrel_models::Detector;
 use std::path::PathBuf;
-
-struct Quiet;
-
-impl RecipeProgress for Quiet {
-    fn phase(&self, _: &str, _: u64) {}
-    fn tick(&self) {}
-    fn step(&self, _: &StepLog) {}
-    fn note(&self, _: &str) {}
-}
 
 fn tiny() -> RecipeConfig {
     let mut cfg = RecipeConfig::reference();
@@ -54,7 +44,7 @@ fn tiny() -> RecipeConfig {
 fn a_tiny_recipe_runs_every_phase() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("recipe_smoke");
     let cfg = tiny();
-    let report = run_recipe(&cfg, &dir.join("a"), &Quiet).unwrap();
+    let report = run_recipe(&cfg, &dir.join("a"), &NoProgress).unwrap();
     assert_eq!(report.counts.pandaset_train, 14 * 6);
     assert_eq!(report.counts.pandaset_heldout, 6 * 6);
     assert!(report.counts.views >= report.counts.pandaset_train + report.counts.dashcam_train);

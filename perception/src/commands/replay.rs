@@ -5,13 +5,14 @@ use super::run::{ZenohFlags, load_config};
 use indicatif::{ProgressBar, ProgressStyle};
 use kestrel_perception::json_lines_sink::JsonLinesSink;
 use kestrel_perception::mcap_recorder::McapRecorder;
+use kestrel_perception::monitor_mode::MonitorMode;
 use kestrel_perception::output::OutputSink;
 use kestrel_perception::replay::replay;
 use kestrel_perception::sensor_source::SensorSource;
-use kestrel_perception::shadow_teacher::ShadowMode;
 use kestrel_perception::stage_factory::{camera_manifest, monitor_spec, production_stage};
 use kestrel_perception::world_frame::WorldPoses;
 use kestrel_perception::zenoh_output::ZenohOutput;
+use kestrel_sensors::camera_shift::CameraShift;
 use std::path::PathBuf;
 
 /// Arguments of `kestrel replay`.
@@ -34,6 +35,15 @@ pub struct Args {
     /// configuration).
     #[arg(long)]
     pub no_monitors: bool,
+    /// Apply a synthetic domain shift to every camera image (`dusk`: darker, steeper tone
+    /// curve; `defocus`: 13x13 box blur), to see the monitors flag it and to mine it.
+    #[arg(long, value_name = "SHIFT", value_parser = parse_shift)]
+    pub shift: Option<CameraShift>,
+    /// Mine camera frames the monitors flag (drifted inputs, student-teacher disagreement)
+    /// into this MCAP log, rate-limited, with the reason (training material for the next
+    /// student: `kestrel-distill recipe --from-log`).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_monitors")]
+    pub mine: Option<PathBuf>,
     /// Write inputs and outputs to this MCAP file.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
@@ -69,10 +79,17 @@ pub enum OutputFrame {
     World,
 }
 
+fn parse_shift(name: &str) -> Result<CameraShift, String> {
+    CameraShift::parse(name).ok_or_else(|| format!("`{name}`: expected dusk or defocus"))
+}
+
 /// Runs `kestrel replay`.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let config = load_config(args.config.as_deref(), &args.zenoh)?;
     let mut source = SensorSource::open_path(&args.input)?;
+    if let Some(shift) = args.shift {
+        source = source.shifted(shift);
+    }
     let poses = WorldPoses::new();
     if args.frame == OutputFrame::World {
         let seen = poses.clone();
@@ -115,8 +132,16 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         model.as_deref(),
         args.no_monitors,
         config.monitor,
-        ShadowMode::Complete,
+        MonitorMode::Complete,
     );
+    if let Some(spec) = &mut settings.monitors {
+        spec.mining_log = args.mine.clone();
+        spec.rig = source.rig().cloned();
+    } else if args.mine.is_some() {
+        return Err(
+            "--mine needs the model monitors: a camera model with an input reference".into(),
+        );
+    }
     let summary = replay(vec![source], stage, sinks, settings, |n| {
         progress.set_position(n)
     })?;

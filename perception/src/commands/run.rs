@@ -8,10 +8,10 @@ use kestrel_perception::clock::WallClock;
 use kestrel_perception::config::KestrelConfig;
 use kestrel_perception::live_input::LiveControl;
 use kestrel_perception::mcap_recorder::McapRecorder;
+use kestrel_perception::monitor_mode::MonitorMode;
 use kestrel_perception::output::OutputSink;
 use kestrel_perception::realtime::{Pace, RealtimeOptions, run_realtime};
 use kestrel_perception::sensor_source::SensorSource;
-use kestrel_perception::shadow_teacher::ShadowMode;
 use kestrel_perception::stage_factory::{
     camera_manifest, default_input, monitor_spec, production_stage,
 };
@@ -67,6 +67,11 @@ pub struct Args {
     /// configuration).
     #[arg(long)]
     pub no_monitors: bool,
+    /// Mine camera frames the monitors flag (drifted inputs, student-teacher disagreement)
+    /// into this MCAP log, rate-limited, with the reason (training material for the next
+    /// student: `kestrel-distill recipe --from-log`).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_monitors")]
+    pub mine: Option<PathBuf>,
     #[command(flatten)]
     pub zenoh: ZenohFlags,
     /// Record inputs and outputs to this MCAP file.
@@ -206,8 +211,16 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         model.as_deref(),
         args.no_monitors,
         config.monitor,
-        ShadowMode::Drop,
+        MonitorMode::Drop,
     );
+    if let Some(spec) = &mut settings.monitors {
+        spec.mining_log = args.mine.clone();
+        spec.rig = Some(rig.clone());
+    } else if args.mine.is_some() {
+        return Err(
+            "--mine needs the model monitors: a camera model with an input reference".into(),
+        );
+    }
     let summary = run_realtime(
         sources,
         stage,
