@@ -11,8 +11,10 @@
 #    40-55), as they are and with the same shift.
 #
 # Writes models/zoo/kestrel-student-v3/adaptation/{replay.txt, ADAPTATION.md,
-# adaptation.json}; the adapted model goes to $WORK/adapted (default /tmp/kestrel-loop; not shipped). About 10 minutes
-# on 2 cores. Needs the PandaSet sequence at ../shared/data/pandaset-002 (or $PANDASET).
+# adaptation.json}; the adapted model goes to $WORK/adapted (default /tmp/kestrel-loop; not
+# shipped). About 10 minutes on 2 cores. Needs the PandaSet sequence at
+# ../shared/data/pandaset-002 (or $PANDASET). Deterministic: a second run gives the same
+# numbers.
 #
 #   sh models/distill/loop_demo.sh            # SHIFT=defocus STEPS=300 WORK=/tmp/loop ...
 set -eu
