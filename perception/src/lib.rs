@@ -13,6 +13,7 @@
 //! camera model in the field: input drift ([`drift_monitor`]) and agreement with its teacher
 //! ([`shadow_teacher`]), reported in health and diagnostics.
 
+pub mod anonymiser;
 pub mod bounded_queue;
 pub mod budgets;
 pub mod clock;
@@ -23,6 +24,7 @@ pub mod drift_monitor;
 pub mod error;
 pub mod evaluation;
 pub mod fusion_pipeline;
+pub mod head_coverage;
 pub mod health;
 pub mod json_lines_sink;
 pub mod live_input;

@@ -5,7 +5,7 @@
 use crate::error::PerceptionError;
 use crate::output::{EncodedFrame, OutputSink};
 use kestrel_log::LogWriter;
-use kestrel_log::mcap_writer::topic_for;
+use kestrel_log::mcap_writer::{CameraFilter, topic_for};
 use kestrel_sensors::{Rig, SensorMessage};
 use std::path::{Path, PathBuf};
 
@@ -35,6 +35,12 @@ impl McapRecorder {
             tracked_topic: tracked_topic.to_owned(),
             detected_topic: detected_topic.to_owned(),
         })
+    }
+
+    /// Passes every recorded camera frame through `filter` first (e.g. the anonymiser).
+    pub fn with_camera_filter(mut self, filter: Box<dyn CameraFilter>) -> Self {
+        self.writer = self.writer.take().map(|w| w.with_camera_filter(filter));
+        self
     }
 
     fn writer(&mut self) -> Result<&mut LogWriter, PerceptionError> {

@@ -25,9 +25,7 @@ use kestrel_sensors::{CameraFrame, ObjectClass};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// First held-out frame number of a PandaSet sequence (frames 40-55 of sequence 002: the last
-/// 1.6 s).
-pub const HELDOUT_FROM: u32 = 40;
+pub use kestrel_sensors::pandaset::HELDOUT_FROM;
 
 /// IoU of a hit.
 pub const MATCH_IOU: f32 = 0.5;

@@ -5,8 +5,13 @@
 
 use kestrel_log::camera_image::{DEFAULT_JPEG_QUALITY, ImageFormat};
 use kestrel_log::convert::{
-    ConvertSummary, kitti_to_mcap, nuscenes_to_mcap, ouster_to_mcap, pandaset_to_mcap,
+    ConvertOptions, ConvertSummary, kitti_to_mcap, nuscenes_to_mcap, ouster_to_mcap,
+    pandaset_to_mcap,
 };
+use kestrel_log::mcap_writer::CameraFilter;
+use kestrel_perception::anonymiser::{Anonymiser, DEFAULT_PERSON_SCORE};
+use kestrel_perception::head_coverage::pandaset_head_coverage;
+use kestrel_sensors::pandaset::{HELDOUT_FROM, PandasetSequence};
 use std::path::PathBuf;
 
 /// Arguments of `kestrel convert`.
@@ -22,6 +27,18 @@ pub struct Args {
     /// JPEG quality 1..=100 for `--image-format jpeg`.
     #[arg(long, default_value_t = DEFAULT_JPEG_QUALITY, value_parser = clap::value_parser!(u8).range(1..=100), global = true)]
     pub jpeg_quality: u8,
+    /// Pixelate the heads of the people a detector finds before any image is written (see
+    /// `kestrel_perception::anonymiser`); for a PandaSet sequence, also report how many
+    /// labelled pedestrians' heads were covered.
+    #[arg(long, global = true)]
+    pub anonymise: bool,
+    /// The person detector of `--anonymise` (default: the teacher,
+    /// `models/teachers/nanodet_coco.toml`).
+    #[arg(long, value_name = "MANIFEST", global = true)]
+    pub anonymise_model: Option<PathBuf>,
+    /// Its person score threshold (default: `kestrel_perception::anonymiser::DEFAULT_PERSON_SCORE`).
+    #[arg(long, value_name = "SCORE", global = true)]
+    pub anonymise_threshold: Option<f32>,
 }
 
 /// `--image-format` values.
@@ -90,22 +107,61 @@ pub enum Source {
 
 /// Runs `kestrel convert`.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let images = args.images();
+    let anonymiser = if args.anonymise {
+        let model = args
+            .anonymise_model
+            .clone()
+            .unwrap_or_else(kestrel_models::zoo::teacher_manifest);
+        let threshold = args.anonymise_threshold.unwrap_or(DEFAULT_PERSON_SCORE);
+        Some(Anonymiser::load(&model, Some(threshold))?)
+    } else {
+        None
+    };
+    let images = || ConvertOptions {
+        images: args.images(),
+        camera_filter: anonymiser
+            .clone()
+            .map(|a| Box::new(a) as Box<dyn CameraFilter>),
+    };
     let (output, summary) = match &args.source {
-        Source::Kitti { input, output } => (output, kitti_to_mcap(input, output, images)?),
+        Source::Kitti { input, output } => (output, kitti_to_mcap(input, output, images())?),
         Source::Nuscenes {
             input,
             output,
             radar,
-        } => (output, nuscenes_to_mcap(input, radar, output, images)?),
+        } => (output, nuscenes_to_mcap(input, radar, output, images())?),
         Source::OusterPcap {
             input,
             output,
             meta,
         } => (output, ouster_to_mcap(input, meta, output)?),
-        Source::Pandaset { input, output } => (output, pandaset_to_mcap(input, output, images)?),
+        Source::Pandaset { input, output } => (output, pandaset_to_mcap(input, output, images())?),
     };
     print_summary(output, &summary);
+    if let Some(a) = &anonymiser {
+        let done = a.done();
+        let heads: usize = done.regions.values().map(Vec::len).sum();
+        println!(
+            "  anonymised: {heads} head regions pixelated in {} images",
+            done.regions.len()
+        );
+        if let Source::Pandaset { input, .. } = &args.source {
+            let sequence = PandasetSequence::open(input)?;
+            let (tuning, heldout) = pandaset_head_coverage(&sequence, &done, HELDOUT_FROM)?;
+            for (name, c) in [
+                (format!("frames < {HELDOUT_FROM} (tuning)"), tuning),
+                (format!("frames >= {HELDOUT_FROM} (held out)"), heldout),
+            ] {
+                println!(
+                    "  labelled pedestrians' heads covered, {name}: {} of {}{}",
+                    c.covered,
+                    c.labelled,
+                    c.fraction()
+                        .map_or_else(String::new, |f| format!(" ({:.0}%)", 100.0 * f))
+                );
+            }
+        }
+    }
     Ok(())
 }
 

@@ -15,6 +15,7 @@ use kestrel_perception::evaluation::{
     EvalError, EvalSettings, Evaluation, EvaluationReport, LabelSequence, OutputFrames,
 };
 use kestrel_perception::stage_factory::camera_manifest;
+use kestrel_sensors::pandaset::HELDOUT_FROM;
 use std::path::{Path, PathBuf};
 
 /// The command named in `EVALUATION.md`'s markers.
@@ -75,7 +76,7 @@ fn settings_for(args: &Args, labels: &LabelSequence) -> Result<EvalSettings, Eva
     let tuning_frames = match args.tuning_frames.as_deref() {
         Some("none") => None,
         Some(range) => Some(parse_frame_range(range)?),
-        None if labels.dataset == "pandaset" => Some(0..=39),
+        None if labels.dataset == "pandaset" => Some(0..=HELDOUT_FROM - 1),
         None => None,
     };
     if !(args.time_tolerance_ms.is_finite() && args.time_tolerance_ms >= 0.0) {

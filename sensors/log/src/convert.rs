@@ -8,7 +8,7 @@
 
 use crate::camera_image::ImageFormat;
 use crate::error::LogError;
-use crate::mcap_writer::{GROUND_TRUTH_TOPIC, LogWriter, default_topic, topic_for};
+use crate::mcap_writer::{CameraFilter, GROUND_TRUTH_TOPIC, LogWriter, default_topic, topic_for};
 use kestrel_sensors::kitti::{self, KittiObjectFrame};
 use kestrel_sensors::nuscenes::NuscenesSample;
 use kestrel_sensors::nuscenes::radar::read_radar_pcd;
@@ -49,17 +49,44 @@ pub fn with_default_topics(mut rig: Rig) -> Rig {
     rig
 }
 
+/// How a converter writes: the image format and an optional filter of every camera frame
+/// (e.g. `kestrel convert --anonymise`). An [`ImageFormat`] alone converts into options.
+#[derive(Default)]
+pub struct ConvertOptions {
+    /// How camera frames are written.
+    pub images: ImageFormat,
+    /// Applied to every camera frame before it is written.
+    pub camera_filter: Option<Box<dyn CameraFilter>>,
+}
+
+impl From<ImageFormat> for ConvertOptions {
+    fn from(images: ImageFormat) -> Self {
+        Self {
+            images,
+            camera_filter: None,
+        }
+    }
+}
+
+fn writer(out: &Path, rig: Option<&Rig>, options: ConvertOptions) -> Result<LogWriter, LogError> {
+    let w = LogWriter::create(out, rig)?.with_image_format(options.images);
+    Ok(match options.camera_filter {
+        Some(f) => w.with_camera_filter(f),
+        None => w,
+    })
+}
+
 /// Writes `msgs` (sorted by timestamp, then sensor) to `out` with `rig` as metadata, camera
-/// frames as `images`.
+/// frames per `options`.
 fn write_log(
     out: &Path,
     rig: Option<&Rig>,
     mut msgs: Vec<SensorMessage>,
     mut summary: ConvertSummary,
-    images: ImageFormat,
+    options: ConvertOptions,
 ) -> Result<ConvertSummary, LogError> {
     msgs.sort_by(|a, b| (a.timestamp(), a.sensor()).cmp(&(b.timestamp(), b.sensor())));
-    let mut w = LogWriter::create(out, rig)?.with_image_format(images);
+    let mut w = writer(out, rig, options)?;
     for m in &msgs {
         w.write_sensor(&topic_for(rig, m), m)?;
     }
@@ -109,14 +136,14 @@ pub fn kitti_messages(root: &Path) -> Result<(Rig, Vec<SensorMessage>, ConvertSu
 }
 
 /// Converts a KITTI object root (`velodyne/`, `image_2/`, `calib/`) to an MCAP log, images
-/// written as `images`.
+/// written per `options`.
 pub fn kitti_to_mcap(
     root: &Path,
     out: &Path,
-    images: ImageFormat,
+    options: impl Into<ConvertOptions>,
 ) -> Result<ConvertSummary, LogError> {
     let (rig, msgs, summary) = kitti_messages(root)?;
-    write_log(out, Some(&rig), msgs, summary, images)
+    write_log(out, Some(&rig), msgs, summary, options.into())
 }
 
 /// The messages the nuScenes converter writes for a keyframe folder (LIDAR_TOP sweep and the
@@ -150,15 +177,15 @@ pub fn nuscenes_messages(
 }
 
 /// Converts a nuScenes keyframe folder (and optional radar PCDs) to an MCAP log, images
-/// written as `images`.
+/// written per `options`.
 pub fn nuscenes_to_mcap(
     sample_dir: &Path,
     radar_pcds: &[PathBuf],
     out: &Path,
-    images: ImageFormat,
+    options: impl Into<ConvertOptions>,
 ) -> Result<ConvertSummary, LogError> {
     let (rig, msgs, summary) = nuscenes_messages(sample_dir, radar_pcds)?;
-    write_log(out, Some(&rig), msgs, summary, images)
+    write_log(out, Some(&rig), msgs, summary, options.into())
 }
 
 /// The frames of an Ouster pcap (sensor metadata JSON `meta`) as clouds of
@@ -193,23 +220,23 @@ pub fn ouster_messages(
 /// Converts an Ouster pcap capture with its metadata JSON to an MCAP log (no rig).
 pub fn ouster_to_mcap(pcap: &Path, meta: &Path, out: &Path) -> Result<ConvertSummary, LogError> {
     let (msgs, summary) = ouster_messages(pcap, meta)?;
-    write_log(out, None, msgs, summary, ImageFormat::Raw)
+    write_log(out, None, msgs, summary, ImageFormat::Raw.into())
 }
 
 /// Converts a PandaSet sequence folder to an MCAP log, frame by frame in time order: the
-/// camera images (as `images`, each with its `CameraInfo`), the ego odometry
+/// camera images (per `options`, each with its `CameraInfo`), the ego odometry
 /// (`nav_msgs/Odometry` on `/kestrel/ego/odom`, world frame), the motion-compensated sweep, and
 /// the frame's labels in the vehicle frame on [`GROUND_TRUTH_TOPIC`] (all at their own
 /// stamps). The rig (topics set) is stored in the log.
 pub fn pandaset_to_mcap(
     root: &Path,
     out: &Path,
-    images: ImageFormat,
+    options: impl Into<ConvertOptions>,
 ) -> Result<ConvertSummary, LogError> {
     let sequence = PandasetSequence::open(root)?;
     let rig = with_default_topics(sequence.rig().clone());
     let mut summary = ConvertSummary::default();
-    let mut w = LogWriter::create(out, Some(&rig))?.with_image_format(images);
+    let mut w = writer(out, Some(&rig), options.into())?;
     let mut last = None;
     for (i, frame) in sequence.frames().iter().enumerate() {
         let lidar = sequence.lidar(i)?;

@@ -74,6 +74,16 @@ pub struct WriteSummary {
     pub messages_per_topic: BTreeMap<String, u64>,
 }
 
+/// A transformation of every camera frame before it is written (e.g. anonymisation).
+pub trait CameraFilter: Send {
+    /// The frame to write in place of `frame`, or why it cannot be written (the write fails
+    /// with [`LogError::Message`]: nothing unfiltered is ever written).
+    fn filter(
+        &mut self,
+        frame: &kestrel_sensors::CameraFrame,
+    ) -> Result<kestrel_sensors::CameraFrame, String>;
+}
+
 /// An open MCAP log being written.
 pub struct LogWriter {
     path: PathBuf,
@@ -86,6 +96,8 @@ pub struct LogWriter {
     image_format: ImageFormat,
     /// camera sensor name -> intrinsics, from the rig
     intrinsics: BTreeMap<String, CameraIntrinsics>,
+    /// applied to camera frames before they are written
+    camera_filter: Option<Box<dyn CameraFilter>>,
 }
 
 impl LogWriter {
@@ -128,6 +140,7 @@ impl LogWriter {
                 .flat_map(|r| &r.sensors)
                 .filter_map(|s| Some((s.name.clone(), *s.intrinsics()?)))
                 .collect(),
+            camera_filter: None,
         };
         if let Some(rig) = rig {
             let metadata = Metadata {
@@ -137,6 +150,12 @@ impl LogWriter {
             w.inner.write_metadata(&metadata).map_err(|e| w.err(e))?;
         }
         Ok(w)
+    }
+
+    /// Passes every camera frame through `filter` before writing it, from now on.
+    pub fn with_camera_filter(mut self, filter: Box<dyn CameraFilter>) -> Self {
+        self.camera_filter = Some(filter);
+        self
     }
 
     /// Writes camera frames as `format` from now on (default [`ImageFormat::Raw`]).
@@ -231,6 +250,18 @@ impl LogWriter {
         let t = msg.timestamp();
         match msg {
             SensorMessage::Camera(f) => {
+                let filtered;
+                let f = match &mut self.camera_filter {
+                    Some(filter) => {
+                        filtered = filter.filter(f).map_err(|reason| LogError::Message {
+                            topic: topic.to_owned(),
+                            log_time: t.as_nanos(),
+                            reason,
+                        })?;
+                        &filtered
+                    }
+                    None => f,
+                };
                 match frame_to_compressed(f, self.image_format)? {
                     None => self.write(topic, t, &frame_to_image(f))?,
                     Some(c) => self.write(&compressed_topic(topic), t, &c)?,
@@ -265,5 +296,36 @@ impl LogWriter {
                 .map(|(t, &(_, _, n))| (t.clone(), n))
                 .collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kestrel_sensors::{CameraFrame, PixelEncoding};
+
+    struct Refuse;
+
+    impl CameraFilter for Refuse {
+        fn filter(&mut self, _: &CameraFrame) -> Result<CameraFrame, String> {
+            Err("no detector".into())
+        }
+    }
+
+    #[test]
+    fn a_failing_camera_filter_writes_nothing_of_the_image() {
+        let path = std::env::temp_dir().join(format!("kestrel-filter-{}.mcap", std::process::id()));
+        let mut w = LogWriter::create(&path, None)
+            .unwrap()
+            .with_camera_filter(Box::new(Refuse));
+        let frame =
+            CameraFrame::new("cam", Timestamp(5), 2, 1, PixelEncoding::Mono8, vec![1, 2]).unwrap();
+        let err = w
+            .write_sensor("/kestrel/cam/image", &SensorMessage::Camera(frame))
+            .unwrap_err();
+        assert!(err.to_string().contains("no detector"), "{err}");
+        let summary = w.finish().unwrap();
+        assert!(summary.messages_per_topic.is_empty(), "{summary:?}");
+        std::fs::remove_file(&path).ok();
     }
 }

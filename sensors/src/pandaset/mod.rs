@@ -69,6 +69,11 @@ use sequence_file::{CameraMeta, SequenceFile, entry_for};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// First frame number Kestrel reports as held out of a PandaSet sequence: frames before it tune
+/// the stack and train the students, frames from it on are reported (frames 40-55 of sequence
+/// 002: its last 1.6 s).
+pub const HELDOUT_FROM: u32 = 40;
+
 /// Rig name of the Pandar64.
 pub const LIDAR: &str = "lidar_top";
 
@@ -308,7 +313,9 @@ impl PandasetSequence {
         })
     }
 
-    fn camera_time(&self, camera: &str, number: u32) -> Result<Timestamp, SensorError> {
+    /// The exposure time of camera `camera`'s image of frame number `number` (the stamp of
+    /// [`Self::camera`]'s frame), from `sequence.json`.
+    pub fn camera_time(&self, camera: &str, number: u32) -> Result<Timestamp, SensorError> {
         let what = format!("{}/sequence.json camera {camera}", self.root.display());
         let meta = self
             .cameras
