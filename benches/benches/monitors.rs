@@ -13,7 +13,7 @@
 //! Run: `cargo bench --profile dev --workspace --bench monitors`.
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-use kestrel_benches::bench_inputs::pandaset_frames;
+use kestrel_benches::bench_inputs::{SequenceTimer, pandaset_frames};
 use kestrel_models::zoo;
 use kestrel_perception::config::KestrelConfig;
 use kestrel_perception::monitor_mode::MonitorMode;
@@ -21,7 +21,6 @@ use kestrel_perception::monitors::Monitors;
 use kestrel_perception::stage::PerceptionStage;
 use kestrel_perception::stage_factory::{monitor_spec, production_pipeline};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 fn monitors(c: &mut Criterion) {
     let (rig, frames) = pandaset_frames().expect("shipped PandaSet slice reads");
@@ -56,26 +55,12 @@ fn monitors(c: &mut Criterion) {
     let mut group = c.benchmark_group("fusion_pandaset_monitored");
     group.sampling_mode(SamplingMode::Flat);
     group.bench_function("seq002_scheduled_cameras_to_tracks_with_monitors", |b| {
-        let mut stage = pipeline();
-        let mut m = start_monitors();
-        let mut next = 0usize;
+        let mut timer = SequenceTimer::new(&frames, || (pipeline(), start_monitors()));
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                if next == frames.len() {
-                    stage = pipeline();
-                    m = start_monitors();
-                    next = 0;
-                }
-                let start = Instant::now();
-                for msg in &frames[next] {
-                    m.observe(msg);
-                    black_box(stage.process(msg).expect("frame fuses"));
-                }
-                total += start.elapsed();
-                next += 1;
-            }
-            total
+            timer.time(iters, |(stage, m), msg| {
+                m.observe(msg);
+                black_box(stage.process(msg).expect("frame fuses"));
+            })
         })
     });
     group.finish();

@@ -12,14 +12,13 @@
 //! Run: `cargo bench --profile dev --workspace --bench pandaset`.
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
-use kestrel_benches::bench_inputs::pandaset_frames;
+use kestrel_benches::bench_inputs::{SequenceTimer, pandaset_frames};
 use kestrel_models::zoo;
 use kestrel_perception::config::KestrelConfig;
 use kestrel_perception::fusion_pipeline::FusionPipelineStage;
 use kestrel_perception::stage::PerceptionStage;
 use kestrel_perception::stage_factory::production_pipeline;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 fn pandaset(c: &mut Criterion) {
     let (rig, frames) = pandaset_frames().expect("shipped PandaSet slice reads");
@@ -33,23 +32,11 @@ fn pandaset(c: &mut Criterion) {
     let mut group = c.benchmark_group("fusion_pandaset");
     group.sampling_mode(SamplingMode::Flat);
     group.bench_function("seq002_lidar_scheduled_cameras_to_tracks", |b| {
-        let mut stage = pipeline();
-        let mut next = 0usize;
+        let mut timer = SequenceTimer::new(&frames, pipeline);
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                if next == frames.len() {
-                    stage = pipeline();
-                    next = 0;
-                }
-                let start = Instant::now();
-                for msg in &frames[next] {
-                    black_box(stage.process(msg).expect("frame fuses"));
-                }
-                total += start.elapsed();
-                next += 1;
-            }
-            total
+            timer.time(iters, |stage, msg| {
+                black_box(stage.process(msg).expect("frame fuses"));
+            })
         })
     });
     group.finish();

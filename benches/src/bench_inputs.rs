@@ -19,6 +19,7 @@ use kestrel_sensors::nuscenes::radar::read_radar_pcd;
 use kestrel_sensors::{RadarScan, Rig, SensorKind, SensorMessage, SensorSpec, Timestamp};
 use nalgebra::Isometry3;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 /// `sensors/testdata` of the repository checkout.
 pub fn testdata_dir() -> PathBuf {
@@ -58,6 +59,47 @@ pub fn pandaset_frames() -> Result<(Rig, Vec<Vec<SensorMessage>>), BenchError> {
     }
     frames.retain(|f| !f.is_empty());
     Ok((rig, frames))
+}
+
+/// Times a recorded sequence frame by frame, in order, so stateful stages (the tracker) carry
+/// the history a replay gives them: each timed iteration is the next frame, every message of it
+/// handed to `step`; after the last frame the state starts afresh from `fresh`, outside the
+/// timing.
+pub struct SequenceTimer<'a, S, F: Fn() -> S> {
+    frames: &'a [Vec<SensorMessage>],
+    fresh: F,
+    state: S,
+    next: usize,
+}
+
+impl<'a, S, F: Fn() -> S> SequenceTimer<'a, S, F> {
+    /// A timer over `frames` (e.g. [`pandaset_frames`]) starting from `fresh()`.
+    pub fn new(frames: &'a [Vec<SensorMessage>], fresh: F) -> Self {
+        Self {
+            frames,
+            state: fresh(),
+            fresh,
+            next: 0,
+        }
+    }
+
+    /// Total time of the next `iters` frames through `step` (criterion's `iter_custom`).
+    pub fn time(&mut self, iters: u64, mut step: impl FnMut(&mut S, &SensorMessage)) -> Duration {
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            if self.next == self.frames.len() {
+                self.state = (self.fresh)();
+                self.next = 0;
+            }
+            let start = Instant::now();
+            for msg in &self.frames[self.next] {
+                step(&mut self.state, msg);
+            }
+            total += start.elapsed();
+            self.next += 1;
+        }
+        total
+    }
 }
 
 /// The nuScenes ARS408 sweep (sensor `RADAR_BACK_LEFT`, radar frame, nuScenes timestamp).

@@ -99,7 +99,7 @@ struct Inner {
     mode: MonitorMode,
     period_ns: u64,
     /// Stamps mined so far, per camera.
-    last: BTreeMap<String, BTreeSet<u64>>,
+    mined_stamps: BTreeMap<String, BTreeSet<u64>>,
     report: Arc<Mutex<MiningReport>>,
 }
 
@@ -194,7 +194,7 @@ impl MiningRecorder {
                 sender: Some(sender),
                 mode,
                 period_ns: (settings.period_s * 1e9) as u64,
-                last: BTreeMap::new(),
+                mined_stamps: BTreeMap::new(),
                 report,
             })),
             worker: Arc::new(Mutex::new(Some(worker))),
@@ -209,13 +209,13 @@ impl MiningRecorder {
             sender,
             mode,
             period_ns,
-            last,
+            mined_stamps,
             report,
         } = &mut *inner;
         let mut report = report.lock().unwrap_or_else(|p| p.into_inner());
         // Mined stamps on either side count: disagreements arrive after later drift frames.
         let t = frame.timestamp.0;
-        let stamps = last.entry(frame.sensor.clone()).or_default();
+        let stamps = mined_stamps.entry(frame.sensor.clone()).or_default();
         let due = stamps
             .range(t.saturating_sub(*period_ns).saturating_add(1)..)
             .next()

@@ -309,16 +309,19 @@ impl ShadowTeacher {
 
     /// Offers a camera frame; picks it when due and its camera's turn (module docs).
     pub fn offer(&mut self, frame: &CameraFrame) {
-        self.last_assessed
-            .entry(frame.sensor.clone())
-            .or_insert(Timestamp(0));
+        if !self.last_assessed.contains_key(&frame.sensor) {
+            self.last_assessed
+                .insert(frame.sensor.clone(), Timestamp(0));
+        }
         if self.next_pick.is_some_and(|t| frame.timestamp < t) {
             return;
         }
+        // The map iterates by name and `min_by_key` keeps the first minimum: ties go to the
+        // first name.
         let turn = self
             .last_assessed
             .iter()
-            .min_by_key(|(name, t)| (**t, (*name).clone()))
+            .min_by_key(|(_, t)| **t)
             .map(|(name, _)| name.as_str());
         if turn != Some(frame.sensor.as_str()) {
             return;

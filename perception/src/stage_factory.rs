@@ -47,6 +47,26 @@ pub fn monitor_spec(
     })
 }
 
+/// `spec` mining the frames its monitors flag into `log` (storing `rig`, so the log replays)
+/// when a log is asked for (`--mine`); an error when there are no monitors to mine with.
+pub fn with_mining(
+    spec: Option<MonitorSpec>,
+    log: Option<PathBuf>,
+    rig: Option<Rig>,
+) -> Result<Option<MonitorSpec>, PerceptionError> {
+    match (spec, log) {
+        (Some(spec), mining_log @ Some(_)) => Ok(Some(MonitorSpec {
+            mining_log,
+            rig,
+            ..spec
+        })),
+        (None, Some(_)) => Err(PerceptionError::Config(
+            "--mine needs the model monitors: a camera model with an input reference".into(),
+        )),
+        (spec, None) => Ok(spec),
+    }
+}
+
 /// The fusion pipeline for `rig` tuned by `config`, with the camera detector of
 /// `model_manifest` when given (without one, objects come from LiDAR and radar and keep class
 /// `unknown`).

@@ -15,7 +15,9 @@ use kestrel_perception::monitor_mode::MonitorMode;
 use kestrel_perception::monitors::MonitorReport;
 use kestrel_perception::replay::replay;
 use kestrel_perception::sensor_source::SensorSource;
-use kestrel_perception::stage_factory::{default_input, monitor_spec, production_stage};
+use kestrel_perception::stage_factory::{
+    default_input, monitor_spec, production_stage, with_mining,
+};
 use kestrel_sensors::SensorMessage;
 use kestrel_sensors::camera_shift::CameraShift;
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,16 +40,17 @@ fn monitored_replay(shift: Option<CameraShift>, mine: Option<&Path>) -> MonitorR
     let mut config = KestrelConfig::builtin().unwrap();
     config.monitor.shadow.period_s = 0.1;
     let mut settings = config.runtime_settings(BTreeSet::new()).unwrap();
-    settings.monitors = monitor_spec(
-        Some(&zoo::default_student_manifest()),
-        false,
-        config.monitor,
-        MonitorMode::Complete,
-    );
-    if let Some(spec) = &mut settings.monitors {
-        spec.mining_log = mine.map(Path::to_path_buf);
-        spec.rig = Some(rig.clone());
-    }
+    settings.monitors = with_mining(
+        monitor_spec(
+            Some(&zoo::default_student_manifest()),
+            false,
+            config.monitor,
+            MonitorMode::Complete,
+        ),
+        mine.map(Path::to_path_buf),
+        Some(rig.clone()),
+    )
+    .unwrap();
     let stage = production_stage(Some(&rig), None, &config.pipeline()).unwrap();
     let source = SensorSource::from_messages("shifted", messages);
     replay(vec![source], stage, Vec::new(), settings, |_| {})

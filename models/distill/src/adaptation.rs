@@ -16,17 +16,16 @@
 
 use crate::DistillError;
 use crate::detector_evaluation::{Labeller, detect_all};
-use crate::human_labels::load_pandaset_images;
-use crate::image_sets::{ImageSource, dashcam_split, load_all};
+use crate::image_sets::{dashcam_split, load_frames, pandaset_frames};
 use crate::mined_frames::camera_frames_of_logs;
 use crate::model_cost::model_cost;
 use crate::onnx_export::export_student;
 use crate::onnx_import::import_student;
-use crate::recipe::{
-    RecipeProgress, RecipeReport, draw_views, mean_loss, teacher_for_agreement, train_data,
-};
+use crate::recipe::{RecipeReport, mean_loss, teacher_for_agreement};
+use crate::recipe_progress::RecipeProgress;
 use crate::student_classes::STUDENT_CLASSES;
 use crate::trainer::{TrainSettings, train};
+use crate::training_views::{draw_views, train_data};
 use burn::module::Module;
 use burn::tensor::Device;
 use kestrel_models::agreement::{AgreementReport, MatchCounts, match_image};
@@ -34,7 +33,6 @@ use kestrel_models::manifest::{Distillation, Provenance};
 use kestrel_models::{Detector, ModelManifest, VerifiedModel, zoo};
 use kestrel_sensors::CameraFrame;
 use kestrel_sensors::camera_shift::CameraShift;
-use kestrel_sensors::image_labels::ImageLabelSettings;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -268,23 +266,10 @@ pub fn adapt(
             "the logs {logs:?} hold no camera frame to adapt on"
         )));
     }
-    let label_settings = ImageLabelSettings::default();
     let pandaset = cfg.pandaset_dir();
     let (dash_train, dash_held) = dashcam_split(&zoo::dashcam_data_dir())?;
-    let mut originals: Vec<CameraFrame> = load_all(
-        &dash_train
-            .iter()
-            .map(|p| (ImageSource::DashcamTrain, p.clone()))
-            .collect::<Vec<_>>(),
-    )?
-    .into_iter()
-    .map(|i| i.frame)
-    .collect();
-    originals.extend(
-        load_pandaset_images(&pandaset, |n| n < cfg.heldout_from, &label_settings)?
-            .into_iter()
-            .map(|i| i.image),
-    );
+    let mut originals = load_frames(&dash_train)?;
+    originals.extend(pandaset_frames(&pandaset, |n| n < cfg.heldout_from)?);
     let rehearsal = every_kth(&originals, settings.replay_images);
     let mut images = mined.clone();
     images.extend(rehearsal.iter().cloned());
@@ -359,20 +344,17 @@ pub fn adapt(
 
     // Agreement before and after on held-out frames, as they are and shifted.
     progress.note("measuring agreement before and after");
-    let mut eval: Vec<(String, CameraFrame)> = load_all(
-        &dash_held
-            .iter()
-            .map(|p| (ImageSource::DashcamHeldout, p.clone()))
-            .collect::<Vec<_>>(),
-    )?
-    .into_iter()
-    .map(|i| ("dashcam-heldout".to_owned(), i.frame))
-    .collect();
-    eval.extend(
-        load_pandaset_images(&pandaset, |n| n >= cfg.heldout_from, &label_settings)?
+    let slice = |name: &str, frames: Vec<CameraFrame>| {
+        frames
             .into_iter()
-            .map(|i| ("pandaset-heldout".to_owned(), i.image)),
-    );
+            .map(|f| (name.to_owned(), f))
+            .collect::<Vec<_>>()
+    };
+    let mut eval = slice("dashcam-heldout", load_frames(&dash_held)?);
+    eval.extend(slice(
+        "pandaset-heldout",
+        pandaset_frames(&pandaset, |n| n >= cfg.heldout_from)?,
+    ));
     if let Some(shift) = settings.eval_shift {
         let shifted: Vec<(String, CameraFrame)> = eval
             .iter()

@@ -5,6 +5,7 @@
 use crate::DistillError;
 use kestrel_models::{load_image_file, zoo};
 use kestrel_sensors::CameraFrame;
+use kestrel_sensors::pandaset::PandasetSequence;
 use std::path::{Path, PathBuf};
 
 /// Where an image comes from (the slices of the agreement report).
@@ -122,6 +123,30 @@ pub fn evaluation_only_paths() -> Result<Vec<(ImageSource, PathBuf)>, DistillErr
     ));
     for p in sorted_files(&testdata.join("nuscenes/sample-n015-2018-07-24"), &["jpg"])? {
         out.push((ImageSource::Nuscenes, p));
+    }
+    Ok(out)
+}
+
+/// The decoded frames of `paths`, in order (when their source needs no tag).
+pub fn load_frames(paths: &[PathBuf]) -> Result<Vec<CameraFrame>, DistillError> {
+    paths.iter().map(|p| Ok(load_image_file(p)?)).collect()
+}
+
+/// Every camera image of the frames of PandaSet sequence `root` whose number satisfies `keep`,
+/// frame by frame, cameras in the sequence's order (without labels, unlike
+/// [`crate::human_labels::load_pandaset_images`]).
+pub fn pandaset_frames(
+    root: &Path,
+    keep: impl Fn(u32) -> bool,
+) -> Result<Vec<CameraFrame>, DistillError> {
+    let sequence = PandasetSequence::open(root)?;
+    let mut out = Vec::new();
+    for (i, f) in sequence.frames().iter().enumerate() {
+        if keep(f.number) {
+            for cam in sequence.camera_names() {
+                out.push(sequence.camera(i, cam)?);
+            }
+        }
     }
     Ok(out)
 }

@@ -11,7 +11,7 @@
 
 use crate::DistillError;
 use crate::detector_evaluation::{Labeller, detect_all};
-use crate::image_sets::{ImageSource, dashcam_split, load_all};
+use crate::image_sets::{dashcam_split, load_frames};
 use crate::recipe::teacher_for_agreement;
 use kestrel_models::agreement::{MatchCounts, match_image};
 use kestrel_models::input_reference::{AgreementReference, InputReference, StatisticReference};
@@ -81,13 +81,7 @@ pub fn record_input_reference(
 ) -> Result<InputReference, DistillError> {
     let mut samples = Samples::default();
     let (dash_train, _) = dashcam_split(&zoo::dashcam_data_dir())?;
-    let dash = load_all(
-        &dash_train
-            .iter()
-            .map(|p| (ImageSource::DashcamTrain, p.clone()))
-            .collect::<Vec<_>>(),
-    )?;
-    let mut images: Vec<CameraFrame> = dash.into_iter().map(|i| i.frame).collect();
+    let mut images = load_frames(&dash_train)?;
     let sequence = PandasetSequence::open(settings.pandaset)?;
     let mut sweeps = 0;
     for (i, f) in sequence.frames().iter().enumerate() {

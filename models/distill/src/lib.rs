@@ -29,6 +29,7 @@ pub mod parity;
 pub mod pruning;
 pub mod pseudo_label_targets;
 pub mod recipe;
+pub mod recipe_progress;
 pub mod seeded_rng;
 pub mod student_candidates;
 pub mod student_classes;
@@ -36,5 +37,6 @@ pub mod student_net;
 pub mod threshold_calibration;
 pub mod trainer;
 pub mod training_targets;
+pub mod training_views;
 
 pub use error::DistillError;

@@ -12,23 +12,23 @@
 //! measured.
 
 use crate::DistillError;
-use crate::augment::{ViewParams, sample_view};
 use crate::detector_evaluation::{DetectorScores, Labeller, detect_all, score};
 use crate::ensemble_teacher::EnsembleSettings;
 use crate::human_labels::{LabelledCameraImage, load_pandaset_images};
 use crate::image_sets::{
-    ImageSource, LabelledImage, dashcam_split, evaluation_only_paths, load_all,
+    ImageSource, LabelledImage, dashcam_split, evaluation_only_paths, load_all, load_frames,
 };
 use crate::mined_frames::camera_frames_of_logs;
 use crate::model_cost::{ModelCost, model_cost};
 use crate::onnx_export::{ExportedStudent, export_student};
 use crate::pruning::prune;
 use crate::pseudo_label_targets::PseudoLabelThresholds;
-use crate::seeded_rng::SeededRng;
+use crate::recipe_progress::RecipeProgress;
 use crate::student_classes::STUDENT_CLASSES;
 use crate::student_net::{StudentArch, StudentNet, StudentWidths};
 use crate::threshold_calibration::{Counts, ThresholdCalibration, calibrate, counts_at};
-use crate::trainer::{StepLog, TrainData, TrainSettings, train};
+use crate::trainer::{StepLog, TrainSettings, train};
+use crate::training_views::{draw_views, train_data};
 use burn::module::Module;
 use burn::tensor::Device;
 use kestrel_models::agreement::{AgreementReport, match_image};
@@ -370,74 +370,6 @@ fn latency(det: &Detector, frame: &CameraFrame) -> Result<Latency, DistillError>
     })
 }
 
-/// Progress hooks of the recipe (the binary draws bars and log lines).
-pub trait RecipeProgress: Sync {
-    /// A phase starts with `len` units of work.
-    fn phase(&self, name: &str, len: u64);
-    /// One unit of work is done.
-    fn tick(&self);
-    /// A training step finished.
-    fn step(&self, log: &StepLog);
-    /// A line of information.
-    fn note(&self, text: &str);
-}
-
-/// Progress hooks that report nothing (tests, library callers without a terminal).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoProgress;
-
-impl RecipeProgress for NoProgress {
-    fn phase(&self, _: &str, _: u64) {}
-    fn tick(&self) {}
-    fn step(&self, _: &StepLog) {}
-    fn note(&self, _: &str) {}
-}
-
-/// The views of the training images: `views_per_image` each, plus `rare_class_views` for
-/// images with a confident pseudo-label of a rare class; drawn from the seed.
-pub(crate) fn draw_views(
-    cfg: &RecipeConfig,
-    images: &[CameraFrame],
-    labels: &[Vec<Detection2d>],
-) -> Vec<ViewParams> {
-    let mut rng = SeededRng::new(cfg.seed);
-    let mut views = Vec::new();
-    for (i, (img, l)) in images.iter().zip(labels).enumerate() {
-        let rare = l.iter().any(|d| {
-            d.score >= cfg.pseudo_labels.confident && RARE_CLASSES.contains(&d.label.as_str())
-        });
-        let n = cfg.views_per_image + if rare { cfg.rare_class_views } else { 0 };
-        for _ in 0..n {
-            views.push(sample_view(
-                &mut rng,
-                i,
-                img.width as usize,
-                img.height as usize,
-                cfg.width,
-                cfg.height,
-            ));
-        }
-    }
-    views
-}
-
-/// The training data of `cfg` over `images`, their pseudo-labels and views.
-pub(crate) fn train_data<'a>(
-    cfg: &RecipeConfig,
-    images: &'a [CameraFrame],
-    labels: &'a [Vec<Detection2d>],
-    views: &'a [ViewParams],
-) -> TrainData<'a> {
-    TrainData {
-        images,
-        labels,
-        views,
-        thresholds: cfg.pseudo_labels,
-        height: cfg.height,
-        width: cfg.width,
-    }
-}
-
 /// Runs the recipe and writes `out_dir/{model.onnx, model.toml, metrics.json}`.
 pub fn run_recipe(
     cfg: &RecipeConfig,
@@ -452,13 +384,7 @@ pub fn run_recipe(
     let heldout_from = cfg.heldout_from;
     let pandaset_train = load_pandaset_images(&pandaset, |n| n < heldout_from, &label_settings)?;
     let (dash_train_paths, dash_held_paths) = dashcam_split(&zoo::dashcam_data_dir())?;
-    let dash_train = load_all(
-        &dash_train_paths
-            .iter()
-            .map(|p| (ImageSource::DashcamTrain, p.clone()))
-            .collect::<Vec<_>>(),
-    )?;
-    let mut images: Vec<CameraFrame> = dash_train.into_iter().map(|i| i.frame).collect();
+    let mut images = load_frames(&dash_train_paths)?;
     let n_dash = images.len();
     images.extend(pandaset_train.iter().map(|i| i.image.clone()));
     let extra_logs: Vec<PathBuf> = cfg.extra_logs.iter().map(PathBuf::from).collect();

@@ -6,7 +6,7 @@
 //! `models/zoo/kestrel-student-v3/adaptation/`.
 
 use kestrel_distill::adaptation::{AdaptSettings, adapt, render_markdown};
-use kestrel_distill::recipe::NoProgress;
+use kestrel_distill::recipe_progress::NoProgress;
 use kestrel_log::LogWriter;
 use kestrel_log::camera_image::ImageFormat;
 use kestrel_models::{Detector, zoo};

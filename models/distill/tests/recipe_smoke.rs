@@ -6,7 +6,8 @@
 
 use kestrel_distill::ensemble_teacher::EnsembleSettings;
 use kestrel_distill::model_card;
-use kestrel_distill::recipe::{NoProgress, RecipeConfig, run_recipe};
+use kestrel_distill::recipe::{RecipeConfig, run_recipe};
+use kestrel_distill::recipe_progress::NoProgress;
 use kestrel_distill::student_net::{StudentArch, StudentWidths};
 use kestrel_models::Detector;
 use std::path::PathBuf;

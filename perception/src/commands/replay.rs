@@ -10,7 +10,9 @@ use kestrel_perception::monitor_mode::MonitorMode;
 use kestrel_perception::output::OutputSink;
 use kestrel_perception::replay::replay;
 use kestrel_perception::sensor_source::SensorSource;
-use kestrel_perception::stage_factory::{camera_manifest, monitor_spec, production_stage};
+use kestrel_perception::stage_factory::{
+    camera_manifest, monitor_spec, production_stage, with_mining,
+};
 use kestrel_perception::world_frame::WorldPoses;
 use kestrel_perception::zenoh_output::ZenohOutput;
 use kestrel_sensors::camera_shift::CameraShift;
@@ -142,20 +144,16 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     let mut settings = config.runtime_settings(args.drop_sensor.into_iter().collect())?;
-    settings.monitors = monitor_spec(
-        model.as_deref(),
-        args.no_monitors,
-        config.monitor,
-        MonitorMode::Complete,
-    );
-    if let Some(spec) = &mut settings.monitors {
-        spec.mining_log = args.mine.clone();
-        spec.rig = source.rig().cloned();
-    } else if args.mine.is_some() {
-        return Err(
-            "--mine needs the model monitors: a camera model with an input reference".into(),
-        );
-    }
+    settings.monitors = with_mining(
+        monitor_spec(
+            model.as_deref(),
+            args.no_monitors,
+            config.monitor,
+            MonitorMode::Complete,
+        ),
+        args.mine.clone(),
+        source.rig().cloned(),
+    )?;
     let summary = replay(vec![source], stage, sinks, settings, |n| {
         progress.set_position(n)
     })?;

@@ -13,7 +13,7 @@ use kestrel_perception::output::OutputSink;
 use kestrel_perception::realtime::{Pace, RealtimeOptions, run_realtime};
 use kestrel_perception::sensor_source::SensorSource;
 use kestrel_perception::stage_factory::{
-    camera_manifest, default_input, monitor_spec, production_stage,
+    camera_manifest, default_input, monitor_spec, production_stage, with_mining,
 };
 use kestrel_perception::text_summary::TextSummarySink;
 use kestrel_perception::zenoh_output::ZenohOutput;
@@ -207,20 +207,16 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         config.zenoh.listen, config.zenoh.connect
     );
     let mut settings = config.runtime_settings(args.drop_sensor.into_iter().collect())?;
-    settings.monitors = monitor_spec(
-        model.as_deref(),
-        args.no_monitors,
-        config.monitor,
-        MonitorMode::Drop,
-    );
-    if let Some(spec) = &mut settings.monitors {
-        spec.mining_log = args.mine.clone();
-        spec.rig = Some(rig.clone());
-    } else if args.mine.is_some() {
-        return Err(
-            "--mine needs the model monitors: a camera model with an input reference".into(),
-        );
-    }
+    settings.monitors = with_mining(
+        monitor_spec(
+            model.as_deref(),
+            args.no_monitors,
+            config.monitor,
+            MonitorMode::Drop,
+        ),
+        args.mine.clone(),
+        Some(rig.clone()),
+    )?;
     let summary = run_realtime(
         sources,
         stage,
