@@ -21,9 +21,12 @@ pub enum BenchError {
         /// What is wrong.
         reason: String,
     },
-    /// The budgets file is invalid or lacks the machine class.
+    /// The budgets file is invalid or lacks the machine class, or the runtime failed (soak).
     #[error(transparent)]
-    Budgets(#[from] kestrel_perception::PerceptionError),
+    Perception(#[from] kestrel_perception::PerceptionError),
+    /// An input cannot serve the measurement.
+    #[error("{0}")]
+    Input(String),
     /// Loading or running a model failed.
     #[error(transparent)]
     Model(#[from] kestrel_models::ModelError),

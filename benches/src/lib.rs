@@ -11,15 +11,19 @@
 //! times the parts of one end-to-end frame; [`tract_profile`] times a model's optimised tract
 //! plan node by node.
 //!
+//! [`soak`] runs the real-time pipeline on a looping real sequence at multiples of its rate
+//! while sampling memory and latency.
+//!
 //! Binaries: `check-budgets` (the CI gate), `tract-latency` (per-run tract latencies for the
-//! onnxruntime comparison in `benches/compare/`) and `frame-breakdown` (per-part latencies of
-//! the end-to-end frame).
+//! onnxruntime comparison in `benches/compare/`), `frame-breakdown` (per-part latencies of
+//! the end-to-end frame) and `soak` (overload and soak).
 
 pub mod bench_inputs;
 pub mod budget_check;
 pub mod criterion_results;
 pub mod error;
 pub mod frame_breakdown;
+pub mod soak;
 pub mod tract_profile;
 
 pub use budget_check::{BudgetReport, StageStatus, StageVerdict, check_budgets};

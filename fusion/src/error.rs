@@ -75,6 +75,15 @@ pub enum FusionError {
         /// Timestamp of the frame set.
         timestamp: Timestamp,
     },
+    /// An ego-motion sample no vehicle could have produced (see
+    /// [`crate::ego_plausibility`]).
+    #[error("ego motion at {timestamp} refused: {reason}")]
+    ImplausibleEgoMotion {
+        /// Time of the sample.
+        timestamp: Timestamp,
+        /// What is implausible.
+        reason: String,
+    },
     /// A frame set holds no sensor data at all.
     #[error("frame set at {timestamp} holds no sensor data")]
     EmptyFrameSet {

@@ -8,6 +8,7 @@ pub mod association;
 pub mod camera;
 pub mod class_table;
 pub mod detected_object;
+pub mod ego_plausibility;
 pub mod ego_velocity;
 pub mod error;
 pub mod frame_set;

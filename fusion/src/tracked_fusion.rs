@@ -40,6 +40,11 @@ impl TrackedFusion {
         &self.tracker
     }
 
+    /// Deletes every track (see [`Tracker::drop_tracks`]).
+    pub fn drop_tracks(&mut self) {
+        self.tracker.drop_tracks();
+    }
+
     /// Fuses `set` and advances the tracker. A frame the stage or the tracker rejects (empty
     /// set, non-increasing timestamp, ...) returns the error and leaves the tracks as they were.
     pub fn process(&mut self, set: &SensorFrameSet) -> Result<TrackedFrame, FusionError> {

@@ -148,6 +148,22 @@ fn empty_frames_predict_coast_then_delete_and_ids_are_never_reused() {
 }
 
 #[test]
+fn dropped_tracks_are_gone_and_their_ids_never_return() {
+    let frames = one_car(10, 16);
+    let mut tracker = tracker_after(&frames);
+    let before = tracker.tracks()[0].clone();
+    let deletions = tracker.stats().deletions;
+    tracker.drop_tracks();
+    assert!(tracker.tracks().is_empty());
+    assert_eq!(tracker.stats().deletions, deletions + 1);
+    // The same car seen again is a new track with a new id.
+    let f = &one_car(11, 16)[10];
+    let out = tracker.step(f.timestamp, &f.detections, f.ego).unwrap();
+    assert_eq!(out.tracks.len(), 1);
+    assert!(out.tracks[0].id > before.id);
+}
+
+#[test]
 fn one_misclassified_detection_does_not_flip_the_class() {
     let mut frames = one_car(20, 16);
     frames[12].detections[0].class = ObjectClass::Pedestrian;

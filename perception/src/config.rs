@@ -32,6 +32,11 @@ pub struct RuntimeTable {
     pub health_period_s: f64,
     /// Stale-sensor threshold, seconds.
     pub stale_after_s: f64,
+    /// Forward clock jumps larger than this are refused, seconds (see
+    /// [`crate::input_order`]).
+    pub max_clock_jump_s: f64,
+    /// A message this far behind its sensor's previous one is a clock step back, seconds.
+    pub clock_step_back_s: f64,
     /// Real-time playback speed of recorded inputs.
     pub playback_speed: f64,
 }
@@ -115,6 +120,8 @@ impl KestrelConfig {
         for (name, v) in [
             ("runtime.health_period_s", r.health_period_s),
             ("runtime.stale_after_s", r.stale_after_s),
+            ("runtime.max_clock_jump_s", r.max_clock_jump_s),
+            ("runtime.clock_step_back_s", r.clock_step_back_s),
             ("runtime.playback_speed", r.playback_speed),
         ] {
             if !(v.is_finite() && v > 0.0) {
@@ -169,6 +176,8 @@ impl KestrelConfig {
         Ok(RuntimeSettings {
             health_period_s: self.runtime.health_period_s,
             stale_after_s: self.runtime.stale_after_s,
+            max_clock_jump_s: self.runtime.max_clock_jump_s,
+            clock_step_back_s: self.runtime.clock_step_back_s,
             budgets: budgets.for_machine(self.machine_class())?,
             drop_sensors,
             monitors: None,

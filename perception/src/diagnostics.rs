@@ -4,7 +4,9 @@
 //!
 //! Levels:
 //! - sensor: `STALE` when silent for longer than `runtime.stale_after_s`, `ERROR` when no
-//!   message ever arrived, `WARN` when its input queue dropped messages, else `OK`;
+//!   message ever arrived or when it is frozen (repeating the same data), `WARN` when its
+//!   input queue dropped messages or messages were refused at admission (duplicates,
+//!   reordering, clock jumps), else `OK`;
 //! - stage: `WARN` when over its latency budget, else `OK`;
 //! - output: `ERROR` when nothing was published yet although messages arrived and the stage
 //!   rejected some, `WARN` for any other degraded condition of the report, else `OK`.
@@ -30,9 +32,17 @@ fn sensor_status(node: &str, s: &SensorHealth, queue: Option<&QueueHealth>) -> D
     let (lvl, message) = match s.age_s {
         None => (level::ERROR, "no message received".to_owned()),
         Some(age) if s.stale => (level::STALE, format!("stale: last message {age:.3} s ago")),
+        Some(_) if s.frozen => (level::ERROR, "frozen: repeating the same data".to_owned()),
         Some(_) if dropped > 0 => (
             level::WARN,
             format!("input queue dropped {dropped} messages"),
+        ),
+        Some(_) if s.refused > 0 => (
+            level::WARN,
+            format!(
+                "{} messages refused (duplicate, reordered or clock jump)",
+                s.refused
+            ),
         ),
         Some(_) => (level::OK, format!("{:.1} Hz", s.rate_hz)),
     };
@@ -44,6 +54,7 @@ fn sensor_status(node: &str, s: &SensorHealth, queue: Option<&QueueHealth>) -> D
             "age_s",
             s.age_s.map_or("never".to_owned(), |a| format!("{a:.3}")),
         ),
+        kv("refused", s.refused),
     ];
     if let Some(q) = queue {
         values.push(kv("queue_pushed", q.stats.pushed));
@@ -227,12 +238,15 @@ mod tests {
 
     #[test]
     fn levels_follow_sensor_and_stage_health() {
-        let mut h = HealthMonitor::new(["lidar", "cam", "radar", "never"], 0.5);
+        let mut h = HealthMonitor::new(["lidar", "cam", "radar", "never", "frozen", "dup"], 0.5);
         for i in 0..5 {
-            h.on_message("lidar", "lidar", Timestamp(10 * S + i * S / 10));
-            h.on_message("radar", "radar", Timestamp(10 * S + i * S / 10));
+            h.on_message("lidar", "lidar", Timestamp(10 * S + i * S / 10), Some(i));
+            h.on_message("radar", "radar", Timestamp(10 * S + i * S / 10), None);
+            h.on_message("frozen", "camera", Timestamp(10 * S + i * S / 10), Some(7));
+            h.on_message("dup", "lidar", Timestamp(10 * S + i * S / 10), Some(i));
         }
-        h.on_message("cam", "camera", Timestamp(9 * S));
+        h.on_refused("dup");
+        h.on_message("cam", "camera", Timestamp(9 * S), None);
         let q = QueueHealth {
             queue: "input/radar".into(),
             stats: QueueStats {
@@ -248,6 +262,16 @@ mod tests {
         assert_eq!(by_name("kestrel: sensor lidar").level, level::OK);
         assert_eq!(by_name("kestrel: sensor cam").level, level::STALE);
         assert_eq!(by_name("kestrel: sensor never").level, level::ERROR);
+        let frozen = by_name("kestrel: sensor frozen");
+        assert_eq!(frozen.level, level::ERROR);
+        assert!(frozen.message.contains("frozen"), "{}", frozen.message);
+        let dup = by_name("kestrel: sensor dup");
+        assert_eq!(dup.level, level::WARN);
+        assert!(
+            dup.message.contains("1 messages refused"),
+            "{}",
+            dup.message
+        );
         let radar = by_name("kestrel: sensor radar");
         assert_eq!(radar.level, level::WARN);
         assert_eq!(radar.hardware_id, "radar");

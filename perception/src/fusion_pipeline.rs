@@ -6,13 +6,15 @@
 //! the tracker). Ego motion comes from vehicle odometry: [`SensorMessage::Odometry`] messages
 //! in the input (a dataset's poses, a vehicle's `nav_msgs/Odometry`) or samples the caller
 //! pushes ([`FusionPipelineStage::push_ego_velocity`], e.g. the simulator); without it the
-//! vehicle is taken as static between frames. Every set gives one output frame; the fusion stage's
-//! degraded flags become the frame's `degraded` list.
+//! vehicle is taken as static between frames. Odometry no vehicle could have produced (see
+//! [`kestrel_fusion::ego_plausibility`]) is refused with a typed error. Every set gives one
+//! output frame; the fusion stage's degraded flags become the frame's `degraded` list.
 
 use crate::error::PerceptionError;
 use crate::pipeline_config::PipelineConfig;
 use crate::stage::{OutputFrame, PerceptionStage};
 use kestrel_fusion::camera::CameraBranch;
+use kestrel_fusion::ego_plausibility::EgoPlausibility;
 use kestrel_fusion::ego_velocity::EgoVelocity;
 use kestrel_fusion::tracking::Tracker;
 use kestrel_fusion::{DegradedFlags, FusionStage, SensorFrameSet, TimeAligner, TrackedFusion};
@@ -25,6 +27,8 @@ pub struct FusionPipelineStage {
     fusion: TrackedFusion,
     /// Odometry samples by time, oldest first; pruned as frame sets consume them.
     odometry: BTreeMap<Timestamp, EgoVelocity>,
+    /// Refuses odometry no vehicle could have produced.
+    ego_gate: EgoPlausibility,
 }
 
 fn stage_error(e: impl std::fmt::Display) -> PerceptionError {
@@ -91,6 +95,7 @@ impl FusionPipelineStage {
             aligner,
             fusion: TrackedFusion::new(stage, tracker),
             odometry: BTreeMap::new(),
+            ego_gate: EgoPlausibility::default(),
         })
     }
 
@@ -143,11 +148,17 @@ impl PerceptionStage for FusionPipelineStage {
                     o.sensor, o.timestamp
                 )));
             }
-            self.push_ego_velocity(o.timestamp, EgoVelocity::from(o));
+            let v = EgoVelocity::from(o);
+            self.ego_gate.check(o.timestamp, &v).map_err(stage_error)?;
+            self.push_ego_velocity(o.timestamp, v);
             return Ok(Vec::new());
         }
         let sets = self.aligner.push(msg.clone()).map_err(stage_error)?;
         self.frames(sets)
+    }
+
+    fn on_clock_discontinuity(&mut self) {
+        self.fusion.drop_tracks();
     }
 
     fn finish(&mut self) -> Result<Vec<OutputFrame>, PerceptionError> {

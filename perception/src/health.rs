@@ -18,7 +18,16 @@ struct SensorSeen {
     messages: u64,
     first: Option<Timestamp>,
     last: Option<Timestamp>,
+    /// Content fingerprint of the last message, and how many messages in a row repeated it.
+    fingerprint: Option<u64>,
+    repeats: u64,
+    /// Messages refused at admission.
+    refused: u64,
 }
+
+/// A sensor whose last this-many messages repeat the content of the one before them is
+/// flagged frozen.
+pub const FROZEN_AFTER_REPEATS: u64 = 2;
 
 /// Health of one sensor.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -35,6 +44,12 @@ pub struct SensorHealth {
     pub age_s: Option<f64>,
     /// Silent for longer than the stale threshold (`runtime.stale_after_s`).
     pub stale: bool,
+    /// Delivering the same content again and again (at least [`FROZEN_AFTER_REPEATS`]
+    /// repeats in a row; see [`crate::content_fingerprint`]).
+    pub frozen: bool,
+    /// Messages refused at admission: duplicates, reordered messages, clock jumps (see
+    /// [`crate::input_order`]).
+    pub refused: u64,
 }
 
 /// Health of one queue.
@@ -62,6 +77,8 @@ pub struct HealthReport {
     pub outputs: u64,
     /// Messages the stage rejected with an error (counted, skipped).
     pub stage_errors: u64,
+    /// Frames published with each degraded flag of the stage (`lidar missing`, ...), so far.
+    pub frame_flags: BTreeMap<String, u64>,
     /// Human-readable degraded conditions; empty when healthy.
     pub degraded: Vec<String>,
     /// The model monitors' findings (input drift, shadow teacher); their warnings are not
@@ -84,6 +101,8 @@ pub struct HealthMonitor {
     stage_errors: u64,
     /// Frames the stage flagged degraded, per flag.
     frame_flags: BTreeMap<String, u64>,
+    /// Times tracking restarted after a clock step back.
+    tracking_restarts: u64,
 }
 
 impl HealthMonitor {
@@ -98,16 +117,39 @@ impl HealthMonitor {
             stale_after_s,
             stage_errors: 0,
             frame_flags: BTreeMap::new(),
+            tracking_restarts: 0,
         }
     }
 
-    /// Records a message from `sensor` received at `now` (runtime clock).
-    pub fn on_message(&mut self, sensor: &str, kind: &'static str, now: Timestamp) {
+    /// Records a message from `sensor` received at `now` (runtime clock), with the
+    /// fingerprint of its content when its kind has one.
+    pub fn on_message(
+        &mut self,
+        sensor: &str,
+        kind: &'static str,
+        now: Timestamp,
+        fingerprint: Option<u64>,
+    ) {
         let seen = self.sensors.entry(sensor.to_owned()).or_default();
         seen.kind = kind;
+        seen.repeats = match (fingerprint, seen.fingerprint) {
+            (Some(f), Some(last)) if f == last => seen.repeats + 1,
+            _ => 0,
+        };
+        seen.fingerprint = fingerprint;
         seen.messages += 1;
         seen.first.get_or_insert(now);
         seen.last = Some(now);
+    }
+
+    /// Records a message of `sensor` refused at admission (see [`crate::input_order`]).
+    pub fn on_refused(&mut self, sensor: &str) {
+        self.sensors.entry(sensor.to_owned()).or_default().refused += 1;
+    }
+
+    /// Records a restart of tracking (a sensor's clock stepped back).
+    pub fn on_tracking_restart(&mut self) {
+        self.tracking_restarts += 1;
     }
 
     /// Records a message the stage failed on.
@@ -148,6 +190,20 @@ impl HealthMonitor {
                     }
                     Some(_) => {}
                 }
+                if s.refused > 0 {
+                    degraded.push(format!(
+                        "sensor `{name}`: {} messages refused (duplicate, reordered or clock \
+                         jump)",
+                        s.refused
+                    ));
+                }
+                let frozen = s.repeats >= FROZEN_AFTER_REPEATS;
+                if frozen {
+                    degraded.push(format!(
+                        "sensor `{name}` frozen: its last {} messages repeat the same data",
+                        s.repeats + 1
+                    ));
+                }
                 let rate_hz = match (s.first, s.last) {
                     (Some(f), Some(l)) if s.messages > 1 && l > f => {
                         (s.messages - 1) as f64 / l.seconds_since(f)
@@ -161,6 +217,8 @@ impl HealthMonitor {
                     rate_hz,
                     age_s,
                     stale: age_s.is_some_and(|a| a > self.stale_after_s),
+                    frozen,
+                    refused: s.refused,
                 }
             })
             .collect();
@@ -187,6 +245,12 @@ impl HealthMonitor {
         for (flag, frames) in &self.frame_flags {
             degraded.push(format!("stage: {flag} in {frames} frames"));
         }
+        if self.tracking_restarts > 0 {
+            degraded.push(format!(
+                "tracking restarted {} times after a sensor clock stepped back",
+                self.tracking_restarts
+            ));
+        }
         if self.stage_errors > 0 {
             degraded.push(format!(
                 "{} messages rejected by the stage",
@@ -200,6 +264,7 @@ impl HealthMonitor {
             queues,
             outputs,
             stage_errors: self.stage_errors,
+            frame_flags: self.frame_flags.clone(),
             degraded,
             monitors: MonitorReport::default(),
         }
@@ -216,7 +281,7 @@ mod tests {
     fn rates_ages_and_missing_sensors() {
         let mut h = HealthMonitor::new(["lidar_top", "cam_front"], 0.5);
         for i in 0..11 {
-            h.on_message("lidar_top", "lidar", Timestamp(10 * S + i * S / 10));
+            h.on_message("lidar_top", "lidar", Timestamp(10 * S + i * S / 10), None);
         }
         let r = h.report(Timestamp(11 * S + S / 10), vec![], vec![], 3);
         let lidar = r.sensors.iter().find(|s| s.sensor == "lidar_top").unwrap();
@@ -236,7 +301,7 @@ mod tests {
     #[test]
     fn stale_sensor_and_queue_drops_are_degraded() {
         let mut h = HealthMonitor::new(["radar"], 0.5);
-        h.on_message("radar", "radar", Timestamp(S));
+        h.on_message("radar", "radar", Timestamp(S), None);
         let q = QueueHealth {
             queue: "input/radar".into(),
             stats: QueueStats {
@@ -253,5 +318,39 @@ mod tests {
         assert!(r.degraded[1].contains("dropped 4 of 10"));
         let fresh = h.report(Timestamp(S + S / 10), vec![], vec![], 0);
         assert!(fresh.is_healthy());
+    }
+
+    #[test]
+    fn repeated_content_is_frozen_until_it_changes() {
+        let mut h = HealthMonitor::new(["cam"], 0.5);
+        let at = |i: u64| Timestamp(S + i * S / 10);
+        h.on_message("cam", "camera", at(0), Some(7));
+        h.on_message("cam", "camera", at(1), Some(7));
+        assert!(
+            h.report(at(1), vec![], vec![], 0).is_healthy(),
+            "one repeat"
+        );
+        h.on_message("cam", "camera", at(2), Some(7));
+        let r = h.report(at(2), vec![], vec![], 0);
+        assert!(r.sensors[0].frozen);
+        assert!(r.degraded[0].contains("`cam` frozen"), "{:?}", r.degraded);
+        h.on_message("cam", "camera", at(3), Some(8));
+        assert!(h.report(at(3), vec![], vec![], 0).is_healthy());
+        h.on_refused("cam");
+        let r = h.report(at(3), vec![], vec![], 0);
+        assert_eq!(r.sensors[0].refused, 1);
+        assert!(
+            r.degraded[0].contains("1 messages refused"),
+            "{:?}",
+            r.degraded
+        );
+        let mut h = HealthMonitor::new(["cam"], 0.5);
+        h.on_message("cam", "camera", at(4), None);
+        h.on_message("cam", "camera", at(5), None);
+        h.on_message("cam", "camera", at(6), None);
+        assert!(
+            h.report(at(6), vec![], vec![], 0).is_healthy(),
+            "no fingerprint, never frozen"
+        );
     }
 }

@@ -11,21 +11,28 @@
 //! [`sim_stack`] runs the same production pipeline in `kestrel-sim`'s closed loop.
 //! [`evaluation`] scores outputs against human labels (`kestrel eval`). [`monitors`] watch the
 //! camera model in the field: input drift ([`drift_monitor`]) and agreement with its teacher
-//! ([`shadow_teacher`]), reported in health and diagnostics.
+//! ([`shadow_teacher`]), reported in health and diagnostics. The runtime admits messages by
+//! their stamps ([`input_order`]: duplicates, reordering, clock jumps) and flags frozen sensors
+//! ([`content_fingerprint`]); [`fault_injection`] breaks inputs on purpose (`--faults` on
+//! replay and play) and [`fault_matrix`] checks the declared behaviour for every fault.
 
 pub mod anonymiser;
 pub mod bounded_queue;
 pub mod budgets;
 pub mod clock;
 pub mod config;
+pub mod content_fingerprint;
 pub mod deadline_monitor;
 pub mod diagnostics;
 pub mod drift_monitor;
 pub mod error;
 pub mod evaluation;
+pub mod fault_injection;
+pub mod fault_matrix;
 pub mod fusion_pipeline;
 pub mod head_coverage;
 pub mod health;
+pub mod input_order;
 pub mod json_lines_sink;
 pub mod live_input;
 pub mod log_player;

@@ -16,24 +16,35 @@
 //!   player then continues forward in time); relative timing is kept exactly.
 //! - The log's rig (Kestrel logs) is offered on the zenoh key [`RIG_KEY`], so that `kestrel
 //!   run --input ros` with no configuration knows the sensors.
+//! - `faults`: a [`FaultPlan`] applied to every pass by the same injector as replay's
+//!   ([`crate::fault_injection`]), on the recorded wire messages: dropped, delayed (published
+//!   later), duplicated, reordered, re-stamped, damaged in content (decoded, damaged, encoded
+//!   again) or on the wire (the damaged bytes are published as they are, for the subscriber to
+//!   reject).
 
 use crate::clock::{Clock, WallClock};
 use crate::error::PerceptionError;
+use crate::fault_injection::fault_injector::ItemIter;
+use crate::fault_injection::{FaultCounts, FaultInjector, FaultPlan, PlayedMessage};
 use crate::rmw_zenoh::{
     Durability, Reliability, RosMessageType, RosNode, RosNodeName, RosPublisher, RosQos,
 };
 use crate::ros_input::RIG_KEY;
 use crate::zenoh_output::SUBSCRIBER_SETTLE;
+use kestrel_log::header_stamp;
 use kestrel_log::mcap_writer::{RIG_METADATA_KEY, RIG_METADATA_NAME};
 use kestrel_log::msg_schema::normalize_type_name;
 use kestrel_log::ros2_msg::RosMessage;
 use kestrel_log::ros2_msg::nav_msgs::Odometry;
 use kestrel_log::ros2_msg::sensor_msgs::{CameraInfo, CompressedImage, Image, PointCloud2};
+use kestrel_log::sensor_cdr::WireType;
+use kestrel_log::sensor_reader::rig_sensor_of_topic;
 use kestrel_log::{ChannelInfo, RawLogReader};
-use kestrel_sensors::Timestamp;
+use kestrel_sensors::{Rig, SensorKind, Timestamp};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use zenoh::Wait;
 
@@ -54,6 +65,9 @@ pub struct PlayOptions {
     pub domain_id: u32,
     /// Name of the publishing node.
     pub node_name: String,
+    /// Faults to inject into every pass (`--faults`; see [`crate::fault_injection`]): plans
+    /// name rig sensors or topics; times are relative to each pass's first message.
+    pub faults: Option<FaultPlan>,
 }
 
 impl Default for PlayOptions {
@@ -66,6 +80,7 @@ impl Default for PlayOptions {
             wait_for_subscribers: Duration::ZERO,
             domain_id: 0,
             node_name: "kestrel_play".into(),
+            faults: None,
         }
     }
 }
@@ -79,6 +94,8 @@ pub struct PlaySummary {
     pub passes: u64,
     /// Topics not played (not selected, or no usable type), with the reason.
     pub skipped: BTreeMap<String, String>,
+    /// Messages hit by each fault of the plan (over all passes), in plan order.
+    pub fault_hits: Vec<u64>,
 }
 
 /// The message types played by default.
@@ -155,42 +172,6 @@ fn starts_with_header(channel: &ChannelInfo) -> bool {
         .is_some_and(|l| l.starts_with("std_msgs/Header ") || l.starts_with("Header "))
 }
 
-/// Shifts the `header.stamp` at the start of a CDR message by `shift_ns`. Leaves messages it
-/// cannot read (too short, unknown encapsulation, out-of-range result) unchanged.
-fn shift_stamp(cdr: &mut [u8], shift_ns: i128) {
-    if shift_ns == 0 || cdr.len() < 12 || cdr[0] != 0 || cdr[1] > 1 {
-        return;
-    }
-    let le = cdr[1] == 1;
-    let sec_bytes: [u8; 4] = cdr[4..8].try_into().expect("4 bytes");
-    let nsec_bytes: [u8; 4] = cdr[8..12].try_into().expect("4 bytes");
-    let (sec, nsec) = if le {
-        (
-            i32::from_le_bytes(sec_bytes),
-            u32::from_le_bytes(nsec_bytes),
-        )
-    } else {
-        (
-            i32::from_be_bytes(sec_bytes),
-            u32::from_be_bytes(nsec_bytes),
-        )
-    };
-    let t = sec as i128 * 1_000_000_000 + nsec as i128 + shift_ns;
-    let (Ok(sec), Ok(nsec)) = (
-        i32::try_from(t.div_euclid(1_000_000_000)),
-        u32::try_from(t.rem_euclid(1_000_000_000)),
-    ) else {
-        return;
-    };
-    let (s, n) = if le {
-        (sec.to_le_bytes(), nsec.to_le_bytes())
-    } else {
-        (sec.to_be_bytes(), nsec.to_be_bytes())
-    };
-    cdr[4..8].copy_from_slice(&s);
-    cdr[8..12].copy_from_slice(&n);
-}
-
 /// A topic being played.
 struct PlayedTopic {
     publisher: RosPublisher,
@@ -205,6 +186,7 @@ pub struct LogPlayer {
     topics: BTreeMap<String, Option<PlayedTopic>>,
     summary: PlaySummary,
     rig_toml: Option<String>,
+    rig: Option<Rig>,
     _rig_queryable: Option<zenoh::query::Queryable<()>>,
 }
 
@@ -254,6 +236,27 @@ impl LogPlayer {
             }
             None => None,
         };
+        let rig = rig_toml
+            .as_deref()
+            .map(Rig::from_toml_str)
+            .transpose()
+            .map_err(|e| PerceptionError::Source {
+                source_name: path.display().to_string(),
+                message: format!("stored rig: {e}"),
+            })?;
+        let channels: Vec<_> = reader.channels().values().cloned().collect();
+        if let Some(plan) = &options.faults {
+            for name in plan.faults.iter().filter_map(|f| f.sensor.as_ref()) {
+                let known = rig.as_ref().is_some_and(|r| r.sensor(name).is_some())
+                    || channels.iter().any(|c| &c.topic == name);
+                if !known {
+                    return Err(PerceptionError::Config(format!(
+                        "fault plan: `{name}` is neither a sensor of the log's rig nor one of \
+                         its topics"
+                    )));
+                }
+            }
+        }
         let mut player = Self {
             path: path.to_owned(),
             options,
@@ -261,9 +264,9 @@ impl LogPlayer {
             topics: BTreeMap::new(),
             summary: PlaySummary::default(),
             rig_toml,
+            rig,
             _rig_queryable: rig_queryable,
         };
-        let channels: Vec<_> = reader.channels().values().cloned().collect();
         for ch in &channels {
             player.topic(ch)?;
         }
@@ -359,25 +362,17 @@ impl LogPlayer {
         let mut first: Option<u64> = None;
         let mut restamp_ns: i128 = 0;
         let mut pass_shift: u64 = 0;
+        // One set of counters over every pass, read however the play ends.
+        let counts = self.options.faults.as_ref().map(FaultCounts::for_plan);
         'passes: loop {
             self.summary.passes += 1;
-            let mut per_topic: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
-            let (mut pass_first, mut pass_last) = (u64::MAX, 0u64);
-            for m in open_reader(&self.path)? {
-                let m = m.map_err(|e| PerceptionError::Source {
-                    source_name: self.path.display().to_string(),
-                    message: e.to_string(),
-                })?;
+            let span = Arc::new(Mutex::new(PassSpan::default()));
+            let messages = self.pass_messages(span.clone(), counts.clone())?;
+            for m in messages {
+                let m = m?.raw;
                 if stop.load(Ordering::Relaxed) {
                     break 'passes;
                 }
-                pass_first = pass_first.min(m.log_time);
-                pass_last = pass_last.max(m.log_time);
-                let e = per_topic
-                    .entry(m.channel.topic.clone())
-                    .or_insert((0, m.log_time, m.log_time));
-                e.0 += 1;
-                e.2 = m.log_time;
                 let log_time = m.log_time.saturating_add(pass_shift);
                 let t0 = *first.get_or_insert_with(|| {
                     if self.options.restamp {
@@ -397,7 +392,7 @@ impl LogPlayer {
                 };
                 let mut data = m.data;
                 if topic.header {
-                    shift_stamp(&mut data, restamp_ns + pass_shift as i128);
+                    header_stamp::shift(&mut data, restamp_ns + pass_shift as i128);
                 }
                 topic.publisher.publish(&data, WallClock.now())?;
                 *self
@@ -406,19 +401,92 @@ impl LogPlayer {
                     .entry(m.channel.topic.clone())
                     .or_default() += 1;
             }
-            if !self.options.repeat || pass_first > pass_last {
-                break;
+            let next = span.lock().ok().and_then(|s| s.next_pass_shift());
+            match next {
+                Some(shift) if self.options.repeat => pass_shift += shift,
+                _ => break,
             }
-            // One message period (the densest topic's) after the last message, the next pass.
-            let period = per_topic
-                .values()
-                .filter(|(n, f, l)| *n > 1 && l > f)
-                .map(|(n, f, l)| (l - f) / (n - 1))
-                .min()
-                .unwrap_or(100_000_000);
-            pass_shift += pass_last - pass_first + period;
         }
+        self.summary.fault_hits = counts.map(|c| c.hits()).unwrap_or_default();
         Ok(self.summary)
+    }
+}
+
+impl LogPlayer {
+    /// One pass's messages, faulted when the options say so (hits added to `counts`); `span`
+    /// learns the recorded times (before faults).
+    fn pass_messages(
+        &self,
+        span: Arc<Mutex<PassSpan>>,
+        counts: Option<FaultCounts>,
+    ) -> Result<ItemIter<PlayedMessage>, PerceptionError> {
+        let source_name = self.path.display().to_string();
+        let rig = self.rig.clone();
+        let messages: ItemIter<PlayedMessage> = Box::new(open_reader(&self.path)?.map(move |m| {
+            let raw = m.map_err(|e| PerceptionError::Source {
+                source_name: source_name.clone(),
+                message: e.to_string(),
+            })?;
+            if let Ok(mut span) = span.lock() {
+                span.add(&raw.channel.topic, raw.log_time);
+            }
+            let owner = rig
+                .as_ref()
+                .and_then(|r| rig_sensor_of_topic(r, &raw.channel.topic));
+            let wire = WireType::of_name(&raw.channel.schema_name).map(|w| match w {
+                WireType::PointCloud2 { .. } => WireType::PointCloud2 {
+                    radar: owner.map(|s| matches!(s.kind, SensorKind::Radar { .. })),
+                },
+                other => other,
+            });
+            Ok(PlayedMessage {
+                sensor: owner.map_or_else(|| raw.channel.topic.clone(), |s| s.name.clone()),
+                wire,
+                raw,
+            })
+        }));
+        Ok(match (&self.options.faults, counts) {
+            (Some(plan), Some(counts)) => {
+                Box::new(FaultInjector::counting_into(messages, plan.clone(), counts))
+            }
+            _ => messages,
+        })
+    }
+}
+
+/// The recorded times of one pass: its first and last log time and, per topic, the message
+/// count and first and last log time.
+#[derive(Debug, Default)]
+struct PassSpan {
+    first: Option<u64>,
+    last: u64,
+    per_topic: BTreeMap<String, (u64, u64, u64)>,
+}
+
+impl PassSpan {
+    fn add(&mut self, topic: &str, log_time: u64) {
+        self.first = Some(self.first.map_or(log_time, |f| f.min(log_time)));
+        self.last = self.last.max(log_time);
+        let e = self
+            .per_topic
+            .entry(topic.to_owned())
+            .or_insert((0, log_time, log_time));
+        e.0 += 1;
+        e.2 = log_time;
+    }
+
+    /// How far the next pass's times move: the pass's span plus one message period (the
+    /// densest topic's); `None` for an empty pass.
+    fn next_pass_shift(&self) -> Option<u64> {
+        let first = self.first?;
+        let period = self
+            .per_topic
+            .values()
+            .filter(|(n, f, l)| *n > 1 && l > f)
+            .map(|(n, f, l)| (l - f) / (n - 1))
+            .min()
+            .unwrap_or(100_000_000);
+        Some(self.last - first + period)
     }
 }
 
@@ -448,29 +516,6 @@ fn sleep_until(deadline: Instant, stop: &AtomicBool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kestrel_log::ros2_msg::std_msgs::Header;
-
-    #[test]
-    fn stamps_shift_in_place_both_endiannesses() {
-        let msg = Header::new(Timestamp(5_900_000_000), "lidar");
-        let mut cdr = msg.to_cdr().unwrap();
-        shift_stamp(&mut cdr, 200_000_000);
-        let back = Header::from_cdr(&cdr).unwrap();
-        assert_eq!(back.stamp.to_timestamp(), Timestamp(6_100_000_000));
-        assert_eq!(back.frame_id, "lidar");
-        shift_stamp(&mut cdr, -6_100_000_000);
-        assert_eq!(
-            Header::from_cdr(&cdr).unwrap().stamp.to_timestamp(),
-            Timestamp(0)
-        );
-        // Big-endian encapsulation: sec 1, nanosec 2.
-        let mut be = vec![0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2];
-        shift_stamp(&mut be, 1_000_000_000);
-        assert_eq!(&be[4..12], &[0, 0, 0, 2, 0, 0, 0, 2]);
-        let mut short = vec![0, 1, 0, 0, 1];
-        shift_stamp(&mut short, 5);
-        assert_eq!(short, vec![0, 1, 0, 0, 1]);
-    }
 
     #[test]
     fn recorded_qos_is_read_from_rosbag2_yaml() {

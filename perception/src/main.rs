@@ -56,6 +56,10 @@ enum Command {
     /// Score the stack against human labels (KITTI, nuScenes, PandaSet, MCAP with labels):
     /// recall, precision, errors, CLEAR-MOT, IDF1; tables, JSON, bird's-eye-view pictures.
     Eval(commands::eval::Args),
+    /// Inject every kind of fault into a real sequence's replay and check the declared
+    /// behaviour (detection, continued outputs, recovery, no NaN, no ghost tracks); exit 0
+    /// pass, 1 fail, 2 usage/IO error.
+    FaultMatrix(commands::fault_matrix::Args),
 }
 
 impl Command {
@@ -113,6 +117,7 @@ fn main() -> ExitCode {
         Command::Infer(args) => commands::infer::run(args),
         Command::Compare(args) => commands::compare::run(args),
         Command::Eval(args) => commands::eval::run(args),
+        Command::FaultMatrix(args) => return commands::fault_matrix::main(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -238,7 +238,9 @@ fn fusion_loop(
             return Ok(queues);
         }
         if let Some(msg) = oldest.and_then(|name| pending.remove(&name)) {
-            runtime.handle(&msg, &queue_health(&queues))?;
+            if runtime.admit(&msg) {
+                runtime.handle(&msg, &queue_health(&queues))?;
+            }
             continue;
         }
         if sources_done && register.is_empty() {

@@ -3,9 +3,15 @@
 //! depends on the wall clock or on thread timing, so replaying the same inputs twice gives
 //! bit-identical outputs (equal output digests).
 //!
-//! Order rules: messages are merged by timestamp, ties broken by source order then arrival
-//! order. A message earlier than one already processed, or with the same sensor and timestamp
-//! as that sensor's previous message, is skipped and counted (`out_of_order`).
+//! Order rules: sources are merged by timestamp, ties broken by source order then arrival
+//! order; within a source, messages are handled in the order it delivers them (a log's
+//! recording order), as a live subscriber would receive them. A message not later than its
+//! sensor's previous message, or leaping seconds ahead of every other sensor, is refused by the
+//! runtime's admission rule ([`crate::input_order`]) and counted; a message late with respect
+//! to *other* sensors goes to the stage, whose time alignment takes it if its frame set is
+//! still open and rejects it otherwise. The runtime clock follows the latest admitted stamp and
+//! never goes back; health reports fall due on it as in a live run, also while every input is
+//! silent (they are published at their due times when the next message arrives).
 
 use crate::clock::ManualClock;
 use crate::error::PerceptionError;
@@ -13,8 +19,7 @@ use crate::output::OutputSink;
 use crate::runtime::{RunSummary, Runtime, RuntimeSettings};
 use crate::sensor_source::SensorSource;
 use crate::stage::PerceptionStage;
-use kestrel_sensors::{SensorMessage, Timestamp};
-use std::collections::BTreeMap;
+use kestrel_sensors::SensorMessage;
 use std::sync::Arc;
 
 /// One source with its next message read ahead.
@@ -85,8 +90,6 @@ pub fn replay(
         .collect();
     let clock = ManualClock::default();
     let mut runtime = Runtime::new(stage, sinks, Arc::new(clock.clone()), settings, &expected)?;
-    let mut last: Option<Timestamp> = None;
-    let mut last_per_sensor: BTreeMap<String, Timestamp> = BTreeMap::new();
     let mut handled = 0u64;
     for item in TimeOrderedMerge::new(sources) {
         handled += 1;
@@ -99,19 +102,13 @@ pub fn replay(
                 continue;
             }
         };
-        let t = msg.timestamp();
-        let duplicate = last_per_sensor.get(msg.sensor()) == Some(&t);
-        if last.is_some_and(|l| t < l) || duplicate {
-            tracing::warn!(
-                "skipping {} message of `{}` at {t}: out of order or duplicate",
-                msg.kind(),
-                msg.sensor()
-            );
-            runtime.count_out_of_order();
-        } else {
-            last = Some(t);
-            last_per_sensor.insert(msg.sensor().to_owned(), t);
-            clock.advance_to(t);
+        if runtime.admit(&msg) {
+            // The reports a live run would have published while every input was silent.
+            while let Some(due) = runtime.next_health_due().filter(|&d| d < msg.timestamp()) {
+                clock.advance_to(due);
+                runtime.maybe_report_health(due, &[])?;
+            }
+            clock.advance_to(msg.timestamp());
             runtime.handle(&msg, &[])?;
         }
         progress(handled);
@@ -122,7 +119,7 @@ pub fn replay(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kestrel_sensors::PointCloud;
+    use kestrel_sensors::{PointCloud, Timestamp};
 
     fn cloud(sensor: &str, t: u64) -> SensorMessage {
         SensorMessage::Lidar(PointCloud::with_capacity(

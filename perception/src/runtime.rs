@@ -5,9 +5,11 @@
 
 use crate::budgets::StageBudget;
 use crate::clock::Clock;
+use crate::content_fingerprint::content_fingerprint;
 use crate::deadline_monitor::DeadlineMonitor;
 use crate::error::PerceptionError;
 use crate::health::{HealthMonitor, HealthReport, QueueHealth};
+use crate::input_order::{InputOrder, Refusal};
 use crate::monitors::{MonitorSpec, Monitors};
 use crate::output::{EncodedFrame, OutputDigest, OutputSink};
 use crate::stage::{OutputFrame, PerceptionStage};
@@ -27,6 +29,11 @@ pub struct RuntimeSettings {
     pub health_period_s: f64,
     /// A sensor silent for longer than this (runtime clock, seconds) is flagged stale.
     pub stale_after_s: f64,
+    /// Forward clock jumps larger than this are refused, seconds (see [`InputOrder`]).
+    pub max_clock_jump_s: f64,
+    /// A message this far behind its sensor's previous one is a clock step back, seconds
+    /// (see [`InputOrder`]).
+    pub clock_step_back_s: f64,
     /// Per-stage budgets on the running machine class.
     pub budgets: BTreeMap<String, StageBudget>,
     /// Sensors whose messages are discarded on arrival (`--drop-sensor`); they stay expected,
@@ -43,9 +50,14 @@ pub struct RunCounters {
     pub inputs: u64,
     /// Messages discarded because their sensor was dropped on request.
     pub dropped_by_request: u64,
-    /// Messages skipped because their time was earlier than one already processed, or a
-    /// duplicate of the previous message of the same sensor (replay only).
+    /// Messages refused because their time was not later than the previous admitted message
+    /// of the same sensor: duplicates, reordered messages, a sensor clock stepping back.
     pub out_of_order: u64,
+    /// Messages refused because their sensor's clock jumped ahead of the others or stepped
+    /// back (see [`InputOrder`]).
+    pub clock_jumps: u64,
+    /// Times tracking restarted because a sensor's clock stepped back.
+    pub tracking_restarts: u64,
     /// Messages a source failed to read (counted, skipped).
     pub source_errors: u64,
     /// Fused frames published.
@@ -81,13 +93,17 @@ pub struct Runtime {
     next_health: Option<Timestamp>,
     counters: RunCounters,
     monitors: Option<Monitors>,
+    order: InputOrder,
+    /// Runtime-clock time of the last tracking restart.
+    last_restart: Option<Timestamp>,
 }
 
 impl Runtime {
     /// A runtime driving `stage` into `sinks`, on `clock`; `expected_sensors` are the sensors
     /// the inputs should deliver (health flags the ones that stay silent). Starts the
     /// settings' monitors (errors when their models cannot be loaded; a model without an
-    /// input reference runs unmonitored, with a warning).
+    /// input reference runs unmonitored, with a warning, unless frames were to be mined: then
+    /// it is an error, as nothing could ever be mined).
     pub fn new(
         stage: Box<dyn PerceptionStage>,
         sinks: Vec<Box<dyn OutputSink>>,
@@ -98,6 +114,17 @@ impl Runtime {
         let monitors = match &settings.monitors {
             Some(spec) => {
                 let started = Monitors::start(spec)?;
+                if started.is_none()
+                    && let Some(log) = &spec.mining_log
+                {
+                    return Err(PerceptionError::Config(format!(
+                        "mining into {}: model {} has no input reference (`[monitoring]` in its \
+                         manifest), so no monitor could flag a frame; record one with \
+                         `kestrel-distill input-reference`",
+                        log.display(),
+                        spec.student_manifest.display()
+                    )));
+                }
                 if started.is_none() {
                     tracing::warn!(
                         "model {} has no input reference: drift and shadow-teacher monitors off",
@@ -123,6 +150,8 @@ impl Runtime {
             .collect();
         Ok(Self {
             health: HealthMonitor::new(expected, settings.stale_after_s),
+            order: InputOrder::new(settings.max_clock_jump_s, settings.clock_step_back_s),
+            last_restart: None,
             deadlines: DeadlineMonitor::new(watched),
             stage,
             sinks,
@@ -135,9 +164,47 @@ impl Runtime {
         })
     }
 
-    /// Counts a message the caller skipped as out of order or duplicate.
-    pub fn count_out_of_order(&mut self) {
-        self.counters.out_of_order += 1;
+    /// Whether `msg` may be handled, by its stamp (see [`InputOrder`]): refused messages are
+    /// counted and logged and must not be given to [`Runtime::handle`] (nor advance a replay
+    /// clock).
+    pub fn admit(&mut self, msg: &SensorMessage) -> bool {
+        let refusal = match self.order.admit(msg) {
+            Ok(()) => return true,
+            Err(r) => r,
+        };
+        self.health.on_refused(msg.sensor());
+        let why = match refusal {
+            Refusal::NotAfterPrevious => {
+                self.counters.out_of_order += 1;
+                "not after its previous message"
+            }
+            Refusal::ClockJump => {
+                self.counters.clock_jumps += 1;
+                "its clock jumped ahead of the other sensors"
+            }
+            Refusal::ClockStepBack { first } => {
+                self.counters.clock_jumps += 1;
+                // Sensors stepping back together (one clock correction) restart tracking
+                // once: no message is admitted between their detections.
+                let now = self.clock.now();
+                if first && self.last_restart != Some(now) {
+                    self.last_restart = Some(now);
+                    self.counters.tracking_restarts += 1;
+                    self.health.on_tracking_restart();
+                    self.stage.on_clock_discontinuity();
+                    "its clock stepped back (tracking restarts)"
+                } else {
+                    "its clock stepped back"
+                }
+            }
+        };
+        tracing::warn!(
+            "refusing {} message of `{}` at {}: {why}",
+            msg.kind(),
+            msg.sensor(),
+            msg.timestamp()
+        );
+        false
     }
 
     /// Counts a message a source failed to read (the caller logs it).
@@ -161,7 +228,8 @@ impl Runtime {
         if self.settings.drop_sensors.contains(msg.sensor()) {
             self.counters.dropped_by_request += 1;
         } else {
-            self.health.on_message(msg.sensor(), msg.kind(), now);
+            self.health
+                .on_message(msg.sensor(), msg.kind(), now, content_fingerprint(msg));
             self.counters.inputs += 1;
             if let Some(m) = &mut self.monitors {
                 m.observe(msg);
@@ -205,6 +273,13 @@ impl Runtime {
         self.counters.tracked_objects += frame.tracked.len() as u64;
         self.counters.detected_objects += frame.detected.len() as u64;
         Ok(())
+    }
+
+    /// When the next health report is due on the runtime clock (`None` before the first
+    /// message). Replay uses it to publish the reports a live run would have published during
+    /// a silence of every sensor.
+    pub fn next_health_due(&self) -> Option<Timestamp> {
+        self.next_health
     }
 
     /// Publishes a health report when one is due on the runtime clock.
@@ -283,8 +358,8 @@ impl std::fmt::Display for RunSummary {
         let c = &self.counters;
         writeln!(
             f,
-            "inputs {} (dropped by request {}, out of order {}, unreadable {})",
-            c.inputs, c.dropped_by_request, c.out_of_order, c.source_errors
+            "inputs {} (dropped by request {}, out of order {}, clock jumps {}, unreadable {})",
+            c.inputs, c.dropped_by_request, c.out_of_order, c.clock_jumps, c.source_errors
         )?;
         writeln!(
             f,

@@ -3,6 +3,7 @@
 //! of messages in that source's own time order plus the sensors it is expected to deliver.
 
 use crate::error::PerceptionError;
+use crate::fault_injection::{FaultCounts, FaultInjector, FaultPlan};
 use kestrel_log::sensor_reader::SensorLogReader;
 use kestrel_sensors::camera_shift::CameraShift;
 use kestrel_sensors::kitti::{self, KittiObjectFrame};
@@ -59,6 +60,17 @@ impl SensorSource {
             other => other,
         }));
         self
+    }
+
+    /// The same source with the faults of `plan` applied (see [`crate::fault_injection`]);
+    /// the counters say how many messages each fault hit. A fault naming a sensor the source
+    /// does not deliver is an error (see [`SensorSource::check_sensor_names`]).
+    pub fn faulted(mut self, plan: FaultPlan) -> Result<(Self, FaultCounts), PerceptionError> {
+        self.check_sensor_names(plan.faults.iter().filter_map(|f| f.sensor.as_ref()))?;
+        let injector = FaultInjector::new(self.messages, plan);
+        let counts = injector.counts();
+        self.messages = Box::new(injector);
+        Ok((self, counts))
     }
 
     /// The rig, when the source knows it.

@@ -35,6 +35,11 @@ pub trait PerceptionStage: Send {
     /// message only: the runtime counts it and goes on.
     fn process(&mut self, msg: &SensorMessage) -> Result<Vec<OutputFrame>, PerceptionError>;
 
+    /// A sensor's clock stepped back: the messages that follow come from later in the world
+    /// than their stamps say. Drop state that assumes continuous time (tracks), keeping
+    /// identities unique. Default: nothing to drop.
+    fn on_clock_discontinuity(&mut self) {}
+
     /// End of input: returns the frames the stage still holds.
     fn finish(&mut self) -> Result<Vec<OutputFrame>, PerceptionError> {
         Ok(Vec::new())

@@ -1,5 +1,6 @@
 //! The `kestrel` binary: `run` on its built-in defaults finishes and prints a summary;
-//! `replay` prints the same digest twice and writes JSON lines; bad input gives clear errors.
+//! `replay` prints the same digest twice and writes JSON lines, also with faults injected from
+//! a seed; bad input gives clear errors.
 
 mod common;
 
@@ -94,6 +95,38 @@ fn replay_twice_prints_the_same_digest_and_writes_json_lines() {
 }
 
 #[test]
+fn faulted_replays_print_what_was_injected_and_repeat_with_their_seed() {
+    let replay = |seed: &str| {
+        let out = kestrel()
+            .arg("replay")
+            .arg(kitti_fixture())
+            .args([
+                "--digest",
+                "--quiet",
+                "--faults",
+                "partial_lidar sensor=velodyne keep=0.5; duplicate probability=0.5",
+                "--fault-seed",
+                seed,
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{stdout}");
+        assert!(stdout.contains("faults injected (seed "), "{stdout}");
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.contains("partial_lidar velodyne from 0 s") && l.ends_with(" messages")),
+            "{stdout}"
+        );
+        common::digest_line(&stdout)
+    };
+    let a = replay("1");
+    assert_eq!(a, replay("1"));
+    assert_ne!(a, replay("2"));
+}
+
+#[test]
 fn bad_paths_and_flags_give_clear_errors() {
     let out = kestrel()
         .args(["replay", "/no/such/log.mcap"])
@@ -118,6 +151,22 @@ fn bad_paths_and_flags_give_clear_errors() {
         stderr.contains("`lidar_top`") && stderr.contains("velodyne"),
         "{stderr}"
     );
+
+    for (spec, needle) in [
+        ("dropout sensor=lidar_top", "`lidar_top`"),
+        ("melt sensor=velodyne", "unknown fault `melt`"),
+        ("plan.toml", "no such file"),
+    ] {
+        let out = kestrel()
+            .arg("replay")
+            .arg(kitti_fixture())
+            .args(["--faults", spec])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{spec}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(needle), "{spec}: {stderr}");
+    }
 
     let out = kestrel().args(["run", "--speed=-2"]).output().unwrap();
     assert!(!out.status.success());

@@ -94,7 +94,7 @@ fn play_to_run_to_echo_equals_replay() {
 
     // Nothing lost on the way: no drops, no late or unreadable messages.
     assert!(
-        run_out.contains("out of order 0, unreadable 0"),
+        run_out.contains("out of order 0, clock jumps 0, unreadable 0"),
         "{run_out}"
     );
     for line in run_out.lines().filter(|l| l.starts_with("queue ")) {

@@ -46,4 +46,14 @@ impl SensorMessage {
             SensorMessage::Odometry(_) => "odometry",
         }
     }
+
+    /// Sets the message's own time (re-stamping: a player's loop, a clock fault).
+    pub fn set_timestamp(&mut self, t: Timestamp) {
+        match self {
+            SensorMessage::Camera(m) => m.timestamp = t,
+            SensorMessage::Lidar(m) => m.timestamp = t,
+            SensorMessage::Radar(m) => m.timestamp = t,
+            SensorMessage::Odometry(m) => m.timestamp = t,
+        }
+    }
 }

@@ -215,6 +215,13 @@ impl Tracker {
         self.tracks.iter().map(|t| t.output(now)).collect()
     }
 
+    /// Deletes every track (counted in [`TrackerStats::deletions`]), e.g. after a clock
+    /// discontinuity; identities stay unique: the next track gets a new id.
+    pub fn drop_tracks(&mut self) {
+        self.stats.deletions += self.tracks.len() as u64;
+        self.tracks.clear();
+    }
+
     /// Processes one frame: `detections` in the vehicle frame at `timestamp`, and `ego` = the
     /// vehicle's motion since the previous frame (`None`: the vehicle is taken as static).
     ///

@@ -6,6 +6,8 @@ pub mod detect;
 pub mod echo;
 pub mod eval;
 pub mod explain;
+pub mod fault_flags;
+pub mod fault_matrix;
 pub mod infer;
 pub mod inspect;
 pub mod inspect_log;

@@ -3,6 +3,7 @@
 //! `ros2 bag play` of a vehicle without ROS installed, and the way tests feed live input to
 //! `kestrel run --input ros`.
 
+use super::fault_flags::{FaultFlags, print_hits};
 use super::run::{ZenohFlags, load_config};
 use kestrel_perception::log_player::{LogPlayer, PlayOptions};
 use std::path::PathBuf;
@@ -35,6 +36,8 @@ pub struct Args {
     /// Wait up to this many seconds for every topic to have a subscriber before playing.
     #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
     pub wait_for_subscribers: f64,
+    #[command(flatten)]
+    pub faults: FaultFlags,
     /// Configuration file (its `[zenoh]` table and `ros.domain_id` are used).
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -60,8 +63,10 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         )
         .into());
     }
+    let faults = args.faults.plan()?;
     let session = config.zenoh.open()?;
     let options = PlayOptions {
+        faults: faults.clone(),
         rate: args.rate,
         repeat: args.repeat,
         topics: args.topics.clone(),
@@ -94,6 +99,9 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     for (topic, why) in &summary.skipped {
         println!("  {topic:<44} not played: {why}");
+    }
+    if let Some(plan) = &faults {
+        print_hits(plan, &summary.fault_hits);
     }
     session
         .close()

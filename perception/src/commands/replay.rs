@@ -1,6 +1,7 @@
 //! `kestrel replay <log>`: deterministic replay in timestamp order on one thread, with a
 //! progress bar, optional recording, JSON lines, digest and zenoh publication.
 
+use super::fault_flags::{FaultFlags, print_hits};
 use super::run::{ZenohFlags, load_config};
 use indicatif::{ProgressBar, ProgressStyle};
 use kestrel_perception::anonymiser::{Anonymiser, DEFAULT_PERSON_SCORE};
@@ -42,6 +43,8 @@ pub struct Args {
     /// curve; `defocus`: 13x13 box blur), to see the monitors flag it and to mine it.
     #[arg(long, value_name = "SHIFT", value_parser = parse_shift)]
     pub shift: Option<CameraShift>,
+    #[command(flatten)]
+    pub faults: FaultFlags,
     /// Mine camera frames the monitors flag (drifted inputs, student-teacher disagreement)
     /// into this MCAP log, rate-limited, with the reason (training material for the next
     /// student: `kestrel-distill recipe --from-log`).
@@ -97,6 +100,12 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let mut source = SensorSource::open_path(&args.input)?;
     if let Some(shift) = args.shift {
         source = source.shifted(shift);
+    }
+    let mut faults = None;
+    if let Some(plan) = args.faults.plan()? {
+        let (faulted, counts) = source.faulted(plan.clone())?;
+        source = faulted;
+        faults = Some((plan, counts));
     }
     let poses = WorldPoses::new();
     if args.frame == OutputFrame::World {
@@ -159,6 +168,9 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     })?;
     progress.finish_and_clear();
     println!("{summary}");
+    if let Some((plan, counts)) = faults {
+        print_hits(&plan, &counts.hits());
+    }
     if args.digest {
         println!("digest {}", summary.digest);
     }

@@ -109,7 +109,9 @@ pub fn scene(n: u64) -> Vec<SensorMessage> {
         let t = t0 + i * 100_000_000;
         let x0 = 10.0 + 0.5 * i as f32;
         out.push(block("lidar_top", t, x0, 2.0));
-        out.push(block("lidar_rear", t + 50_000_000, -15.0, -4.0));
+        // A slowly receding object: no real sensor repeats a sweep bit for bit.
+        let x_rear = -15.0 - 0.01 * i as f32;
+        out.push(block("lidar_rear", t + 50_000_000, x_rear, -4.0));
     }
     out
 }

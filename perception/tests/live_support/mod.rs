@@ -104,13 +104,19 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn shifted(mut m: SensorMessage, dt: u64) -> SensorMessage {
-    let add = |t: &mut Timestamp| *t = Timestamp(t.0 + dt);
+/// `m` of pass `k`: `k` periods later, with its sensor noise: one pixel byte (camera) or the
+/// first point's height (LiDAR, by `k` x 0.1 mm) differs from pass to pass, as no real sensor
+/// repeats a frame bit for bit (an exact repeat is a frozen sensor to the runtime's health).
+fn pass_of(mut m: SensorMessage, k: u64) -> SensorMessage {
+    m.set_timestamp(Timestamp(m.timestamp().0 + k * LOOP_PERIOD_NS));
     match &mut m {
-        SensorMessage::Camera(f) => add(&mut f.timestamp),
-        SensorMessage::Lidar(c) => add(&mut c.timestamp),
-        SensorMessage::Radar(r) => add(&mut r.timestamp),
-        SensorMessage::Odometry(o) => add(&mut o.timestamp),
+        SensorMessage::Camera(f) => {
+            let mut data = f.data.to_vec();
+            data[0] = data[0].wrapping_add(k as u8);
+            f.data = data.into();
+        }
+        SensorMessage::Lidar(c) => c.z[0] += k as f32 * 1e-4,
+        SensorMessage::Radar(_) | SensorMessage::Odometry(_) => {}
     }
     m
 }
@@ -127,10 +133,7 @@ pub fn looped_nuscenes_log(out: &Path, passes: u64) {
         .join("../sensors/testdata/nuscenes/sample-n015-2018-07-24");
     let (rig, msgs, _) = nuscenes_messages(&sample, &[]).unwrap();
     let mut all: Vec<SensorMessage> = (0..passes)
-        .flat_map(|k| {
-            msgs.iter()
-                .map(move |m| shifted(m.clone(), k * LOOP_PERIOD_NS))
-        })
+        .flat_map(|k| msgs.iter().map(move |m| pass_of(m.clone(), k)))
         .collect();
     all.sort_by(|a, b| (a.timestamp(), a.sensor()).cmp(&(b.timestamp(), b.sensor())));
     let mut w = LogWriter::create(out, Some(&rig)).unwrap();

@@ -13,6 +13,8 @@
 //!   [`ground_truth_msg`]: wire messages <-> `kestrel_sensors` types;
 //! - [`mcap_reader`], [`sensor_reader`], [`mcap_writer`]: the MCAP container, read in
 //!   log-time order (through the summary's chunk indexes, or a bounded reorder window);
+//! - [`header_stamp`]: a CDR message's `header.stamp`, read and shifted in place;
+//! - [`sensor_cdr`]: one sensor message <-> the CDR bytes of its wire message;
 //! - [`convert`]: KITTI / nuScenes / Ouster / PandaSet folders -> MCAP logs;
 //! - [`mcap_info`]: what a log holds (per topic: type, count, times, rate), from its indexes;
 //! - [`type_hash`]: RIHS01 type hashes.
@@ -27,6 +29,7 @@ pub mod convert;
 pub mod dynamic_decode;
 pub mod error;
 pub mod ground_truth_msg;
+pub mod header_stamp;
 mod log_time_queue;
 pub mod mcap_info;
 pub mod mcap_reader;
@@ -35,6 +38,7 @@ pub mod msg_schema;
 pub mod odometry_msg;
 pub mod point_cloud2;
 pub mod ros2_msg;
+pub mod sensor_cdr;
 pub mod sensor_reader;
 pub mod type_hash;
 

@@ -18,18 +18,18 @@
 //! per topic; a message that fails to decode yields an error for that message and reading
 //! goes on.
 
-use crate::camera_image::{compressed_to_frame, compressed_topic, image_to_frame};
+use crate::camera_image::compressed_topic;
 use crate::camera_info::{camera_info_to_intrinsics, camera_info_topic};
 use crate::error::LogError;
 use crate::mcap_reader::{RawLogReader, RawMessage};
 use crate::mcap_writer::{RIG_METADATA_KEY, RIG_METADATA_NAME};
 use crate::msg_schema::normalize_type_name;
-use crate::odometry_msg::msg_to_odometry;
-use crate::point_cloud2::{looks_like_radar, point_cloud2_to_lidar, point_cloud2_to_radar};
 use crate::ros2_msg::RosMessage;
-use crate::ros2_msg::nav_msgs::Odometry as OdometryMsg;
-use crate::ros2_msg::sensor_msgs::{CameraInfo, CompressedImage, Image, PointCloud2};
-use kestrel_sensors::{CameraIntrinsics, Rig, SensorError, SensorKind, SensorMessage, Timestamp};
+use crate::ros2_msg::sensor_msgs::CameraInfo;
+use crate::sensor_cdr::{WireType, decode_named};
+use kestrel_sensors::{
+    CameraIntrinsics, Rig, SensorError, SensorKind, SensorMessage, SensorSpec, Timestamp,
+};
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek};
@@ -124,7 +124,7 @@ impl<R: Read + Seek> SensorLogReader<R> {
         if let Some(s) = self
             .rig
             .as_ref()
-            .and_then(|r| r.sensors.iter().find(|s| claims(s.topic.as_deref(), topic)))
+            .and_then(|r| rig_sensor_of_topic(r, topic))
         {
             return (s.name.clone(), Some(&s.kind));
         }
@@ -156,42 +156,28 @@ impl<R: Read + Seek> SensorLogReader<R> {
             log_time: m.log_time,
             reason: e.to_string(),
         };
-        let ty = normalize_type_name(&ch.schema_name);
-        let msg = if ty == normalize_type_name(Image::type_name()) {
-            let img = Image::from_cdr(&m.data).map_err(cdr)?;
-            let (name, _) = self.sensor_for(&ch.topic, &img.header.frame_id);
-            SensorMessage::Camera(image_to_frame(&img, &name).map_err(sensor_err)?)
-        } else if ty == normalize_type_name(CompressedImage::type_name()) {
-            let img = CompressedImage::from_cdr(&m.data).map_err(cdr)?;
-            let (name, _) = self.sensor_for(&ch.topic, &img.header.frame_id);
-            SensorMessage::Camera(compressed_to_frame(&img, &name).map_err(sensor_err)?)
-        } else if ty == normalize_type_name(PointCloud2::type_name()) {
-            let pc = PointCloud2::from_cdr(&m.data).map_err(cdr)?;
-            let (name, kind) = self.sensor_for(&ch.topic, &pc.header.frame_id);
-            let radar = match kind {
-                Some(SensorKind::Radar { .. }) => true,
-                Some(SensorKind::Lidar { .. }) => false,
-                _ => looks_like_radar(&pc),
-            };
-            if radar {
-                SensorMessage::Radar(point_cloud2_to_radar(&pc, &name).map_err(sensor_err)?)
-            } else {
-                SensorMessage::Lidar(point_cloud2_to_lidar(&pc, &name).map_err(sensor_err)?)
-            }
-        } else if ty == normalize_type_name(OdometryMsg::type_name()) {
-            let odom = OdometryMsg::from_cdr(&m.data).map_err(cdr)?;
-            SensorMessage::Odometry(
-                msg_to_odometry(&odom, &odometry_source_name(&ch.topic)).map_err(sensor_err)?,
-            )
-        } else if ty == normalize_type_name(CameraInfo::type_name()) {
+        if let Some(ty) = WireType::of_name(&ch.schema_name) {
+            let msg = decode_named(ty, &ch.topic, m.log_time, &m.data, |frame_id| {
+                if ty == WireType::Odometry {
+                    return (odometry_source_name(&ch.topic), None);
+                }
+                let (name, kind) = self.sensor_for(&ch.topic, frame_id);
+                let radar = match kind {
+                    Some(SensorKind::Radar { .. }) => Some(true),
+                    Some(SensorKind::Lidar { .. }) => Some(false),
+                    _ => None,
+                };
+                (name, radar)
+            })?;
+            return Ok(Converted::Sensor(msg));
+        }
+        if normalize_type_name(&ch.schema_name) == normalize_type_name(CameraInfo::type_name()) {
             let info = CameraInfo::from_cdr(&m.data).map_err(cdr)?;
             let (name, _) = self.sensor_for(&ch.topic, &info.header.frame_id);
             let k = camera_info_to_intrinsics(&info).map_err(sensor_err)?;
             return Ok(Converted::Calibration(name, k));
-        } else {
-            return Ok(Converted::Skipped);
-        };
-        Ok(Converted::Sensor(msg))
+        }
+        Ok(Converted::Skipped)
     }
 }
 
@@ -216,6 +202,14 @@ fn stored_rig<R: Read + Seek>(raw: &RawLogReader<R>) -> Result<Option<Rig>, LogE
         .find_map(|m| m.metadata.get(RIG_METADATA_KEY))
         .map(|text| Rig::from_toml_str(text).map_err(LogError::from))
         .transpose()
+}
+
+/// The rig sensor whose topic owns `topic` (the topic itself, its compressed images or its
+/// camera_info), if any.
+pub fn rig_sensor_of_topic<'a>(rig: &'a Rig, topic: &str) -> Option<&'a SensorSpec> {
+    rig.sensors
+        .iter()
+        .find(|s| claims(s.topic.as_deref(), topic))
 }
 
 /// Whether a rig sensor with topic `rig_topic` owns `topic` (itself, its compressed images or
