@@ -16,6 +16,7 @@
 //! ([`content_fingerprint`]); [`fault_injection`] breaks inputs on purpose (`--faults` on
 //! replay and play) and [`fault_matrix`] checks the declared behaviour for every fault.
 
+pub mod access_control;
 pub mod anonymiser;
 pub mod bounded_queue;
 pub mod budgets;

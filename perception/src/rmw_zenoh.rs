@@ -34,7 +34,7 @@ pub const GID_SIZE: usize = 16;
 pub const ATTACHMENT_SIZE: usize = 8 + 8 + 1 + GID_SIZE;
 
 /// Liveliness admin space of rmw_zenoh.
-const ADMIN_SPACE: &str = "@ros2_lv";
+pub(crate) const ADMIN_SPACE: &str = "@ros2_lv";
 
 /// A ROS 2 message type: its full name and the type hash that goes into key expressions.
 #[derive(Debug, Clone, PartialEq, Eq)]
