@@ -9,7 +9,7 @@
 #    workspace's `fuzz-seeds` binary;
 # 3. builds the AFL++ harness (sensors/fuzz/afl, its own target folder target/afl; cargo-afl
 #    adds coverage instrumentation, overflow checks and debug assertions, and optimises at
-#    AFL_OPT_LEVEL, default 3: CI sets 1, which builds in about half the time);
+#    AFL_OPT_LEVEL, default 3; CI sets 0, which builds in 2.2 min instead of 7.7);
 # 4. fuzzes each target for N seconds (default 10), J targets at a time (default 1);
 # 5. copies every crashing input into sensors/fuzz/regressions/<target>/ (replayed by
 #    `cargo test`), prints executions, corpus, coverage, crashes and hangs per target, and with
