@@ -33,6 +33,7 @@ fn output(c: &mut Criterion) {
             .collect(),
         detected: fused.objects,
         degraded: Vec::new(),
+        vehicle_pose: None,
     };
     let port = free_loopback_port();
     let subscriber_session = ZenohSettings {

@@ -24,6 +24,7 @@ fn frame(n: usize, k: u64) -> Vec<DetectedObject> {
             let x = 5.0 + (i % 20) as f64 * 6.0 + speed * t + rng.uniform_in(-0.15, 0.15);
             let y = -30.0 + (i / 20) as f64 * 6.0 + rng.uniform_in(-0.15, 0.15);
             DetectedObject {
+                lidar_shape: None,
                 bbox: OrientedBox3 {
                     center: Point3::new(x, y, 0.8),
                     length: 4.5,

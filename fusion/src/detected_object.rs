@@ -1,6 +1,7 @@
 //! The per-frame fused measurement: what the detection branches and association produce
 //! for one instant, before tracking.
 
+use crate::lidar::shape_features::ShapeFeatures;
 use kestrel_sensors::{ObjectClass, OrientedBox3};
 use nalgebra::{Matrix2, Vector2};
 
@@ -21,9 +22,11 @@ pub struct SensorSources {
 pub struct DetectedObject {
     /// Box in the vehicle frame (centre, extents in metres, yaw in radians about z).
     pub bbox: OrientedBox3,
-    /// Object class; [`ObjectClass::Unknown`] when no camera detection was associated.
+    /// Object class; [`ObjectClass::Unknown`] when neither a camera detection nor the LiDAR
+    /// shape classifier named it.
     pub class: ObjectClass,
-    /// Confidence in `class`, 0..1.
+    /// Confidence in `class`, 0..1. For [`ObjectClass::Unknown`]: 0 when nothing judged the
+    /// object, else the shape classifier's probability that there is nothing to name.
     pub class_confidence: f32,
     /// Confidence that the object exists, 0..1.
     pub existence_confidence: f32,
@@ -35,4 +38,7 @@ pub struct DetectedObject {
     pub velocity_covariance: Option<Matrix2<f64>>,
     /// Sensors that contributed.
     pub sources: SensorSources,
+    /// Shape descriptors of the object's LiDAR points (objects made from a LiDAR cluster
+    /// only): what the LiDAR shape classifier named it by, kept for training and inspection.
+    pub lidar_shape: Option<ShapeFeatures>,
 }

@@ -90,6 +90,14 @@ pub enum FusionError {
         /// Timestamp of the frame set.
         timestamp: Timestamp,
     },
+    /// A LiDAR shape classifier file cannot be read or does not fit this build.
+    #[error("LiDAR shape classifier {path}: {message}")]
+    ShapeClassifier {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        message: String,
+    },
     /// The camera branch's detector failed (model file, inference).
     #[error(transparent)]
     Model(#[from] kestrel_models::ModelError),

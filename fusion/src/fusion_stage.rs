@@ -4,6 +4,7 @@
 use crate::association::{AssociationConfig, AssociationStats, BranchOutputs, associate};
 use crate::camera::CameraBranch;
 use crate::frame_set::SensorFrameSet;
+use crate::lidar::shape_classifier::ShapeClassifier;
 use crate::lidar::{LidarBranch, LidarConfig, LidarStats};
 use crate::radar::{RadarBranch, RadarConfig, RadarStats};
 use crate::{DetectedObject, FusionError};
@@ -86,11 +87,13 @@ pub struct FusionStage {
     radar: RadarBranch,
     camera: Option<CameraBranch>,
     association: AssociationConfig,
+    shapes: Option<ShapeClassifier>,
 }
 
 impl FusionStage {
     /// A stage for `rig`. `camera` is the camera branch (a loaded detector); without one,
-    /// camera frames are ignored and every frame is flagged `camera_missing`.
+    /// camera frames are ignored and every frame is flagged `camera_missing`. Loads the LiDAR
+    /// shape classifier the association configuration names (an error if it cannot).
     pub fn new(
         rig: Rig,
         config: FusionConfig,
@@ -102,6 +105,7 @@ impl FusionStage {
             lidar: LidarBranch::new(config.lidar)?,
             radar: RadarBranch::new(config.radar)?,
             camera,
+            shapes: config.association.load_shape_classifier()?,
             association: config.association,
         })
     }
@@ -176,6 +180,7 @@ impl FusionStage {
             &self.rig,
             self.lidar.config(),
             &self.association,
+            self.shapes.as_ref(),
         )?;
         let (lidar, camera, radar) = (branches.lidar, branches.camera, branches.radar);
         let degraded = DegradedFlags {

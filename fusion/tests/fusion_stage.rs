@@ -260,7 +260,7 @@ fn full_fusion_gives_a_classified_car_with_velocity() {
 }
 
 #[test]
-fn camera_missing_gives_unknown_lidar_radar_objects() {
+fn camera_missing_gives_lidar_radar_objects_named_by_shape_or_unknown() {
     let s = stage();
     let set = SensorFrameSet {
         timestamp: T,
@@ -275,13 +275,45 @@ fn camera_missing_gives_unknown_lidar_radar_objects() {
     assert_eq!(f.degraded.missing_sensors, vec!["cam".to_owned()]);
     assert_eq!(f.objects.len(), 1);
     let o = &f.objects[0];
-    assert_eq!(o.class, ObjectClass::Unknown);
+    // The shipped LiDAR shape classifier names the car's points a car.
+    assert_eq!(o.class, ObjectClass::Car);
+    assert!(o.class_confidence > 0.5 && o.lidar_shape.is_some());
+    assert_eq!(f.association.shape_named, 1);
     assert!(o.sources.lidar && o.sources.radar && !o.sources.camera);
     assert!((o.velocity.unwrap() - CAR_VELOCITY).norm() < 0.3);
-    // Without the class there is no shape completion: the centre is that of the seen faces.
+    // No camera box: no shape completion, the centre is that of the seen faces.
     assert!(centre_error(&f) < 1.0, "centre error {}", centre_error(&f));
     // Deterministic.
     assert_eq!(s.process(&set).unwrap(), f);
+    // Without the classifier the object has no class.
+    let mut config = FusionConfig::default();
+    config.association.shape_classifier = "none".into();
+    let plain = FusionStage::new(rig(), config, None).unwrap();
+    let f = plain.process(&set).unwrap();
+    assert_eq!(f.objects[0].class, ObjectClass::Unknown);
+    assert_eq!(f.objects[0].class_confidence, 0.0);
+}
+
+#[test]
+fn a_missing_or_corrupt_shape_classifier_is_refused_at_start() {
+    let dir = std::env::temp_dir().join(format!("kestrel-shapes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let corrupt = dir.join("classifier.toml");
+    std::fs::write(&corrupt, "features = [\"length_m\"]\n").unwrap();
+    for path in [dir.join("absent.toml"), corrupt] {
+        let mut config = FusionConfig::default();
+        config.association.shape_classifier = path.display().to_string();
+        let err = FusionStage::new(rig(), config, None).unwrap_err();
+        assert!(
+            matches!(err, kestrel_fusion::FusionError::ShapeClassifier { .. }),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains(&path.display().to_string()),
+            "{err}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -26,6 +26,18 @@ pub fn default_student_manifest() -> PathBuf {
         .join("model.toml")
 }
 
+/// Name of the LiDAR shape classifier shipped in `models/zoo/`.
+pub const DEFAULT_LIDAR_CLASSIFIER: &str = "kestrel-lidar-shape-v1";
+
+/// The shipped LiDAR shape classifier (`models/zoo/<DEFAULT_LIDAR_CLASSIFIER>/classifier.toml`),
+/// which names the LiDAR objects no camera named.
+pub fn default_lidar_classifier() -> PathBuf {
+    models_dir()
+        .join("zoo")
+        .join(DEFAULT_LIDAR_CLASSIFIER)
+        .join("classifier.toml")
+}
+
 /// Image folders of the repository's data, for tools and tests.
 pub fn dashcam_data_dir() -> PathBuf {
     models_dir().join("data").join("dashcam")

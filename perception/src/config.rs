@@ -8,6 +8,7 @@ use crate::pipeline_config::{PipelineConfig, TimeAlignmentTable};
 use crate::realtime::QueuePolicies;
 use crate::ros_input::InputSettings;
 use crate::runtime::RuntimeSettings;
+use crate::world_frame::ObjectFrame;
 use crate::zenoh_output::RosOutputSettings;
 use crate::zenoh_session::ZenohSettings;
 use kestrel_fusion::FusionConfig;
@@ -181,6 +182,7 @@ impl KestrelConfig {
             budgets: budgets.for_machine(self.machine_class())?,
             drop_sensors,
             monitors: None,
+            object_frame: ObjectFrame::from_frame_id(&self.ros.frame_id),
         })
     }
 }

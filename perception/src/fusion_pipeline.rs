@@ -13,6 +13,7 @@
 use crate::error::PerceptionError;
 use crate::pipeline_config::PipelineConfig;
 use crate::stage::{OutputFrame, PerceptionStage};
+use crate::world_frame::VehiclePoses;
 use kestrel_fusion::camera::CameraBranch;
 use kestrel_fusion::ego_plausibility::EgoPlausibility;
 use kestrel_fusion::ego_velocity::EgoVelocity;
@@ -29,6 +30,8 @@ pub struct FusionPipelineStage {
     odometry: BTreeMap<Timestamp, EgoVelocity>,
     /// Refuses odometry no vehicle could have produced.
     ego_gate: EgoPlausibility,
+    /// Odometry poses, placing output frames in the odometry's fixed frame.
+    poses: VehiclePoses,
 }
 
 fn stage_error(e: impl std::fmt::Display) -> PerceptionError {
@@ -96,6 +99,7 @@ impl FusionPipelineStage {
             fusion: TrackedFusion::new(stage, tracker),
             odometry: BTreeMap::new(),
             ego_gate: EgoPlausibility::default(),
+            poses: VehiclePoses::default(),
         })
     }
 
@@ -118,9 +122,11 @@ impl FusionPipelineStage {
         let mut out = Vec::with_capacity(sets.len());
         for mut set in sets {
             set.ego_velocity = self.ego_velocity_at(set.timestamp);
+            let vehicle_pose = self.poses.at(set.timestamp);
             let frame = self.fusion.process(&set).map_err(stage_error)?;
             let (fused, tracks) = (frame.fused, frame.tracking);
             out.push(OutputFrame {
+                vehicle_pose,
                 stamp: fused.timestamp,
                 degraded: describe(&fused.degraded),
                 detected: fused.objects,
@@ -151,6 +157,9 @@ impl PerceptionStage for FusionPipelineStage {
             let v = EgoVelocity::from(o);
             self.ego_gate.check(o.timestamp, &v).map_err(stage_error)?;
             self.push_ego_velocity(o.timestamp, v);
+            if let Some(pose) = o.pose {
+                self.poses.push(o.timestamp, pose, v);
+            }
             return Ok(Vec::new());
         }
         let sets = self.aligner.push(msg.clone()).map_err(stage_error)?;

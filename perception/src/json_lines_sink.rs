@@ -1,13 +1,11 @@
 //! `--json <file>`: every published object as one JSON line, read back from the encoded wire
 //! messages (so the file shows exactly what planners receive). Fields: see
-//! [`ObjectRecord`]; `topic` is `tracked` or `detected`. Objects are in the vehicle frame, or
-//! in the input's fixed frame with [`JsonLinesSink::in_world`] (`--frame world`).
+//! [`ObjectRecord`]; `topic` is `tracked` or `detected`. Objects are in the frame the run
+//! publishes in (the vehicle frame, or the world frame: [`crate::world_frame`]).
 
 use crate::error::PerceptionError;
 use crate::object_messages::{ObjectRecord, detected_records, tracked_records};
 use crate::output::{EncodedFrame, OutputSink};
-use crate::world_frame::{WorldPoses, to_world};
-use kestrel_sensors::Timestamp;
 use serde::Serialize;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -25,11 +23,7 @@ struct Line<'a> {
 pub struct JsonLinesSink {
     path: PathBuf,
     out: BufWriter<File>,
-    world: Option<WorldPoses>,
 }
-
-/// Largest gap between a frame and the odometry pose that places it in the world, ns.
-const POSE_TOLERANCE_NS: u64 = 50_000_000;
 
 impl JsonLinesSink {
     /// Creates (truncates) `path`.
@@ -38,31 +32,7 @@ impl JsonLinesSink {
         Ok(Self {
             path: path.to_owned(),
             out: BufWriter::new(file),
-            world: None,
         })
-    }
-
-    /// Writes objects in the fixed frame of `poses` (each frame placed by the pose at its
-    /// stamp, within 50 ms) instead of the vehicle frame; a frame without a pose is an error.
-    pub fn in_world(mut self, poses: WorldPoses) -> Self {
-        self.world = Some(poses);
-        self
-    }
-
-    fn frame_records(
-        &self,
-        records: Vec<ObjectRecord>,
-    ) -> Result<Vec<ObjectRecord>, PerceptionError> {
-        let Some(poses) = &self.world else {
-            return Ok(records);
-        };
-        records
-            .iter()
-            .map(|r| {
-                let pose = poses.pose_at(Timestamp(r.stamp_ns), POSE_TOLERANCE_NS)?;
-                Ok(to_world(r, &pose))
-            })
-            .collect()
     }
 
     fn write_line(
@@ -80,10 +50,10 @@ impl JsonLinesSink {
 
 impl OutputSink for JsonLinesSink {
     fn on_frame(&mut self, frame: &EncodedFrame) -> Result<(), PerceptionError> {
-        for o in self.frame_records(tracked_records(&frame.tracked))? {
+        for o in tracked_records(&frame.tracked) {
             self.write_line("tracked", &o)?;
         }
-        for o in self.frame_records(detected_records(&frame.detected))? {
+        for o in detected_records(&frame.detected) {
             self.write_line("detected", &o)?;
         }
         Ok(())

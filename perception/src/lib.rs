@@ -55,6 +55,7 @@ pub mod runtime;
 pub mod saliency_picture;
 pub mod sensor_source;
 pub mod shadow_teacher;
+pub mod shape_training;
 pub mod sim_stack;
 pub mod stage;
 pub mod stage_factory;

@@ -60,6 +60,9 @@ enum Command {
     /// behaviour (detection, continued outputs, recovery, no NaN, no ghost tracks); exit 0
     /// pass, 1 fail, 2 usage/IO error.
     FaultMatrix(commands::fault_matrix::Args),
+    /// Fit the LiDAR shape classifier on a labelled PandaSet sequence's tuning frames,
+    /// measure it on the held-out frames, write it and its model card.
+    FitShapes(commands::fit_shapes::Args),
 }
 
 impl Command {
@@ -118,6 +121,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::compare::run(args),
         Command::Eval(args) => commands::eval::run(args),
         Command::FaultMatrix(args) => return commands::fault_matrix::main(args),
+        Command::FitShapes(args) => commands::fit_shapes::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -345,6 +345,7 @@ mod tests {
 
     fn detection() -> DetectedObject {
         DetectedObject {
+            lidar_shape: None,
             bbox: OrientedBox3 {
                 center: Point3::new(12.0, -3.0, 0.8),
                 length: 4.5,

@@ -5,6 +5,7 @@ use crate::error::PerceptionError;
 use crate::health::HealthReport;
 use crate::object_messages::{detected_objects, tracked_objects};
 use crate::stage::OutputFrame;
+use crate::world_frame::ObjectFrame;
 use kestrel_log::ros2_msg::RosMessage;
 use kestrel_log::ros2_msg::autoware_perception_msgs::{DetectedObjects, TrackedObjects};
 use kestrel_sensors::{SensorMessage, Timestamp};
@@ -27,12 +28,38 @@ pub struct EncodedFrame {
 }
 
 impl EncodedFrame {
-    /// Encodes a fused frame.
+    /// Encodes a fused frame in the vehicle frame.
     pub fn encode(frame: &OutputFrame) -> Result<Self, PerceptionError> {
-        let tracked = tracked_objects(frame.stamp, &frame.tracked);
-        let detected = detected_objects(frame.stamp, &frame.detected);
+        Self::from_messages(
+            frame.stamp,
+            tracked_objects(frame.stamp, &frame.tracked),
+            detected_objects(frame.stamp, &frame.detected),
+        )
+    }
+
+    /// Encodes a fused frame in `object_frame`; `None` when it cannot be placed there (the
+    /// world frame without a vehicle pose).
+    pub fn encode_in(
+        frame: &OutputFrame,
+        object_frame: &ObjectFrame,
+    ) -> Result<Option<Self>, PerceptionError> {
+        object_frame
+            .place(
+                tracked_objects(frame.stamp, &frame.tracked),
+                detected_objects(frame.stamp, &frame.detected),
+                frame.vehicle_pose.as_ref(),
+            )
+            .map(|(tracked, detected)| Self::from_messages(frame.stamp, tracked, detected))
+            .transpose()
+    }
+
+    fn from_messages(
+        stamp: Timestamp,
+        tracked: TrackedObjects,
+        detected: DetectedObjects,
+    ) -> Result<Self, PerceptionError> {
         Ok(Self {
-            stamp: frame.stamp,
+            stamp,
             tracked_cdr: tracked.to_cdr()?,
             tracked,
             detected_cdr: detected.to_cdr()?,
@@ -103,6 +130,7 @@ mod tests {
             detected: vec![],
             tracked: vec![],
             degraded: vec![],
+            vehicle_pose: None,
         }
     }
 

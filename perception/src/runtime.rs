@@ -13,6 +13,7 @@ use crate::input_order::{InputOrder, Refusal};
 use crate::monitors::{MonitorSpec, Monitors};
 use crate::output::{EncodedFrame, OutputDigest, OutputSink};
 use crate::stage::{OutputFrame, PerceptionStage};
+use crate::world_frame::ObjectFrame;
 use kestrel_sensors::{SensorMessage, Timestamp};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -41,6 +42,8 @@ pub struct RuntimeSettings {
     pub drop_sensors: BTreeSet<String>,
     /// Model monitors to run (input drift, shadow teacher), if any.
     pub monitors: Option<MonitorSpec>,
+    /// Frame the published objects are expressed in ([`crate::world_frame`]).
+    pub object_frame: ObjectFrame,
 }
 
 /// Counters of a run.
@@ -66,6 +69,9 @@ pub struct RunCounters {
     pub tracked_objects: u64,
     /// Detected objects published (sum over frames).
     pub detected_objects: u64,
+    /// Fused frames not published because they could not be placed in the world frame (no
+    /// vehicle pose; see [`crate::world_frame`]).
+    pub unplaced_frames: u64,
 }
 
 /// What a finished run reports.
@@ -262,7 +268,15 @@ impl Runtime {
 
     fn publish(&mut self, frame: &OutputFrame) -> Result<(), PerceptionError> {
         let start = Instant::now();
-        let encoded = EncodedFrame::encode(frame)?;
+        let Some(encoded) = EncodedFrame::encode_in(frame, &self.settings.object_frame)? else {
+            tracing::warn!(
+                "frame at {} has no vehicle pose: not published in `{}`",
+                frame.stamp,
+                self.settings.object_frame.frame_id()
+            );
+            self.counters.unplaced_frames += 1;
+            return Ok(());
+        };
         self.digest.update(&encoded);
         for sink in &mut self.sinks {
             sink.on_frame(&encoded)?;
@@ -366,6 +380,13 @@ impl std::fmt::Display for RunSummary {
             "frames {}: {} tracked objects, {} detected objects",
             c.frames, c.tracked_objects, c.detected_objects
         )?;
+        if c.unplaced_frames > 0 {
+            writeln!(
+                f,
+                "frames not published: {} without a vehicle pose to place them in the world frame",
+                c.unplaced_frames
+            )?;
+        }
         for s in &self.health.stages {
             write!(
                 f,

@@ -41,17 +41,6 @@ impl SensorSource {
         self
     }
 
-    /// The same source, calling `observe` on every message it delivers (before the consumer
-    /// sees it); e.g. [`WorldPoses::observe`](crate::world_frame::WorldPoses::observe).
-    pub fn observed(mut self, mut observe: impl FnMut(&SensorMessage) + Send + 'static) -> Self {
-        self.messages = Box::new(self.messages.inspect(move |m| {
-            if let Ok(m) = m {
-                observe(m);
-            }
-        }));
-        self
-    }
-
     /// The same source with every camera frame shifted by `shift` (a synthetic domain shift,
     /// see [`CameraShift`]).
     pub fn shifted(mut self, shift: CameraShift) -> Self {

@@ -9,6 +9,7 @@ use crate::error::PerceptionError;
 use kestrel_fusion::DetectedObject;
 use kestrel_fusion::tracking::TrackedObject;
 use kestrel_sensors::{SensorMessage, Timestamp};
+use nalgebra::Isometry3;
 
 /// The objects of one fused instant, in the **vehicle frame** (x forward, y left, z up, metres,
 /// origin rear-axle centre on the ground).
@@ -23,6 +24,10 @@ pub struct OutputFrame {
     /// Inputs the stage had to do without for this frame (e.g. `camera missing`,
     /// `sensor cam_front missing`); empty when complete. Reported in health, not published.
     pub degraded: Vec<String>,
+    /// The vehicle's pose at `stamp` (vehicle frame -> the fixed frame of the input's
+    /// odometry), when odometry with poses came with the input; places the frame in that
+    /// frame ([`crate::world_frame`]).
+    pub vehicle_pose: Option<Isometry3<f64>>,
 }
 
 /// A processing stage: sensor messages in, fused frames out.

@@ -1,110 +1,190 @@
-//! Objects in the dataset's own world frame (`--frame world`), as Autoware publishes tracked
-//! objects in `map`: the vehicle's pose at each output frame comes from the input's odometry
-//! (a dataset's recorded poses, a vehicle's `nav_msgs/Odometry` with a pose), and each object's
-//! centre, heading and velocity are carried from the vehicle frame into that fixed frame.
+//! Objects in a fixed world frame, as Autoware publishes tracked objects in `map`: the frame
+//! of the input's odometry poses (a dataset's recorded poses, for PandaSet its world frame,
+//! the frame of its cuboids; a vehicle's `nav_msgs/Odometry` with a pose).
 //!
-//! [`WorldPoses`] collects the poses as the replay reads its input ([`WorldPoses::observe`]);
-//! replay is in timestamp order and a frame's odometry sample precedes the frame's output, so
-//! the pose of every frame is known when the frame is written.
+//! The processing stage places each output frame: [`OutputFrame::vehicle_pose`] is the pose
+//! of the latest odometry sample at or before the frame's stamp, carried forward to the stamp
+//! by that sample's velocity and yaw rate (at most [`MAX_POSE_AGE_NS`]). The runtime then
+//! writes every published message in the frame [`ObjectFrame`] names
+//! ([`ObjectFrame::place`]): each object's pose (centre, orientation) is transformed and its
+//! 6x6 pose covariance rotated, as `tf2` transforms a `PoseWithCovariance`; twists stay in the
+//! object's own frame (Autoware's convention) and need no change; `header.frame_id` becomes
+//! the world frame's name. A frame with no pose cannot be placed: it is not published and is
+//! counted (`unplaced_frames` in the run's counters).
+//!
+//! [`OutputFrame::vehicle_pose`]: crate::stage::OutputFrame::vehicle_pose
 
 use crate::error::PerceptionError;
-use crate::object_messages::ObjectRecord;
-use kestrel_sensors::{SensorMessage, Timestamp};
-use nalgebra::{Isometry3, Point3, Vector3};
+use crate::object_messages::VEHICLE_FRAME_ID;
+use kestrel_fusion::ego_velocity::EgoVelocity;
+use kestrel_log::ros2_msg::autoware_perception_msgs::{DetectedObjects, TrackedObjects};
+use kestrel_log::ros2_msg::geometry_msgs::{Point, PoseWithCovariance, Quaternion};
+use kestrel_sensors::Timestamp;
+use nalgebra::{Isometry3, Matrix3, Matrix6, Point3, Translation3, UnitQuaternion, Vector3};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
-/// The vehicle's poses (vehicle frame -> fixed frame) by time, shared between the input that
-/// observes them and the sink that uses them.
-#[derive(Debug, Clone, Default)]
-pub struct WorldPoses {
-    poses: Arc<Mutex<BTreeMap<Timestamp, Isometry3<f64>>>>,
+/// Oldest odometry sample (relative to a frame's stamp) that may place the frame, ns.
+pub const MAX_POSE_AGE_NS: u64 = 100_000_000;
+
+/// The frame published objects are expressed in.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ObjectFrame {
+    /// The vehicle frame at each frame's time (`header.frame_id = base_link`).
+    #[default]
+    Vehicle,
+    /// The fixed frame of the input's odometry poses, published under `frame_id` (Autoware:
+    /// `map`).
+    World {
+        /// `header.frame_id` of the messages.
+        frame_id: String,
+    },
 }
 
-impl WorldPoses {
-    /// No poses yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Records the pose of an odometry message that carries one; other messages are ignored.
-    pub fn observe(&self, msg: &SensorMessage) {
-        if let SensorMessage::Odometry(o) = msg
-            && let Some(pose) = o.pose
-            && o.is_finite()
-        {
-            self.lock().insert(o.timestamp, pose);
+impl ObjectFrame {
+    /// The frame named `frame_id`: the vehicle frame for `base_link`, else the world frame
+    /// published under that name.
+    pub fn from_frame_id(frame_id: &str) -> Self {
+        if frame_id == VEHICLE_FRAME_ID {
+            ObjectFrame::Vehicle
+        } else {
+            ObjectFrame::World {
+                frame_id: frame_id.into(),
+            }
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<Timestamp, Isometry3<f64>>> {
-        // A panic while holding the lock leaves the map intact (inserts are atomic).
-        self.poses.lock().unwrap_or_else(|e| e.into_inner())
+    /// `header.frame_id` of messages in this frame.
+    pub fn frame_id(&self) -> &str {
+        match self {
+            ObjectFrame::Vehicle => VEHICLE_FRAME_ID,
+            ObjectFrame::World { frame_id } => frame_id,
+        }
     }
 
-    /// The pose at `stamp`: the sample at that time, else the nearest one within `tolerance`
-    /// (earlier wins a tie). A typed error when there is none.
-    pub fn pose_at(
+    /// The messages of a frame as published in this frame, given the vehicle's pose at the
+    /// frame's time (vehicle frame -> world). `None` when the frame cannot be placed (world
+    /// frame, no pose).
+    pub fn place(
         &self,
-        stamp: Timestamp,
-        tolerance_ns: u64,
-    ) -> Result<Isometry3<f64>, PerceptionError> {
-        let poses = self.lock();
-        let before = poses.range(..=stamp).next_back();
-        let after = poses.range(stamp..).next();
-        let gap = |t: &Timestamp| t.0.abs_diff(stamp.0);
-        let best = match (before, after) {
-            (Some(b), Some(a)) => Some(if gap(b.0) <= gap(a.0) { b } else { a }),
-            (b, a) => b.or(a),
+        tracked: TrackedObjects,
+        detected: DetectedObjects,
+        vehicle_pose: Option<&Isometry3<f64>>,
+    ) -> Option<(TrackedObjects, DetectedObjects)> {
+        let ObjectFrame::World { frame_id } = self else {
+            return Some((tracked, detected));
         };
-        match best {
-            Some((t, pose)) if gap(t) <= tolerance_ns => Ok(*pose),
-            _ => Err(PerceptionError::Config(format!(
-                "--frame world: no vehicle pose within {} ms of frame {:.3} s; the input must \
-                 carry odometry with poses (for example a PandaSet folder)",
-                tolerance_ns / 1_000_000,
-                stamp.0 as f64 * 1e-9
-            ))),
+        let pose = vehicle_pose?;
+        let mut tracked = tracked;
+        let mut detected = detected;
+        tracked.header.frame_id = frame_id.clone();
+        detected.header.frame_id = frame_id.clone();
+        for o in &mut tracked.objects {
+            transform_pose(&mut o.kinematics.pose_with_covariance, pose);
+        }
+        for o in &mut detected.objects {
+            transform_pose(&mut o.kinematics.pose_with_covariance, pose);
+        }
+        Some((tracked, detected))
+    }
+}
+
+/// `p` (in the vehicle frame) carried into the world frame by `pose` (vehicle -> world):
+/// position and orientation transformed, covariance rotated (`M C M^T`, `M` = the pose's
+/// rotation on the position and on the orientation axes).
+pub fn transform_pose(p: &mut PoseWithCovariance, pose: &Isometry3<f64>) {
+    let position = pose * Point3::new(p.pose.position.x, p.pose.position.y, p.pose.position.z);
+    p.pose.position = Point {
+        x: position.x,
+        y: position.y,
+        z: position.z,
+    };
+    let q = &p.pose.orientation;
+    let orientation = pose.rotation
+        * UnitQuaternion::from_quaternion(nalgebra::Quaternion::new(q.w, q.x, q.y, q.z));
+    p.pose.orientation = Quaternion {
+        x: orientation.i,
+        y: orientation.j,
+        z: orientation.k,
+        w: orientation.w,
+    };
+    let r: Matrix3<f64> = *pose.rotation.to_rotation_matrix().matrix();
+    let mut m = Matrix6::zeros();
+    m.fixed_view_mut::<3, 3>(0, 0).copy_from(&r);
+    m.fixed_view_mut::<3, 3>(3, 3).copy_from(&r);
+    let c = Matrix6::from_row_slice(&p.covariance);
+    let rotated = m * c * m.transpose();
+    for i in 0..6 {
+        for j in 0..6 {
+            p.covariance[i * 6 + j] = rotated[(i, j)];
         }
     }
 }
 
-/// `record` (vehicle frame at its stamp) carried into the fixed frame by `pose` (vehicle ->
-/// fixed): centre transformed, heading turned by the pose's rotation (the yaw of the object's
-/// rotated forward axis), velocity rotated; size, classes and ids unchanged.
-pub fn to_world(record: &ObjectRecord, pose: &Isometry3<f64>) -> ObjectRecord {
-    let [x, y, z] = record.position;
-    let centre = pose * Point3::new(x, y, z);
-    let forward = pose.rotation * Vector3::new(record.yaw.cos(), record.yaw.sin(), 0.0);
-    let velocity = record.velocity.map(|[vx, vy]| {
-        let v = pose.rotation * Vector3::new(vx, vy, 0.0);
-        [v.x, v.y]
-    });
-    ObjectRecord {
-        position: [centre.x, centre.y, centre.z],
-        yaw: forward.y.atan2(forward.x),
-        velocity,
-        ..record.clone()
+/// The vehicle's poses from odometry, for placing frames (module docs).
+#[derive(Debug, Clone, Default)]
+pub struct VehiclePoses {
+    samples: BTreeMap<Timestamp, (Isometry3<f64>, EgoVelocity)>,
+}
+
+impl VehiclePoses {
+    /// Records an odometry sample with a pose.
+    pub fn push(&mut self, stamp: Timestamp, pose: Isometry3<f64>, motion: EgoVelocity) {
+        self.samples.insert(stamp, (pose, motion));
     }
+
+    /// The pose at `t`: the latest sample at or before `t` (at most [`MAX_POSE_AGE_NS`]
+    /// older), moved on by its velocity and yaw rate to `t`. Older samples are dropped.
+    pub fn at(&mut self, t: Timestamp) -> Option<Isometry3<f64>> {
+        let (&at, &(pose, motion)) = self.samples.range(..=t).next_back()?;
+        self.samples = self.samples.split_off(&at);
+        let age = t.0.checked_sub(at.0)?;
+        if age > MAX_POSE_AGE_NS {
+            return None;
+        }
+        let dt = age as f64 * 1e-9;
+        let step = Isometry3::from_parts(
+            Translation3::new(motion.velocity.x * dt, motion.velocity.y * dt, 0.0),
+            UnitQuaternion::from_axis_angle(&Vector3::z_axis(), motion.yaw_rate * dt),
+        );
+        Some(pose * step)
+    }
+}
+
+/// The error of a world-frame run whose frames could not all be placed.
+pub fn unplaced_error(unplaced: u64) -> PerceptionError {
+    PerceptionError::Config(format!(
+        "frame world: {unplaced} frames had no vehicle pose within {} ms before them and were not \
+         published; the input must carry odometry with poses (for example a PandaSet folder)",
+        MAX_POSE_AGE_NS / 1_000_000
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kestrel_sensors::{ObjectClass, Odometry};
-    use nalgebra::{Translation3, UnitQuaternion};
+    use crate::object_messages::{ObjectRecord, detected_objects, tracked_records};
+    use kestrel_fusion::DetectedObject;
+    use kestrel_fusion::SensorSources;
+    use kestrel_sensors::{ObjectClass, OrientedBox3};
+    use nalgebra::{Matrix2, Vector2};
 
-    fn record() -> ObjectRecord {
-        ObjectRecord {
-            stamp_ns: 100,
-            track_id: Some(7),
+    fn detection() -> DetectedObject {
+        DetectedObject {
+            lidar_shape: None,
+            bbox: OrientedBox3 {
+                center: Point3::new(10.0, 2.0, 0.5),
+                length: 4.5,
+                width: 1.8,
+                height: 1.5,
+                yaw: 0.0,
+            },
             class: ObjectClass::Car,
-            class_probability: 0.9,
-            existence_probability: 0.8,
-            position: [10.0, 2.0, 0.5],
-            velocity: Some([3.0, 0.0]),
-            size: [4.5, 1.8, 1.5],
-            yaw: 0.0,
+            class_confidence: 0.9,
+            existence_confidence: 0.8,
+            position_covariance: Matrix2::new(4.0, 0.0, 0.0, 1.0),
+            velocity: Some(Vector2::new(3.0, 0.0)),
+            velocity_covariance: Some(Matrix2::identity()),
+            sources: SensorSources::default(),
         }
     }
 
@@ -115,45 +195,75 @@ mod tests {
             Translation3::new(100.0, 50.0, 1.0),
             UnitQuaternion::from_euler_angles(0.0, 0.0, std::f64::consts::FRAC_PI_2),
         );
-        let w = to_world(&record(), &pose);
+        let frame = ObjectFrame::World {
+            frame_id: "map".into(),
+        };
+        let detected = detected_objects(Timestamp(100), &[detection()]);
+        let tracked = TrackedObjects {
+            header: detected.header.clone(),
+            objects: Vec::new(),
+        };
+        assert!(
+            frame
+                .place(tracked.clone(), detected.clone(), None)
+                .is_none()
+        );
+        let (t, d) = frame.place(tracked, detected, Some(&pose)).unwrap();
+        assert_eq!(
+            (t.header.frame_id.as_str(), d.header.frame_id.as_str()),
+            ("map", "map")
+        );
+        let p = &d.objects[0].kinematics.pose_with_covariance;
         let close = |a: f64, b: f64| (a - b).abs() < 1e-9;
         // 10 m ahead, 2 m left of a vehicle facing +y: x - 2, y + 10.
-        assert!(close(w.position[0], 98.0) && close(w.position[1], 60.0));
-        assert!(close(w.position[2], 1.5));
-        assert!(close(w.yaw, std::f64::consts::FRAC_PI_2));
-        let v = w.velocity.unwrap();
-        assert!(close(v[0], 0.0) && close(v[1], 3.0));
-        assert_eq!(
-            (w.size, w.track_id, w.stamp_ns),
-            ([4.5, 1.8, 1.5], Some(7), 100)
+        let (x, y, z) = (p.pose.position.x, p.pose.position.y, p.pose.position.z);
+        assert!(
+            close(x, 98.0) && close(y, 60.0) && close(z, 1.5),
+            "{x} {y} {z}"
         );
+        // Heading +y; the long axis of the covariance (x, 4 m^2) is now along y.
+        let r: ObjectRecord = crate::object_messages::detected_records(&d)[0].clone();
+        assert!(close(r.yaw, std::f64::consts::FRAC_PI_2));
+        assert!(close(p.covariance[0], 1.0) && close(p.covariance[7], 4.0));
+        // The object-frame twist is unchanged, so the velocity turns with the heading.
+        let v = r.velocity.unwrap();
+        assert!(close(v[0], 0.0) && close(v[1], 3.0), "{v:?}");
+        // The vehicle frame leaves messages as they are.
+        let vehicle = detected_objects(Timestamp(100), &[detection()]);
+        let (_, same) = ObjectFrame::Vehicle
+            .place(
+                TrackedObjects {
+                    header: vehicle.header.clone(),
+                    objects: Vec::new(),
+                },
+                vehicle.clone(),
+                None,
+            )
+            .unwrap();
+        assert_eq!(same, vehicle);
+        assert!(tracked_records(&t).is_empty());
     }
 
     #[test]
-    fn poses_come_from_odometry_and_are_required() {
-        let poses = WorldPoses::new();
-        let odo = |t: u64, pose: Option<Isometry3<f64>>| {
-            SensorMessage::Odometry(Odometry {
-                sensor: "ego".into(),
-                timestamp: Timestamp(t),
-                frame_id: "world".into(),
-                pose,
-                linear_velocity: Vector3::zeros(),
-                angular_velocity: Vector3::zeros(),
-            })
+    fn poses_come_from_odometry_moved_on_to_the_frame_time() {
+        let mut poses = VehiclePoses::default();
+        assert!(poses.at(Timestamp(0)).is_none());
+        let motion = EgoVelocity {
+            velocity: Vector2::new(10.0, 0.0),
+            yaw_rate: 0.0,
         };
-        poses.observe(&odo(1_000, None));
-        assert!(
-            poses.pose_at(Timestamp(1_000), 0).is_err(),
-            "no pose, no frame"
+        poses.push(
+            Timestamp(1_000_000_000),
+            Isometry3::translation(1.0, 0.0, 0.0),
+            motion,
         );
-        poses.observe(&odo(1_000, Some(Isometry3::translation(1.0, 0.0, 0.0))));
-        poses.observe(&odo(3_000, Some(Isometry3::translation(3.0, 0.0, 0.0))));
-        let x = |t, tol| poses.pose_at(Timestamp(t), tol).map(|p| p.translation.x);
-        assert_eq!(x(1_000, 0).unwrap(), 1.0);
-        assert_eq!(x(2_000, 1_000).unwrap(), 1.0, "tie: the earlier sample");
-        assert_eq!(x(2_600, 1_000).unwrap(), 3.0);
-        let err = x(10_000, 1_000).unwrap_err().to_string();
-        assert!(err.contains("no vehicle pose"), "{err}");
+        // At the sample: its pose; 50 ms later: 0.5 m further on at 10 m/s.
+        let x = |p: Option<Isometry3<f64>>| p.map(|p| p.translation.x);
+        assert_eq!(x(poses.at(Timestamp(1_000_000_000))), Some(1.0));
+        let later = x(poses.at(Timestamp(1_050_000_000))).unwrap();
+        assert!((later - 1.5).abs() < 1e-9, "{later}");
+        // Too old, or only samples after the frame: no pose.
+        assert!(poses.at(Timestamp(1_200_000_000)).is_none());
+        assert!(poses.at(Timestamp(999_000_000)).is_none());
     }
 }

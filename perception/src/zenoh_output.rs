@@ -5,6 +5,7 @@
 use crate::diagnostics::diagnostic_array;
 use crate::error::PerceptionError;
 use crate::health::HealthReport;
+use crate::object_messages::VEHICLE_FRAME_ID;
 use crate::output::{EncodedFrame, OutputSink};
 use crate::rmw_zenoh::{
     Durability, Reliability, RosMessageType, RosNode, RosNodeName, RosPublisher, RosQos,
@@ -45,6 +46,15 @@ pub struct RosOutputSettings {
     /// Before publishing, wait up to this long for a subscriber to either object topic
     /// (zenoh drops samples nobody is known to want yet), seconds.
     pub wait_for_subscribers_s: f64,
+    /// `header.frame_id` of the object messages, and so the frame their poses are in:
+    /// `base_link` (the default) is the vehicle frame; any other name (Autoware: `map`) is
+    /// the fixed frame of the input's odometry poses (see `world_frame`).
+    #[serde(default = "vehicle_frame_id")]
+    pub frame_id: String,
+}
+
+fn vehicle_frame_id() -> String {
+    VEHICLE_FRAME_ID.into()
 }
 
 impl Default for RosOutputSettings {
@@ -62,6 +72,7 @@ impl Default for RosOutputSettings {
             durability: qos.durability,
             depth: qos.depth,
             wait_for_subscribers_s: 0.0,
+            frame_id: vehicle_frame_id(),
         }
     }
 }

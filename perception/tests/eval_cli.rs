@@ -241,16 +241,52 @@ fn eval_on_the_pandaset_slice_splits_tuning_and_held_out() {
         objects(&blocks[0]),
         objects(&blocks[1]) + objects(&blocks[2])
     );
-    // Without the camera every output is `unknown`: no track has a class.
+    // Without the camera only the LiDAR shape classifier names objects: most vehicles
+    // (0.85 of the matched ones on these frames when this test was written), no pedestrian.
     let all = &blocks[0];
-    assert_eq!(all["tracking"][1]["clear_mot"]["hypotheses"], 0);
-    let vehicles = all["tracked"]["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["group"] == "vehicle" && m["band"] == "0-50 m")
-        .unwrap();
+    let group = |r: &Value, g: &str| {
+        r["blocks"][0]["tracked"]["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["group"] == g && m["band"] == "0-50 m")
+            .unwrap()
+            .clone()
+    };
+    let vehicles = group(&r, "vehicle");
     let recall = vehicles["recall"].as_f64().unwrap();
     assert!(recall > 0.3 && recall <= 1.0, "{vehicles}");
-    assert_eq!(vehicles["named"], 0);
+    let named = vehicles["named"].as_f64().unwrap();
+    assert!(named > 0.6, "{vehicles}");
+    assert_eq!(group(&r, "pedestrian")["named"], 0.0);
+    assert!(
+        all["tracking"][1]["clear_mot"]["hypotheses"]
+            .as_u64()
+            .unwrap()
+            > 100
+    );
+    // With the classifier off every output is `unknown`: no track has a class.
+    let config =
+        std::env::temp_dir().join(format!("kestrel-no-shapes-{}.toml", std::process::id()));
+    std::fs::write(
+        &config,
+        "[fusion.association]\nshape_classifier = \"none\"\n",
+    )
+    .unwrap();
+    let off: Value = serde_json::from_str(&run(&[
+        "eval".as_ref(),
+        slice.as_os_str(),
+        "--json".as_ref(),
+        "--no-camera".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+    ]))
+    .unwrap();
+    std::fs::remove_file(&config).unwrap();
+    assert_eq!(
+        off["blocks"][0]["tracking"][1]["clear_mot"]["hypotheses"],
+        0
+    );
+    assert_eq!(group(&off, "vehicle")["named"], 0.0);
+    assert!(group(&off, "vehicle")["recall"].as_f64().unwrap() > 0.3);
 }

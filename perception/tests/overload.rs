@@ -48,10 +48,12 @@ fn slow_stage_drops_and_counts_instead_of_growing() {
     let dropped: u64 = summary.health.queues.iter().map(|q| q.stats.dropped).sum();
     let pushed: u64 = summary.health.queues.iter().map(|q| q.stats.pushed).sum();
     assert_eq!(pushed, 400);
+    // A sensor thread that raced ahead of the other can make the next message of the slower
+    // one look like a clock step back to the input admission: refused and counted, not lost.
     assert_eq!(
-        dropped + c.inputs,
+        dropped + c.inputs + c.out_of_order + c.clock_jumps,
         400,
-        "every message is processed or counted as dropped"
+        "every message is processed, or counted as dropped or refused"
     );
     assert_eq!(summary.health.queues.len(), 2);
     for q in &summary.health.queues {

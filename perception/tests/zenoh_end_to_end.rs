@@ -9,7 +9,9 @@ use common::{BoxOfPointsStage, CollectSink, free_port, scene};
 use kestrel_perception::config::KestrelConfig;
 use kestrel_perception::object_messages::{detected_records, tracked_records};
 use kestrel_perception::output::EncodedFrame;
-use kestrel_perception::planner_client::{ObjectTopic, PlannerClient, ReceivedObjects};
+use kestrel_perception::planner_client::{
+    ObjectTopic, ObjectsMessage, PlannerClient, ReceivedObjects,
+};
 use kestrel_perception::replay::replay;
 use kestrel_perception::rmw_zenoh::{ATTACHMENT_SIZE, RosMessageType, gid_of_token};
 use kestrel_perception::sensor_source::SensorSource;
@@ -17,6 +19,8 @@ use kestrel_perception::stage::PerceptionStage;
 use kestrel_perception::stage_factory::production_stage;
 use kestrel_perception::zenoh_output::{RosOutputSettings, ZenohOutput};
 use kestrel_perception::zenoh_session::ZenohSettings;
+use kestrel_sensors::pandaset::PandasetSequence;
+use nalgebra::Point3;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -45,9 +49,9 @@ struct Exchange {
     tracked_objects: u64,
 }
 
-/// Replays `source` through `stage`, publishing on zenoh to a subscriber peer on another
-/// loopback port, and collects both sides.
-fn exchange(source: SensorSource, stage: Box<dyn PerceptionStage>) -> Exchange {
+/// Replays `source` through `stage`, publishing on zenoh (objects in the frame `frame_id`) to a
+/// subscriber peer on another loopback port, and collects both sides.
+fn exchange(source: SensorSource, stage: Box<dyn PerceptionStage>, frame_id: &str) -> Exchange {
     let port = free_port();
     let subscriber_session = ZenohSettings {
         listen: vec![format!("tcp/127.0.0.1:{port}")],
@@ -107,10 +111,11 @@ fn exchange(source: SensorSource, stage: Box<dyn PerceptionStage>) -> Exchange {
     assert_eq!(tracked_client.key_expr(), expected_key);
 
     let collect = CollectSink::default();
-    let settings = KestrelConfig::builtin()
-        .unwrap()
-        .runtime_settings(BTreeSet::new())
-        .unwrap();
+    let settings =
+        KestrelConfig::from_toml_str(&format!("[ros]\nframe_id = \"{frame_id}\"\n"), "test")
+            .unwrap()
+            .runtime_settings(BTreeSet::new())
+            .unwrap();
     let summary = replay(
         vec![source],
         stage,
@@ -221,7 +226,7 @@ fn shipped_kitti_frames_through_the_fusion_pipeline_arrive_exactly() {
         &KestrelConfig::builtin().unwrap().pipeline(),
     )
     .unwrap();
-    let x = exchange(source, stage);
+    let x = exchange(source, stage, "base_link");
     assert_eq!(x.produced.len(), 2, "one frame per KITTI sweep");
     let detections: usize = x.detected.iter().map(|m| m.records().len()).sum();
     assert!(detections > 0, "the KITTI sweeps hold obstacles");
@@ -233,8 +238,80 @@ fn tracked_scene_arrives_exactly() {
     let x = exchange(
         SensorSource::from_messages("scene", scene(15)),
         Box::new(BoxOfPointsStage::new(Duration::ZERO)),
+        "base_link",
     );
     assert_eq!(x.produced.len(), 30);
     assert!(x.tracked_objects > 0);
     check_exact(&x);
+}
+
+/// `[ros] frame_id = "map"`: the shipped PandaSet slice's objects go out in the world frame of
+/// its poses, under `map` (where they lie is checked against the world-frame labels in
+/// `replay_world_frame.rs`, through the same encoding).
+#[test]
+fn pandaset_slice_objects_arrive_in_map() {
+    let slice =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sensors/testdata/pandaset/seq002-36-55");
+    let source = SensorSource::open_path(&slice).unwrap();
+    let stage = production_stage(
+        source.rig(),
+        None,
+        &KestrelConfig::builtin().unwrap().pipeline(),
+    )
+    .unwrap();
+    let x = exchange(source, stage, "map");
+    assert_eq!(
+        x.produced.len(),
+        20,
+        "one frame per sweep, every one placed"
+    );
+    check_exact(&x);
+    for got in x.tracked.iter().chain(&x.detected) {
+        let frame_id = match &got.message {
+            ObjectsMessage::Tracked(m) => &m.header.frame_id,
+            ObjectsMessage::Detected(m) => &m.header.frame_id,
+        };
+        assert_eq!(frame_id, "map");
+    }
+    // Each track is where the vehicle-frame run put it, carried by the vehicle's pose.
+    let vehicle_run = CollectSink::default();
+    let vehicle_source = SensorSource::open_path(&slice).unwrap();
+    let stage = production_stage(
+        vehicle_source.rig(),
+        None,
+        &KestrelConfig::builtin().unwrap().pipeline(),
+    )
+    .unwrap();
+    let settings = KestrelConfig::builtin()
+        .unwrap()
+        .runtime_settings(BTreeSet::new())
+        .unwrap();
+    replay(
+        vec![vehicle_source],
+        stage,
+        vec![Box::new(vehicle_run.clone())],
+        settings,
+        |_| {},
+    )
+    .unwrap();
+    let sequence = PandasetSequence::open(&slice).unwrap();
+    let vehicle_frames = vehicle_run.0.lock().unwrap().clone();
+    assert_eq!(vehicle_frames.len(), x.tracked.len());
+    let mut compared = 0;
+    for (v, w) in vehicle_frames.iter().zip(&x.tracked) {
+        let index = sequence
+            .frames()
+            .iter()
+            .position(|f| f.lidar_time == v.stamp)
+            .unwrap();
+        let pose = sequence.vehicle_pose(index);
+        for (a, b) in tracked_records(&v.tracked).iter().zip(w.records()) {
+            let p = pose * Point3::new(a.position[0], a.position[1], a.position[2]);
+            let d = (p - Point3::new(b.position[0], b.position[1], b.position[2])).norm();
+            assert!(d < 1e-6, "track {:?}: {d} m off", a.track_id);
+            assert_eq!((a.track_id, a.class, a.size), (b.track_id, b.class, b.size));
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "{compared} tracks compared");
 }

@@ -4,8 +4,9 @@
 //! on one cluster that see the same object are grouped; the cluster is then divided among its
 //! objects ([`cluster_split`]) — whole when one object of a fitting size claims it — and each
 //! object gets its class (a rider with a two-wheeler is the two-wheeler), a box fitted to its
-//! points and completed to the class's size. Points no camera explains become objects of class
-//! `unknown`, as do unclaimed clusters — split where their points have gaps when larger than
+//! points and completed to the class's size. Points no camera explains become objects named by
+//! the LiDAR shape classifier, when one is loaded and confident, else of class `unknown`, as do
+//! unclaimed clusters — split where their points have gaps when larger than
 //! one road user ([`refine_cluster`]); those larger than any road user (the `unknown` prior's
 //! largest footprint: a building, a hedge) are rejected.
 //!
@@ -25,6 +26,8 @@ use crate::lidar::box_fitting::fit_point_set;
 use crate::lidar::cluster_refinement::refine_cluster;
 use crate::lidar::clustering::components;
 use crate::lidar::roi_crop::VehiclePoints;
+use crate::lidar::shape_classifier::ShapeClassifier;
+use crate::lidar::shape_features::ShapeFeatures;
 use crate::lidar::{LidarConfig, LidarDetections};
 use crate::{DetectedObject, SensorSources};
 use kestrel_sensors::{ObjectClass, OrientedBox3};
@@ -102,18 +105,35 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
     i
 }
 
-/// Builds the objects of the LiDAR clusters of `lidar`, named by `detections` (each seen in
-/// the camera whose visible points are `projected[camera]`); `lidar_origin` is the LiDAR's
-/// position (vehicle frame x/y), from which shapes are completed.
+/// What names LiDAR objects: the cameras' detections, and the shape classifier for the
+/// objects no detection named.
+#[derive(Debug, Clone, Copy)]
+pub struct Namers<'a> {
+    /// Camera detections of every camera.
+    pub detections: &'a [CameraDetection],
+    /// Per camera, the obstacle points it sees.
+    pub projected: &'a BTreeMap<&'a str, ProjectedPoints>,
+    /// The LiDAR shape classifier, if one is loaded.
+    pub shapes: Option<&'a ShapeClassifier>,
+}
+
+/// Builds the objects of the LiDAR clusters of `lidar`, named by `namers` (each detection
+/// seen in the camera whose visible points are `projected[camera]`, else the shape
+/// classifier); `lidar_origin` is the LiDAR's position (vehicle frame x/y), from which shapes
+/// are completed.
 pub fn lidar_objects(
     lidar: &LidarDetections,
-    detections: &[CameraDetection],
-    projected: &BTreeMap<&str, ProjectedPoints>,
+    namers: Namers<'_>,
     lidar_origin: Vector2<f64>,
     lidar_config: &LidarConfig,
     config: &AssociationConfig,
     stats: &mut AssociationStats,
 ) -> LidarObjects {
+    let Namers {
+        detections,
+        projected,
+        shapes,
+    } = namers;
     let points = &lidar.obstacle_points;
     let priors = &config.class_priors;
     let mut owner = vec![NO_CLUSTER; points.len()];
@@ -154,12 +174,28 @@ pub fn lidar_objects(
     let mut used = vec![false; detections.len()];
     let mut objects = Vec::new();
     let unknown = priors.get(ObjectClass::Unknown);
+    // An object no camera named: the shape classifier may name it.
     let push_unknown = |objects: &mut Vec<DetectedObject>,
                         stats: &mut AssociationStats,
                         bbox: OrientedBox3,
-                        n: usize| {
+                        part: &[u32]| {
         if unknown.fits(bbox.length.max(bbox.width), bbox.length.min(bbox.width)) {
-            objects.push(lidar_object(bbox, n, None));
+            let shape = ShapeFeatures::of(part, points, &bbox, ground_at(part));
+            let mut object = lidar_object(bbox, part.len(), None, shape);
+            if let Some(classifier) = shapes {
+                // Named, or judged nothing to name: a vote for `unknown` in the tracker.
+                (object.class, object.class_confidence) = match classifier.name(&shape) {
+                    Some(named) => {
+                        stats.shape_named += 1;
+                        named
+                    }
+                    None => (
+                        ObjectClass::Unknown,
+                        config.shape_unknown_vote * classifier.unknown_probability(&shape),
+                    ),
+                };
+            }
+            objects.push(object);
         } else {
             stats.rejected_oversize += 1;
         }
@@ -181,10 +217,10 @@ pub fn lidar_objects(
                             cell,
                             &lidar_config.box_fit,
                         );
-                        push_unknown(&mut objects, stats, bbox, part.len());
+                        push_unknown(&mut objects, stats, bbox, &part);
                     }
                 }
-                None => push_unknown(&mut objects, stats, cluster.bbox, cluster.points.len()),
+                None => push_unknown(&mut objects, stats, cluster.bbox, &members),
             }
             continue;
         };
@@ -297,7 +333,13 @@ pub fn lidar_objects(
                 &lidar_origin,
                 config.claims.two_faces_width_ratio,
             );
-            objects.push(lidar_object(completed, body.len(), Some((class, score))));
+            let shape = ShapeFeatures::of(&body, points, &bbox, ground_at(&body));
+            objects.push(lidar_object(
+                completed,
+                body.len(),
+                Some((class, score)),
+                shape,
+            ));
         }
         remainder.sort_unstable();
         for part in components(&remainder, points, cell) {
@@ -306,7 +348,7 @@ pub fn lidar_objects(
                 continue;
             }
             let bbox = fit_point_set(&part, points, ground_at(&part), cell, &lidar_config.box_fit);
-            push_unknown(&mut objects, stats, bbox, part.len());
+            push_unknown(&mut objects, stats, bbox, &part);
         }
     }
     LidarObjects { objects, used }
@@ -339,11 +381,18 @@ pub fn trim_detached(
     (body, detached)
 }
 
-/// A LiDAR object with `n` points, named `(class, score)` by the cameras or not.
-fn lidar_object(bbox: OrientedBox3, n: usize, named: Option<(ObjectClass, f32)>) -> DetectedObject {
+/// A LiDAR object with `n` points of shape `shape`, named `(class, score)` by the cameras or
+/// not.
+fn lidar_object(
+    bbox: OrientedBox3,
+    n: usize,
+    named: Option<(ObjectClass, f32)>,
+    shape: ShapeFeatures,
+) -> DetectedObject {
     let range = bbox.center.coords.xy().norm();
     let (class, score) = named.unwrap_or((ObjectClass::Unknown, 0.0));
     DetectedObject {
+        lidar_shape: Some(shape),
         bbox,
         class,
         class_confidence: score,

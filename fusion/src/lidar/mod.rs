@@ -1,6 +1,7 @@
 //! The LiDAR detection branch: sweeps -> vehicle frame and region of interest -> ground
 //! segmentation -> clustering of obstacle points -> merging of the fragments of surfaces seen at
-//! a grazing angle -> one oriented box per cluster.
+//! a grazing angle -> one oriented box per cluster. The shape classifier that names LiDAR
+//! objects no camera named lives here too ([`shape_classifier`]); the association applies it.
 
 pub mod bev_grid;
 pub mod box_fitting;
@@ -9,6 +10,8 @@ pub mod clustering;
 pub mod fragment_merging;
 pub mod ground_segmentation;
 pub mod roi_crop;
+pub mod shape_classifier;
+pub mod shape_features;
 
 use crate::FusionError;
 use box_fitting::{BoxFitConfig, fit_box};

@@ -11,10 +11,13 @@ pub struct ClassVote {
 
 impl ClassVote {
     /// Adds a detection of `class` with confidence `confidence` (0..1) after multiplying the
-    /// earlier votes by `decay` (0..1]. [`ObjectClass::Unknown`] detections carry no class
-    /// evidence and leave the vote untouched.
+    /// earlier votes by `decay` (0..1]. An [`ObjectClass::Unknown`] detection with confidence
+    /// 0 (nothing looked at it: no camera, no shape verdict) carries no class evidence and
+    /// leaves the vote untouched; with a positive confidence (the LiDAR shape classifier
+    /// judged it and named nothing) it is a vote for `unknown`, so that a wall named a car
+    /// once does not stay a car.
     pub fn add(&mut self, class: ObjectClass, confidence: f64, decay: f64) {
-        if class == ObjectClass::Unknown {
+        if class == ObjectClass::Unknown && (confidence.is_nan() || confidence <= 0.0) {
             return;
         }
         for s in &mut self.scores {
@@ -64,10 +67,15 @@ mod tests {
             v.add(ObjectClass::Car, 0.7, 0.9);
         }
         v.add(ObjectClass::Pedestrian, 0.95, 0.9);
-        v.add(ObjectClass::Unknown, 1.0, 0.9);
+        v.add(ObjectClass::Unknown, 0.0, 0.9);
         assert_eq!(v.class(), ObjectClass::Car);
         let p = v.probabilities();
         assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
         assert!(p[ObjectClass::Car.label() as usize] > 0.7);
+        // Judged "nothing to name" again and again, the object becomes unknown.
+        for _ in 0..12 {
+            v.add(ObjectClass::Unknown, 0.9, 0.9);
+        }
+        assert_eq!(v.class(), ObjectClass::Unknown);
     }
 }

@@ -130,6 +130,7 @@ pub fn detect(truth: &TruthState, noise: &Noise, rng: &mut Rng) -> DetectedObjec
         .velocity_std
         .map(|s| truth.velocity + Vector2::new(rng.normal(), rng.normal()) * s);
     DetectedObject {
+        lidar_shape: None,
         bbox: OrientedBox3 {
             center: Point3::new(p.x, p.y, h / 2.0),
             length: l * (1.0 + 0.05 * rng.normal()),
@@ -154,6 +155,7 @@ pub fn detect(truth: &TruthState, noise: &Noise, rng: &mut Rng) -> DetectedObjec
 /// A spurious detection (class unknown, LiDAR only) at `p`.
 pub fn clutter(p: Vector2<f64>) -> DetectedObject {
     DetectedObject {
+        lidar_shape: None,
         bbox: OrientedBox3 {
             center: Point3::new(p.x, p.y, 0.5),
             length: 1.0,

@@ -8,6 +8,7 @@ pub mod eval;
 pub mod explain;
 pub mod fault_flags;
 pub mod fault_matrix;
+pub mod fit_shapes;
 pub mod infer;
 pub mod inspect;
 pub mod inspect_log;

@@ -14,7 +14,7 @@ use kestrel_perception::sensor_source::SensorSource;
 use kestrel_perception::stage_factory::{
     camera_manifest, monitor_spec, production_stage, with_mining,
 };
-use kestrel_perception::world_frame::WorldPoses;
+use kestrel_perception::world_frame::{ObjectFrame, unplaced_error};
 use kestrel_perception::zenoh_output::ZenohOutput;
 use kestrel_sensors::camera_shift::CameraShift;
 use std::path::PathBuf;
@@ -61,10 +61,12 @@ pub struct Args {
     /// Write every published object as a JSON line to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Frame of the `--json` objects: `vehicle` (the vehicle frame at each frame's time) or
-    /// `world` (the fixed frame of the input's odometry poses, e.g. PandaSet's world frame).
-    #[arg(long, value_enum, default_value_t = OutputFrame::Vehicle, requires = "json")]
-    pub frame: OutputFrame,
+    /// Frame of the published objects (JSON lines, recording, zenoh, digest): `vehicle` (the
+    /// vehicle frame at each frame's time, `base_link`) or `world` (the fixed frame of the
+    /// input's odometry poses, e.g. PandaSet's world frame, published as the configuration's
+    /// `[ros] frame_id`, `map` when that is `base_link`). Default: `[ros] frame_id`.
+    #[arg(long, value_enum)]
+    pub frame: Option<FrameChoice>,
     /// Print the output digest (sha256 over the CDR of every output message, in order).
     #[arg(long)]
     pub digest: bool,
@@ -81,13 +83,25 @@ pub struct Args {
     pub quiet: bool,
 }
 
-/// Frame of the objects written by `--json`.
+/// `--frame`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, clap::ValueEnum)]
-pub enum OutputFrame {
-    /// The vehicle frame at each frame's time (what the zenoh topics carry).
+pub enum FrameChoice {
+    /// The vehicle frame at each frame's time.
     Vehicle,
     /// The fixed frame of the input's odometry poses.
     World,
+}
+
+/// The frame `choice` asks for, given the configured one.
+fn object_frame(choice: Option<FrameChoice>, configured: ObjectFrame) -> ObjectFrame {
+    match (choice, configured) {
+        (None, c) => c,
+        (Some(FrameChoice::Vehicle), _) => ObjectFrame::Vehicle,
+        (Some(FrameChoice::World), ObjectFrame::Vehicle) => ObjectFrame::World {
+            frame_id: "map".into(),
+        },
+        (Some(FrameChoice::World), world) => world,
+    }
 }
 
 fn parse_shift(name: &str) -> Result<CameraShift, String> {
@@ -107,21 +121,12 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         source = faulted;
         faults = Some((plan, counts));
     }
-    let poses = WorldPoses::new();
-    if args.frame == OutputFrame::World {
-        let seen = poses.clone();
-        source = source.observed(move |m| seen.observe(m));
-    }
     source.check_sensor_names(&args.drop_sensor)?;
     let model = camera_manifest(args.model.clone(), args.no_camera);
     let stage = production_stage(source.rig(), model.as_deref(), &config.pipeline())?;
     let mut sinks: Vec<Box<dyn OutputSink>> = Vec::new();
     if let Some(path) = &args.json {
-        let sink = JsonLinesSink::create(path)?;
-        sinks.push(Box::new(match args.frame {
-            OutputFrame::Vehicle => sink,
-            OutputFrame::World => sink.in_world(poses),
-        }));
+        sinks.push(Box::new(JsonLinesSink::create(path)?));
     }
     if let Some(path) = &args.record {
         let mut recorder = McapRecorder::create(
@@ -153,6 +158,8 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     let mut settings = config.runtime_settings(args.drop_sensor.into_iter().collect())?;
+    settings.object_frame = object_frame(args.frame, settings.object_frame);
+    let in_world = settings.object_frame != ObjectFrame::Vehicle;
     settings.monitors = with_mining(
         monitor_spec(
             model.as_deref(),
@@ -173,6 +180,9 @@ pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     if args.digest {
         println!("digest {}", summary.digest);
+    }
+    if in_world && summary.counters.unplaced_frames > 0 {
+        return Err(unplaced_error(summary.counters.unplaced_frames).into());
     }
     Ok(())
 }

@@ -173,6 +173,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("out.jsonl");
         let det = DetectedObject {
+            lidar_shape: None,
             bbox: OrientedBox3 {
                 center: Point3::new(10.0, 2.0, 0.8),
                 length: 4.0,
@@ -199,6 +200,7 @@ mod tests {
                 detected: vec![det.clone(); n],
                 tracked: vec![],
                 degraded: vec![],
+                vehicle_pose: None,
             };
             sink.on_frame(&EncodedFrame::encode(&frame).unwrap())
                 .unwrap();

@@ -55,6 +55,7 @@ impl PerceptionStage for BoxOfPointsStage {
             self.latest.remove(&cloud.sensor);
         } else {
             let d = DetectedObject {
+                lidar_shape: None,
                 bbox: OrientedBox3 {
                     center: Point3::new(
                         (lo[0] + hi[0]) / 2.0,
@@ -96,6 +97,7 @@ impl PerceptionStage for BoxOfPointsStage {
                 .filter(|t| t.is_confirmed())
                 .collect(),
             degraded: Vec::new(),
+            vehicle_pose: None,
         }])
     }
 }

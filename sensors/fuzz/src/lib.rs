@@ -14,6 +14,8 @@
 //! A target passes when it returns: parsers answer bad bytes with typed errors, never panics,
 //! aborts, unbounded allocations or endless loops.
 
+use kestrel_fusion::lidar::shape_classifier::ShapeClassifier;
+use kestrel_fusion::lidar::shape_features::ShapeFeatures;
 use kestrel_log::camera_info::intrinsics_to_camera_info;
 use kestrel_log::mcap_writer::topic_for;
 use kestrel_log::msg_schema::Schema;
@@ -138,6 +140,16 @@ pub const TARGETS: &[Target] = &[
         what: "model manifests (TOML)",
         run: model_manifest,
         seeds: || Ok(vec![repo_file("models/zoo/kestrel-student-v3/model.toml")?]),
+    },
+    Target {
+        name: "shape_classifier",
+        what: "LiDAR shape classifier files (TOML), then a verdict on fixed descriptors",
+        run: shape_classifier,
+        seeds: || {
+            Ok(vec![repo_file(
+                "models/zoo/kestrel-lidar-shape-v1/classifier.toml",
+            )?])
+        },
     },
     Target {
         name: "pandaset_cuboids",
@@ -435,6 +447,15 @@ fn rig_toml_seeds() -> Seeds {
 
 fn model_manifest(bytes: &[u8]) {
     let _ = ModelManifest::from_toml(&text(bytes), Path::new("model.toml"));
+}
+
+fn shape_classifier(bytes: &[u8]) {
+    if let Ok(c) = ShapeClassifier::from_toml(&text(bytes), Path::new("classifier.toml")) {
+        let f = ShapeFeatures {
+            values: [4.4, 1.8, 1.5, 0.2, 0.9, 0.4, 0.3, 6.0, 2.7],
+        };
+        let _ = (c.name(&f), c.unknown_probability(&f));
+    }
 }
 
 fn pandaset_cuboids(bytes: &[u8]) {
