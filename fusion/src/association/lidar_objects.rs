@@ -184,14 +184,15 @@ pub fn lidar_objects(
             let mut object = lidar_object(bbox, part.len(), None, shape);
             if let Some(classifier) = shapes {
                 // Named, or judged nothing to name: a vote for `unknown` in the tracker.
-                (object.class, object.class_confidence) = match classifier.name(&shape) {
+                let verdict = classifier.verdict(&shape);
+                (object.class, object.class_confidence) = match verdict.named {
                     Some(named) => {
                         stats.shape_named += 1;
                         named
                     }
                     None => (
                         ObjectClass::Unknown,
-                        config.shape_unknown_vote * classifier.unknown_probability(&shape),
+                        config.shape_unknown_vote * verdict.unknown,
                     ),
                 };
             }

@@ -173,44 +173,50 @@ impl ShapeClassifier {
         softmax(self.classes.iter().map(|c| dot(&c.weights, &x)).collect())
     }
 
-    /// Probability that `f` is nothing to name (class `unknown`); 0 for non-finite
-    /// descriptors (no verdict).
-    pub fn unknown_probability(&self, f: &ShapeFeatures) -> f32 {
+    /// The classifier's verdict on `f`, from one evaluation of the model: the class it names
+    /// and its probability (`None`: not confident, `unknown`, or non-finite descriptors), and
+    /// the probability that `f` is nothing to name (0 for non-finite descriptors: no verdict).
+    pub fn verdict(&self, f: &ShapeFeatures) -> Verdict {
         if !f.is_finite() {
-            return 0.0;
+            return Verdict {
+                named: None,
+                unknown: 0.0,
+            };
         }
         let p = self.probabilities(f);
-        self.classes
+        let unknown = self
+            .classes
             .iter()
-            .zip(p)
+            .zip(&p)
             .find(|(c, _)| c.class == ObjectClass::Unknown)
-            .map_or(0.0, |(_, p)| p as f32)
+            .map_or(0.0, |(_, &p)| p as f32);
+        let best = p
+            .iter()
+            .enumerate()
+            .fold(None, |b: Option<(usize, &f64)>, (k, v)| match b {
+                Some((_, bv)) if bv >= v => b,
+                _ => Some((k, v)),
+            });
+        let named = best.and_then(|(k, &pk)| {
+            let c = &self.classes[k];
+            if c.class == ObjectClass::Unknown || c.min_probability >= 1.0 || pk < c.min_probability
+            {
+                return None;
+            }
+            let class =
+                if c.class == ObjectClass::Car && f.values[0] as f64 > self.truck_from_length {
+                    ObjectClass::Truck
+                } else {
+                    c.class
+                };
+            Some((class, pk as f32))
+        });
+        Verdict { named, unknown }
     }
 
-    /// The class `f` names and its probability, or `None` (not confident, `unknown`, or
-    /// non-finite descriptors).
+    /// The class `f` names and its probability ([`ShapeClassifier::verdict`]'s `named`).
     pub fn name(&self, f: &ShapeFeatures) -> Option<(ObjectClass, f32)> {
-        if !f.is_finite() {
-            return None;
-        }
-        let p = self.probabilities(f);
-        let (k, &pk) =
-            p.iter()
-                .enumerate()
-                .fold(None, |b: Option<(usize, &f64)>, (k, v)| match b {
-                    Some((_, bv)) if bv >= v => b,
-                    _ => Some((k, v)),
-                })?;
-        let c = &self.classes[k];
-        if c.class == ObjectClass::Unknown || c.min_probability >= 1.0 || pk < c.min_probability {
-            return None;
-        }
-        let class = if c.class == ObjectClass::Car && f.values[0] as f64 > self.truck_from_length {
-            ObjectClass::Truck
-        } else {
-            c.class
-        };
-        Some((class, pk as f32))
+        self.verdict(f).named
     }
 
     /// Fits a classifier to `samples` (descriptors, true class: `unknown` for anything not to
@@ -324,6 +330,15 @@ impl ShapeClassifier {
         c.check().map_err(bad)?;
         Ok((c, summaries))
     }
+}
+
+/// What the classifier says of one object ([`ShapeClassifier::verdict`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Verdict {
+    /// The class named and its probability, if any.
+    pub named: Option<(ObjectClass, f32)>,
+    /// Probability that there is nothing to name (class `unknown`).
+    pub unknown: f32,
 }
 
 /// How a fitted class names its training samples at its threshold.
@@ -495,12 +510,12 @@ mod tests {
             Some(ObjectClass::Pedestrian)
         );
         assert_eq!(c.name(&shape(11.0, 1.5, 3.5, 900.0)), None);
-        assert!(c.unknown_probability(&shape(11.0, 1.5, 3.5, 900.0)) > 0.5);
-        assert!(c.unknown_probability(&shape(4.4, 1.8, 1.5, 380.0)) < 0.5);
+        assert!(c.verdict(&shape(11.0, 1.5, 3.5, 900.0)).unknown > 0.5);
+        assert!(c.verdict(&shape(4.4, 1.8, 1.5, 380.0)).unknown < 0.5);
         let mut nan = shape(4.4, 1.8, 1.5, 380.0);
         nan.values[2] = f32::NAN;
         assert_eq!(c.name(&nan), None);
-        assert_eq!(c.unknown_probability(&nan), 0.0);
+        assert_eq!(c.verdict(&nan).unknown, 0.0);
         // Same samples, same weights, bit for bit; the text form reads back the same.
         let (again, _) =
             ShapeClassifier::fit(&samples(), &classes, &settings, "test".into()).unwrap();

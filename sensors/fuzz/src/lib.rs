@@ -454,7 +454,7 @@ fn shape_classifier(bytes: &[u8]) {
         let f = ShapeFeatures {
             values: [4.4, 1.8, 1.5, 0.2, 0.9, 0.4, 0.3, 6.0, 2.7],
         };
-        let _ = (c.name(&f), c.unknown_probability(&f));
+        let _ = c.verdict(&f);
     }
 }
 
