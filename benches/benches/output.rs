@@ -23,7 +23,7 @@ fn free_loopback_port() -> u16 {
 }
 
 fn output(c: &mut Criterion) {
-    let (fused, tracking) = warm_pipeline(10).expect("pipeline").last;
+    let (fused, tracking) = warm_pipeline(10, 1).expect("pipeline").last;
     let frame = OutputFrame {
         stamp: fused.timestamp,
         tracked: tracking

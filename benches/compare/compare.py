@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Kestrel latency report: criterion stage benches + tract vs onnxruntime, in one invocation.
 
-Writes benches/RESULTS.md and benches/compare/latency.png. Run from anywhere:
+Writes benches/RESULTS.md, benches/results.json (the headline numbers, issue 19's keys) and
+benches/compare/latency.png. Run from anywhere:
 
     python3 -m venv /tmp/kestrel-compare && /tmp/kestrel-compare/bin/pip install -r benches/compare/requirements.txt
     /tmp/kestrel-compare/bin/python benches/compare/compare.py            # full run
@@ -19,6 +20,9 @@ What it does, in order:
    hit them alike;
 4. tract's per-node timing of the student (`tract-latency --per-node`);
 5. `frame-breakdown`: the end-to-end frame timed part by part (inference vs the rest);
+   the int8 student (int8.py: quantised, timed against the float student in tract, AP50 on the
+   held-out PandaSet frames when `--pandaset` exists, x86_64 vs aarch64 outputs when the
+   aarch64 binary of .ci/aarch64-replay-check is built);
 6. the report (machine, date, load, tables, goals) and a plot of the latency distributions;
 7. the overload and soak section from benches/soak/soak.json (written by the `soak` binary,
    a separate run: `cargo run --bin soak -- --speeds 1,2,5 --duration 600 --json
@@ -45,6 +49,8 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
+
+import int8
 
 REPO = Path(__file__).resolve().parents[2]
 # The shipped student: `DEFAULT_STUDENT` of models/src/zoo.rs, the model the camera branch runs.
@@ -312,6 +318,8 @@ def main():
     ap.add_argument("--frames", type=int, default=100, help="end-to-end frames for the breakdown")
     ap.add_argument("--rounds", type=int, default=5, help="rounds the runs are split into (runtimes alternate)")
     ap.add_argument("--load-note", default="", help="what else ran on the machine (goes into the report)")
+    ap.add_argument("--pandaset", default=str(REPO.parent / "shared/data/pandaset-002"),
+                    help="PandaSet 002 folder for the int8 student's AP50 on held-out frames ('' = skip)")
     args = ap.parse_args()
 
     # The tests' build (same feature unification as CI's `cargo test --workspace`; a `-p`
@@ -339,6 +347,8 @@ def main():
                         MODELS[model], tr["input_name"], x, threads, per_round
                     )
         profile = tract_runs("student", 20, Path(tmp) / "profile.f32", per_node=True)["per_op"]
+    pandaset = args.pandaset if args.pandaset and Path(args.pandaset).is_dir() else None
+    quantised = int8.measure(MODELS["student"].parent, runs=args.runs, rounds=args.rounds, pandaset=pandaset)
     out = run([binary("frame-breakdown"), "--frames", str(args.frames)], stdout=subprocess.PIPE)
     frames = json.loads(out.stdout)["frames"]
     load_after, busy_after = loadavg(), busy_processes()
@@ -371,7 +381,10 @@ def main():
     w(f"- criterion: {'reused target/criterion' if args.skip_criterion else f'{args.sample_size} flat samples per stage, {args.measurement_time} s measurement'}; "
       "percentiles are nearest-rank over criterion samples (per-iteration mean of each sample)")
     w("")
-    w("## Stages (criterion, one thread) against the x86-2core budgets")
+    w("## Stages (criterion) against the x86-2core budgets")
+    w("")
+    w("Every stage runs on one thread except `fusion_parallel` (the `fusion` frame on the two branch threads of the")
+    w("x86-2core class) and the PandaSet frames (the built-in configuration: two branch threads).")
     w("")
     w("| stage | benchmark (input) | samples | median ms | p99 ms | budget ms (pct) | status |")
     w("|---|---|---:|---:|---:|---:|---|")
@@ -440,8 +453,9 @@ def main():
       f"everything else is {100 - net_share:.0f}%. The criterion `fusion` bench measures the same frame "
       "as one piece (table above).")
     w("")
+    int8.section(w, quantised, DEFAULT_STUDENT)
     soak_section(w)
-    w("## Goals (issues 4 and 8)")
+    w("## Goals (issues 4, 8 and 19)")
     w("")
     w("| goal | measured | status |")
     w("|---|---|---|")
@@ -456,9 +470,42 @@ def main():
         crit_speed = med("teacher_inference") / med("student_inference")
         w(f"| student >= 5x faster than the teacher in tract, one thread (criterion medians; also a `check-budgets` speed-up goal) "
           f"| {crit_speed:.1f}x | {'met' if crit_speed >= 5 else 'not met'} |")
+    seq_p99, par_p99 = p99("fusion"), p99("fusion_parallel")
+    if seq_p99 and par_p99:
+        w(f"| end-to-end frame p99 on 2 threads <= 60% of the sequential p99, same run (criterion `fusion_parallel` vs `fusion`) "
+          f"| {fmt(par_p99)} vs {fmt(seq_p99)} ms = {100 * par_p99 / seq_p99:.0f}% (medians {fmt(med('fusion_parallel'))} vs {fmt(med('fusion'))} ms) "
+          f"| {'met' if par_p99 <= 0.6 * seq_p99 else 'not met'} |")
+        w(f"| sequential end-to-end frame p99 <= 22 ms | {fmt(seq_p99)} ms | {'met' if seq_p99 <= 22 else 'not met'} |")
+    w(f"| student in tract <= 1.5x onnxruntime's time (1 thread) | tract/ort = {ratio:.2f} | {'met' if ratio <= 1.5 else 'not met'} |")
+    q_ratio = quantised["int8_ms"]["median"] / quantised["float_ms"]["median"]
+    arch = quantised["cross_arch_native_max_abs_diff"]
+    int8_arch = None if arch is None else arch["int8"]
+    w(f"| int8 student faster than the float student in tract, 1 thread | int8/float = {q_ratio:.2f} "
+      f"(tract/ort for int8: {quantised['int8_ms']['median'] / stats['student ort 1t']['median']:.2f}) | {'met' if q_ratio < 1 else 'not met'} |")
+    w(f"| int8 outputs on x86_64 vs aarch64, native kernels | "
+      f"{'not measured' if int8_arch is None else ('bit-identical' if int8_arch == 0 else f'max abs {int8_arch:.2e}')} | "
+      f"{'measured' if int8_arch is not None else 'not measured'} |")
+    w(f"| everything except inference < 25% of the sequential frame | {100 - net_share:.0f}% | {'met' if 100 - net_share < 25 else 'not met'} |")
     w("")
     write_results(REPO / "benches/RESULTS.md", "\n".join(lines))
-    print(f"wrote {REPO / 'benches/RESULTS.md'} and {png}", file=sys.stderr)
+    # The headline numbers for scripts (issue 19's keys; null = not measured).
+    results = {
+        "generated": f"{finished:%Y-%m-%dT%H:%MZ}",
+        "machine_class": "x86-2core",
+        "e2e_p99_ms_sequential": seq_p99,
+        "e2e_p99_ms_parallel": par_p99,
+        "e2e_median_ms_sequential": med("fusion"),
+        "e2e_median_ms_parallel": med("fusion_parallel"),
+        "student_tract_ms": stats["student tract 1t"]["median"],
+        "student_ort_ms": stats["student ort 1t"]["median"],
+        "student_tract_over_ort": ratio,
+        "student_int8_tract_ms": quantised["int8_ms"]["median"],
+        "student_float_tract_ms_int8_run": quantised["float_ms"]["median"],
+        "non_inference_share": round(1 - net_share / 100, 4),
+        "int8_cross_arch_max_abs_diff": int8_arch,
+    }
+    (REPO / "benches/results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(f"wrote {REPO / 'benches/RESULTS.md'}, benches/results.json and {png}", file=sys.stderr)
 
 
 if __name__ == "__main__":

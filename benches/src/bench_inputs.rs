@@ -156,8 +156,9 @@ pub fn restamp(set: &SensorFrameSet, timestamp: Timestamp) -> SensorFrameSet {
 /// Time between consecutive end-to-end frames (a 10 Hz rig), nanoseconds.
 pub const FRAME_PERIOD_NS: u64 = 100_000_000;
 
-/// The production fusion (shipped student camera branch, default configuration) and tracker
-/// after `history` end-to-end frames ([`end_to_end_frame`], 10 Hz), ready for the next one.
+/// The production fusion (shipped student camera branch, default configuration but for the
+/// branch threads) and tracker after `history` end-to-end frames ([`end_to_end_frame`],
+/// 10 Hz), ready for the next one.
 #[derive(Debug, Clone)]
 pub struct WarmPipeline {
     /// The fusion stage (student camera branch, LiDAR, radar, association).
@@ -172,11 +173,16 @@ pub struct WarmPipeline {
     pub last: (FusedFrame, FrameOutput),
 }
 
-/// Builds a [`WarmPipeline`] (at least one history frame runs).
-pub fn warm_pipeline(history: u64) -> Result<WarmPipeline, BenchError> {
+/// Builds a [`WarmPipeline`] whose stage runs a frame's branches on `threads` threads
+/// ([`FusionConfig::threads`]; 1 = sequential) (at least one history frame runs).
+pub fn warm_pipeline(history: u64, threads: usize) -> Result<WarmPipeline, BenchError> {
     let (template, rig) = end_to_end_frame()?;
     let camera = CameraBranch::load(&zoo::default_student_manifest(), CameraConfig::default())?;
-    let stage = FusionStage::new(rig, FusionConfig::default(), Some(camera.clone()))?;
+    let config = FusionConfig {
+        threads,
+        ..FusionConfig::default()
+    };
+    let stage = FusionStage::new(rig, config, Some(camera.clone()))?;
     let mut tracker = Tracker::new(TrackerConfig::default())?;
     let at = |k: u64| restamp(&template, Timestamp::from_nanos(k * FRAME_PERIOD_NS));
     let mut step = |k: u64| -> Result<(FusedFrame, FrameOutput), BenchError> {

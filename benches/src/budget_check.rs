@@ -222,7 +222,7 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    const BUDGETS: &str = "schema_version = 1\n[machines.ci]\ndescription = \"ci\"\n\
+    const BUDGETS: &str = "schema_version = 1\n[machines.ci]\ndescription = \"ci\"\nthreads = 1\n\
         [stages.lidar]\ndescription = \"l\"\npercentile = 90\nci = 10.0\n\
         [stages.radar]\ndescription = \"r\"\npercentile = 50\nci = 1.0\n\
         [stages.output]\ndescription = \"o\"\npercentile = 99\nci = 5.0\n";

@@ -63,7 +63,7 @@ impl FrameBreakdown {
     pub fn new(history: u64) -> Result<Self, BenchError> {
         let config = FusionConfig::default();
         Ok(Self {
-            pipeline: warm_pipeline(history)?,
+            pipeline: warm_pipeline(history, 1)?,
             student: Detector::load(&zoo::default_student_manifest())?,
             lidar: LidarBranch::new(config.lidar)?,
             radar: RadarBranch::new(config.radar)?,

@@ -32,7 +32,7 @@ fn end_to_end_frame_holds_camera_lidar_and_radar_of_the_rig() {
 
 #[test]
 fn warm_pipeline_fuses_every_branch_and_tracks_objects() {
-    let pipeline = warm_pipeline(3).unwrap();
+    let pipeline = warm_pipeline(3, 1).unwrap();
     let (fused, tracking) = &pipeline.last;
     let d = &fused.degraded;
     assert!(

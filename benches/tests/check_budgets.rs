@@ -30,7 +30,7 @@ fn measure(dir: &Path) {
 
 fn budgets_file(dir: &Path, sleep_budget_ms: f64, extra_stage: bool) -> PathBuf {
     let mut text = format!(
-        "schema_version = 1\n[machines.ci]\ndescription = \"test machine\"\n\
+        "schema_version = 1\n[machines.ci]\ndescription = \"test machine\"\nthreads = 1\n\
          [stages.sleep_2ms]\ndescription = \"2 ms sleep\"\npercentile = 99\nci = {sleep_budget_ms}\n\
          [stages.noop]\ndescription = \"nothing\"\npercentile = 50\nci = 1.0\n"
     );

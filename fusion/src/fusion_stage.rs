@@ -2,20 +2,26 @@
 //! vehicle frame, with degraded-mode flags) out.
 
 use crate::association::{AssociationConfig, AssociationStats, BranchOutputs, associate};
-use crate::camera::CameraBranch;
+use crate::branch_jobs::run_jobs;
+use crate::camera::{CameraBranch, CameraDetection};
 use crate::frame_set::SensorFrameSet;
 use crate::lidar::shape_classifier::ShapeClassifier;
-use crate::lidar::{LidarBranch, LidarConfig, LidarStats};
-use crate::radar::{RadarBranch, RadarConfig, RadarStats};
+use crate::lidar::{LidarBranch, LidarConfig, LidarDetections, LidarStats};
+use crate::radar::{RadarBranch, RadarConfig, RadarDetections, RadarStats};
 use crate::{DetectedObject, FusionError};
 use kestrel_sensors::{Rig, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Configuration of the fusion stage (all sections have documented defaults). The camera
 /// branch's own configuration is given with its detector ([`CameraBranch::new`]).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FusionConfig {
+    /// Threads a frame's branch jobs (each scheduled camera image, the LiDAR branch, the radar
+    /// branch) run on, the calling thread included: 1 = one after another on the calling
+    /// thread. The output is the same for every value ([`crate::branch_jobs`]). Default 2 (the
+    /// `x86-2core` machine class of `benches/budgets.toml`), at most 64.
+    pub threads: usize,
     /// LiDAR branch.
     pub lidar: LidarConfig,
     /// Radar branch.
@@ -70,9 +76,27 @@ pub struct FusedFrame {
     pub association: AssociationStats,
 }
 
+impl Default for FusionConfig {
+    fn default() -> Self {
+        Self {
+            threads: 2,
+            lidar: LidarConfig::default(),
+            radar: RadarConfig::default(),
+            association: AssociationConfig::default(),
+        }
+    }
+}
+
 impl FusionConfig {
     /// Checks every section.
     pub fn validate(&self) -> Result<(), FusionError> {
+        if !(1..=64).contains(&self.threads) {
+            return Err(FusionError::InvalidConfig {
+                field: "fusion.threads",
+                value: self.threads as f64,
+                reason: "must be 1..64",
+            });
+        }
         self.lidar.validate()?;
         self.radar.validate()?;
         self.association.validate()
@@ -88,6 +112,24 @@ pub struct FusionStage {
     camera: Option<CameraBranch>,
     association: AssociationConfig,
     shapes: Option<ShapeClassifier>,
+    threads: usize,
+}
+
+/// One independent piece of a frame's branch work (see [`crate::branch_jobs`]).
+enum BranchJob<'a> {
+    /// The camera branch on one scheduled image.
+    Camera(&'a CameraBranch, &'a kestrel_sensors::CameraFrame),
+    /// The LiDAR branch on every sweep of the frame.
+    Lidar,
+    /// The radar branch on every scan of the frame.
+    Radar,
+}
+
+/// What a [`BranchJob`] gave.
+enum BranchResult {
+    Camera(Result<Vec<CameraDetection>, FusionError>),
+    Lidar(Result<LidarDetections, FusionError>),
+    Radar(Result<RadarDetections, FusionError>),
 }
 
 impl FusionStage {
@@ -107,6 +149,7 @@ impl FusionStage {
             camera,
             shapes: config.association.load_shape_classifier()?,
             association: config.association,
+            threads: config.threads,
         })
     }
 
@@ -116,10 +159,12 @@ impl FusionStage {
     }
 
     /// Runs every branch whose sensors have data in `set`, then associates. The camera
-    /// branch runs on the cameras its schedule picks for the set's sequence number, on its
-    /// own worker threads while the LiDAR and radar branches run on the calling thread.
+    /// branch runs on the cameras its schedule picks for the set's sequence number; each
+    /// scheduled image, the LiDAR branch and the radar branch are jobs run on the configured
+    /// threads ([`FusionConfig::threads`]) with the same result for any thread count.
     /// Errors only for inputs that cannot be interpreted (unknown sensor, non-finite ego
-    /// motion, no data at all, detector failure); missing sensors give a degraded frame.
+    /// motion, no data at all, detector failure; the first failing job in the order camera
+    /// images, LiDAR, radar); missing sensors give a degraded frame.
     pub fn process(&self, set: &SensorFrameSet) -> Result<FusedFrame, FusionError> {
         if set.is_empty() {
             return Err(FusionError::EmptyFrameSet {
@@ -132,26 +177,45 @@ impl FusionStage {
             });
         }
         let branch = self.camera.as_ref().filter(|_| !set.cameras.is_empty());
-        let run = branch.map(|b| b.scheduled(&set.cameras, set.sequence));
-        let (camera, lidar, radar) = std::thread::scope(|s| {
-            let camera = branch
-                .zip(run.as_deref())
-                .map(|(b, run)| s.spawn(move || b.detect(&set.cameras, run)));
-            let lidar = (!set.lidars.is_empty())
-                .then(|| self.lidar.detect(&set.lidars, &self.rig))
-                .transpose();
-            let radar = (!set.radars.is_empty())
-                .then(|| {
-                    self.radar
-                        .detect(&set.radars, &self.rig, set.ego_velocity.as_ref())
-                })
-                .transpose();
-            let camera = camera
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .transpose();
-            (camera, lidar, radar)
+        let mut jobs = Vec::new();
+        if let Some(b) = branch {
+            let run = b.scheduled(&set.cameras, set.sequence);
+            jobs.extend(
+                set.cameras
+                    .iter()
+                    .zip(&run)
+                    .filter(|(_, r)| **r)
+                    .map(|(f, _)| BranchJob::Camera(b, f)),
+            );
+        }
+        if !set.lidars.is_empty() {
+            jobs.push(BranchJob::Lidar);
+        }
+        if !set.radars.is_empty() {
+            jobs.push(BranchJob::Radar);
+        }
+        let results = run_jobs(jobs.len(), self.threads, |k| match &jobs[k] {
+            BranchJob::Camera(b, frame) => BranchResult::Camera(b.detect_frame(frame)),
+            BranchJob::Lidar => BranchResult::Lidar(self.lidar.detect(&set.lidars, &self.rig)),
+            BranchJob::Radar => BranchResult::Radar(self.radar.detect(
+                &set.radars,
+                &self.rig,
+                set.ego_velocity.as_ref(),
+            )),
         });
-        let (camera, lidar, radar) = (camera?, lidar?, radar?);
+        let mut camera = branch.map(|_| Vec::new());
+        let (mut lidar, mut radar) = (None, None);
+        for result in results {
+            match result {
+                BranchResult::Camera(r) => {
+                    if let Some(c) = camera.as_mut() {
+                        c.extend(r?);
+                    }
+                }
+                BranchResult::Lidar(r) => lidar = Some(r?),
+                BranchResult::Radar(r) => radar = Some(r?),
+            }
+        }
         self.fuse(
             set.timestamp,
             &set.missing,

@@ -5,6 +5,7 @@
 //! Every stage is a plain function or struct, testable without threads or middleware.
 
 pub mod association;
+pub mod branch_jobs;
 pub mod camera;
 pub mod class_table;
 pub mod detected_object;

@@ -105,37 +105,79 @@ impl Region {
     }
 }
 
-/// Source taps and weights of one output sample along one axis.
+/// Source taps and weights of every output sample along one axis: sample `i` reads source
+/// samples `first[i]..first[i] + len` with the weights `weights[start[i]..start[i + 1]]`.
 struct Taps {
     first: Vec<usize>,
-    weights: Vec<Vec<f32>>,
+    start: Vec<usize>,
+    weights: Vec<f32>,
+}
+
+impl Taps {
+    /// Output sample `i`: its first source sample and its weights.
+    fn of(&self, i: usize) -> (usize, &[f32]) {
+        (
+            self.first[i],
+            &self.weights[self.start[i]..self.start[i + 1]],
+        )
+    }
+
+    /// One past the last source sample any output sample reads.
+    fn end(&self) -> usize {
+        (0..self.first.len())
+            .map(|i| self.first[i] + self.start[i + 1] - self.start[i])
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 fn taps(start: f32, extent: f32, out_len: usize, src_len: usize) -> Taps {
     let scale = out_len as f32 / extent;
     let radius = (1.0 / scale).max(1.0);
-    let mut first = Vec::with_capacity(out_len);
-    let mut weights = Vec::with_capacity(out_len);
+    let mut taps = Taps {
+        first: Vec::with_capacity(out_len),
+        start: Vec::with_capacity(out_len + 1),
+        weights: Vec::new(),
+    };
+    let mut w = Vec::new();
+    taps.start.push(0);
     for i in 0..out_len {
         let centre = start + (i as f32 + 0.5) / scale - 0.5;
         let lo = (centre - radius).floor() as i64 + 1;
         let hi = (centre + radius).ceil() as i64 - 1;
         let clamp = |j: i64| j.clamp(0, src_len as i64 - 1) as usize;
-        let mut w: Vec<f32> = (lo..=hi)
-            .map(|j| (1.0 - (j as f32 - centre).abs() / radius).max(0.0))
-            .collect();
+        w.clear();
+        w.extend((lo..=hi).map(|j| (1.0 - (j as f32 - centre).abs() / radius).max(0.0)));
         let sum: f32 = w.iter().sum();
         w.iter_mut().for_each(|x| *x /= sum);
         // Edge clamping: fold taps that fall outside the image onto the edge pixel.
         let lo_c = clamp(lo);
-        let mut folded = vec![0.0f32; clamp(hi) - lo_c + 1];
+        let base = taps.weights.len();
+        taps.weights.resize(base + clamp(hi) - lo_c + 1, 0.0);
         for (k, wk) in w.iter().enumerate() {
-            folded[clamp(lo + k as i64) - lo_c] += wk;
+            taps.weights[base + clamp(lo + k as i64) - lo_c] += wk;
         }
-        first.push(lo_c);
-        weights.push(folded);
+        taps.first.push(lo_c);
+        taps.start.push(taps.weights.len());
     }
-    Taps { first, weights }
+    taps
+}
+
+/// The horizontal pass over one source row of `BPP`-byte pixels: each output pixel's taps
+/// summed in order into R, G, B (`rgb` = byte offsets of R, G and B in a pixel).
+fn horizontal<const BPP: usize>(src_row: &[u8], tx: &Taps, rgb: [usize; 3], out: &mut [f32]) {
+    let [r, g, b] = rgb;
+    for (i, out) in out.chunks_exact_mut(3).enumerate() {
+        let (f, w) = tx.of(i);
+        let mut acc = [0.0f32; 3];
+        let pixels = src_row[f * BPP..(f + w.len()) * BPP].chunks_exact(BPP);
+        for (wk, p) in w.iter().zip(pixels) {
+            acc[0] += wk * p[r] as f32;
+            acc[1] += wk * p[g] as f32;
+            acc[2] += wk * p[b] as f32;
+        }
+        out.copy_from_slice(&acc);
+    }
 }
 
 /// Resamples `region` of `src` to `out_width x out_height` pixels, returned as interleaved RGB
@@ -149,41 +191,24 @@ pub fn resample_rgb(
     let tx = taps(region.x, region.width, out_width, src.width);
     let ty = taps(region.y, region.height, out_height, src.height);
     let v_lo = ty.first.iter().copied().min().unwrap_or(0);
-    let v_hi = ty
-        .first
-        .iter()
-        .zip(&ty.weights)
-        .map(|(f, w)| f + w.len())
-        .max()
-        .unwrap_or(0);
+    let v_hi = ty.end();
     // Horizontal pass over the rows the vertical pass needs (taps summed in order, so the
     // result does not depend on how the loop is written).
-    let bpp = src.encoding.bytes_per_pixel();
-    let [r, g, b] = src.rgb_offsets();
-    let mut rows = vec![0.0f32; (v_hi - v_lo) * out_width * 3];
-    for (v, row) in (v_lo..v_hi).zip(rows.chunks_exact_mut(out_width * 3)) {
+    let rgb = src.rgb_offsets();
+    let row_len = out_width * 3;
+    let mut rows = vec![0.0f32; (v_hi - v_lo) * row_len];
+    for (v, row) in (v_lo..v_hi).zip(rows.chunks_exact_mut(row_len)) {
         let src_row = src.row(v);
-        for ((f, w), out) in tx
-            .first
-            .iter()
-            .zip(&tx.weights)
-            .zip(row.chunks_exact_mut(3))
-        {
-            let mut acc = [0.0f32; 3];
-            let pixels = src_row[f * bpp..(f + w.len()) * bpp].chunks_exact(bpp);
-            for (wk, p) in w.iter().zip(pixels) {
-                acc[0] += wk * p[r] as f32;
-                acc[1] += wk * p[g] as f32;
-                acc[2] += wk * p[b] as f32;
-            }
-            out.copy_from_slice(&acc);
+        match src.encoding {
+            PixelEncoding::Mono8 => horizontal::<1>(src_row, &tx, rgb, row),
+            PixelEncoding::Rgb8 | PixelEncoding::Bgr8 => horizontal::<3>(src_row, &tx, rgb, row),
         }
     }
-    let mut out = vec![0.0f32; out_height * out_width * 3];
-    for (j, (f, w)) in ty.first.iter().zip(&ty.weights).enumerate() {
-        let dst = &mut out[j * out_width * 3..(j + 1) * out_width * 3];
+    let mut out = vec![0.0f32; out_height * row_len];
+    for (j, dst) in out.chunks_exact_mut(row_len).enumerate() {
+        let (f, w) = ty.of(j);
         for (k, wk) in w.iter().enumerate() {
-            let src_row = &rows[(f + k - v_lo) * out_width * 3..(f + k - v_lo + 1) * out_width * 3];
+            let src_row = &rows[(f + k - v_lo) * row_len..(f + k - v_lo + 1) * row_len];
             dst.iter_mut().zip(src_row).for_each(|(d, s)| *d += wk * s);
         }
     }

@@ -3,7 +3,7 @@
 
 use crate::image_resample::{PixelView, Region, resample_rgb};
 use crate::manifest::{ChannelOrder, InputSpec, ResizeMode};
-use ndarray::Array4;
+use ndarray::{Array4, Axis};
 
 /// How an image was mapped onto the model input: model-input pixel `(x, y)` shows image
 /// pixel `(x / scale_x, y / scale_y)` (the content sits at the input's top-left corner).
@@ -73,13 +73,26 @@ pub fn input_from_rgb(
     };
     let pads: [f32; 3] =
         std::array::from_fn(|c| (spec.pad_value[planes[c]] as f32 - spec.mean[c]) / spec.std[c]);
-    Array4::from_shape_fn((1, 3, h, w), |(_, c, y, x)| {
-        if y < content_height && x < content_width {
-            (content[(y * content_width + x) * 3 + planes[c]] - spec.mean[c]) / spec.std[c]
-        } else {
-            pads[c]
+    let (rows, cols) = (content_height.min(h), content_width.min(w));
+    let mut input = Array4::zeros((1, 3, h, w));
+    for (c, mut plane) in input
+        .index_axis_mut(Axis(0), 0)
+        .outer_iter_mut()
+        .enumerate()
+    {
+        let (p, mean, std) = (planes[c], spec.mean[c], spec.std[c]);
+        for (y, mut row) in plane.outer_iter_mut().enumerate() {
+            if y < rows {
+                let src = &content[y * content_width * 3..(y * content_width + cols) * 3];
+                let mut values = src.chunks_exact(3).map(|px| (px[p] - mean) / std);
+                row.iter_mut()
+                    .for_each(|d| *d = values.next().unwrap_or(pads[c]));
+            } else {
+                row.fill(pads[c]);
+            }
         }
-    })
+    }
+    input
 }
 
 /// Prepares a whole image as model input.

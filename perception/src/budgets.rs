@@ -44,9 +44,18 @@ pub struct Speedup {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MachineEntry {
+    /// Required documentation; not used at run time.
+    #[serde(rename = "description")]
+    _description: String,
+    threads: usize,
+}
+
+#[derive(Debug, Deserialize)]
 struct BudgetsFile {
     schema_version: u32,
-    machines: BTreeMap<String, serde::de::IgnoredAny>,
+    machines: BTreeMap<String, MachineEntry>,
     stages: BTreeMap<String, StageEntry>,
     #[serde(default)]
     speedups: BTreeMap<String, Speedup>,
@@ -56,6 +65,8 @@ struct BudgetsFile {
 #[derive(Debug, Clone)]
 pub struct Budgets {
     machines: Vec<String>,
+    /// machine -> threads of the fusion stage the budgets assume
+    threads: BTreeMap<String, usize>,
     /// stage -> (percentile, machine -> ms)
     stages: BTreeMap<String, (f64, BTreeMap<String, f64>)>,
     speedups: BTreeMap<String, Speedup>,
@@ -72,7 +83,17 @@ impl Budgets {
                 file.schema_version
             )));
         }
-        let machines: Vec<String> = file.machines.into_keys().collect();
+        let mut threads = BTreeMap::new();
+        for (machine, entry) in file.machines {
+            if !(1..=64).contains(&entry.threads) {
+                return Err(PerceptionError::Config(format!(
+                    "{origin}: machine class `{machine}`: threads = {} must be 1..64",
+                    entry.threads
+                )));
+            }
+            threads.insert(machine, entry.threads);
+        }
+        let machines: Vec<String> = threads.keys().cloned().collect();
         let mut stages = BTreeMap::new();
         for (stage, entry) in file.stages {
             if !(0.0..=100.0).contains(&entry.percentile) {
@@ -121,6 +142,7 @@ impl Budgets {
         }
         Ok(Self {
             machines,
+            threads,
             stages,
             speedups: file.speedups,
         })
@@ -145,6 +167,17 @@ impl Budgets {
     /// Machine classes, sorted.
     pub fn machines(&self) -> &[String] {
         &self.machines
+    }
+
+    /// The threads the fusion stage uses on `machine` (`[machines.<class>] threads`): the
+    /// budgets of that class hold for this thread count.
+    pub fn threads(&self, machine: &str) -> Result<usize, PerceptionError> {
+        self.threads.get(machine).copied().ok_or_else(|| {
+            PerceptionError::Config(format!(
+                "unknown machine class `{machine}` (budgets know: {})",
+                self.machines.join(", ")
+            ))
+        })
     }
 
     /// The budgets of every stage on `machine`.
@@ -202,21 +235,35 @@ mod tests {
             ("student_inference", "teacher_inference")
         );
         assert!(goal.min_ratio >= 5.0);
+        assert_eq!(b.threads("x86-2core").unwrap(), 2);
+        assert!(b.threads("pdp-11").is_err());
+    }
+
+    #[test]
+    fn machine_classes_state_a_valid_thread_count() {
+        let stage = "[stages.s]\ndescription = \"s\"\npercentile = 99\na = 1.0\n";
+        let none = format!("schema_version = 1\n[machines.a]\ndescription = \"a\"\n{stage}");
+        let e = Budgets::parse(&none, "t").unwrap_err().to_string();
+        assert!(e.contains("threads"), "{e}");
+        let zero =
+            format!("schema_version = 1\n[machines.a]\ndescription = \"a\"\nthreads = 0\n{stage}");
+        let e = Budgets::parse(&zero, "t").unwrap_err().to_string();
+        assert!(e.contains("`a`") && e.contains("threads = 0"), "{e}");
     }
 
     #[test]
     fn invalid_budgets_are_rejected_with_the_stage_named() {
-        let missing = "schema_version = 1\n[machines.a]\ndescription = \"a\"\n\
-                       [machines.b]\ndescription = \"b\"\n\
+        let missing = "schema_version = 1\n[machines.a]\ndescription = \"a\"\nthreads = 1\n\
+                       [machines.b]\ndescription = \"b\"\nthreads = 2\n\
                        [stages.fusion]\ndescription = \"f\"\npercentile = 99\na = 1.0\n";
         let e = Budgets::parse(missing, "t").unwrap_err().to_string();
         assert!(e.contains("fusion") && e.contains("`b`"), "{e}");
-        let negative = "schema_version = 1\n[machines.a]\ndescription = \"a\"\n\
+        let negative = "schema_version = 1\n[machines.a]\ndescription = \"a\"\nthreads = 1\n\
                         [stages.s]\ndescription = \"s\"\npercentile = 99\na = -1.0\n";
         assert!(Budgets::parse(negative, "t").is_err());
         let version = "schema_version = 2\n[machines]\n[stages]\n";
         assert!(Budgets::parse(version, "t").is_err());
-        let speedup = "schema_version = 1\n[machines.a]\ndescription = \"a\"\n\
+        let speedup = "schema_version = 1\n[machines.a]\ndescription = \"a\"\nthreads = 1\n\
                        [stages.s]\ndescription = \"s\"\npercentile = 99\na = 1.0\n\
                        [speedups.g]\ndescription = \"g\"\nfast = \"s\"\nslow = \"t\"\n\
                        min_ratio = 5.0\n";

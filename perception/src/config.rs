@@ -57,9 +57,10 @@ pub struct KestrelConfig {
     /// Live input (`kestrel run --input ros|ouster`).
     #[serde(default)]
     pub inputs: InputSettings,
-    /// LiDAR, radar and association parameters.
+    /// Branch threads, LiDAR, radar and association parameters (`threads = 0` in a file: the
+    /// machine class's thread count, `benches/budgets.toml`).
     pub fusion: FusionConfig,
-    /// Camera branch: score thresholds, worker threads, schedule.
+    /// Camera branch: score thresholds, schedule.
     pub camera: CameraConfig,
     /// Tracker.
     pub tracking: TrackerConfig,
@@ -103,9 +104,12 @@ impl KestrelConfig {
             parse(DEFAULT_CONFIG, "perception/config/default.toml")?,
         );
         merge(&mut table, parse(text, origin)?);
-        let config: Self = toml::Value::Table(table)
+        let mut config: Self = toml::Value::Table(table)
             .try_into()
             .map_err(|e| PerceptionError::Config(format!("{origin}: {e}")))?;
+        if config.fusion.threads == 0 {
+            config.fusion.threads = config.budgets()?.threads(config.machine_class())?;
+        }
         config.validate(origin)?;
         Ok(config)
     }
@@ -164,16 +168,21 @@ impl KestrelConfig {
         }
     }
 
+    /// The budgets file `[runtime] budgets` names (the built-in copy when empty).
+    pub fn budgets(&self) -> Result<Budgets, PerceptionError> {
+        if self.runtime.budgets.is_empty() {
+            Budgets::builtin()
+        } else {
+            Budgets::load(Path::new(&self.runtime.budgets))
+        }
+    }
+
     /// Runtime-core settings: budgets of the machine class, health timing, dropped sensors.
     pub fn runtime_settings(
         &self,
         drop_sensors: BTreeSet<String>,
     ) -> Result<RuntimeSettings, PerceptionError> {
-        let budgets = if self.runtime.budgets.is_empty() {
-            Budgets::builtin()?
-        } else {
-            Budgets::load(Path::new(&self.runtime.budgets))?
-        };
+        let budgets = self.budgets()?;
         Ok(RuntimeSettings {
             health_period_s: self.runtime.health_period_s,
             stale_after_s: self.runtime.stale_after_s,
@@ -200,6 +209,17 @@ mod tests {
         assert_eq!(c.queues.camera, QueuePolicy::KeepLatest);
         let s = c.runtime_settings(BTreeSet::new()).unwrap();
         assert!(s.budgets.contains_key("fusion"));
+        assert_eq!(c.fusion.threads, 2, "the x86-2core class's thread count");
+    }
+
+    #[test]
+    fn branch_threads_come_from_the_machine_class_unless_set() {
+        let arm = KestrelConfig::from_toml_str("[runtime]\nmachine = \"arm-a72\"\n", "u").unwrap();
+        assert_eq!(arm.fusion.threads, 4);
+        let one = KestrelConfig::from_toml_str("[fusion]\nthreads = 1\n", "u").unwrap();
+        assert_eq!(one.fusion.threads, 1);
+        let many = KestrelConfig::from_toml_str("[fusion]\nthreads = 65\n", "u");
+        assert!(many.unwrap_err().to_string().contains("fusion.threads"));
     }
 
     #[test]
@@ -256,7 +276,10 @@ mod tests {
         assert!(fusion.unwrap_err().to_string().contains("voxel_szie"));
         let class = KestrelConfig::from_toml_str("[camera.min_score]\npedestrian = 2.0\n", "u");
         assert!(class.unwrap_err().to_string().contains("camera.min_score"));
-        let machine = KestrelConfig::from_toml_str("[runtime]\nmachine = \"vax\"\n", "u").unwrap();
+        let machine = KestrelConfig::from_toml_str("[runtime]\nmachine = \"vax\"\n", "u");
+        assert!(machine.unwrap_err().to_string().contains("`vax`"));
+        let pinned = "[runtime]\nmachine = \"vax\"\n[fusion]\nthreads = 2\n";
+        let machine = KestrelConfig::from_toml_str(pinned, "u").unwrap();
         assert!(machine.runtime_settings(BTreeSet::new()).is_err());
         assert!(KestrelConfig::from_toml_str("not toml [", "u").is_err());
     }

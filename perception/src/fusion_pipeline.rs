@@ -11,27 +11,25 @@
 //! output frame; the fusion stage's degraded flags become the frame's `degraded` list.
 
 use crate::error::PerceptionError;
+use crate::odometry_history::OdometryHistory;
 use crate::pipeline_config::PipelineConfig;
 use crate::stage::{OutputFrame, PerceptionStage};
-use crate::world_frame::VehiclePoses;
 use kestrel_fusion::camera::CameraBranch;
 use kestrel_fusion::ego_plausibility::EgoPlausibility;
 use kestrel_fusion::ego_velocity::EgoVelocity;
 use kestrel_fusion::tracking::Tracker;
 use kestrel_fusion::{DegradedFlags, FusionStage, SensorFrameSet, TimeAligner, TrackedFusion};
 use kestrel_sensors::{Rig, SensorMessage, Timestamp};
-use std::collections::BTreeMap;
 
 /// Time alignment + fusion + tracking.
 pub struct FusionPipelineStage {
     aligner: TimeAligner,
     fusion: TrackedFusion,
-    /// Odometry samples by time, oldest first; pruned as frame sets consume them.
-    odometry: BTreeMap<Timestamp, EgoVelocity>,
+    /// Odometry samples (motion, and poses placing output frames in the odometry's fixed
+    /// frame), pruned as frame sets consume them.
+    odometry: OdometryHistory,
     /// Refuses odometry no vehicle could have produced.
     ego_gate: EgoPlausibility,
-    /// Odometry poses, placing output frames in the odometry's fixed frame.
-    poses: VehiclePoses,
 }
 
 fn stage_error(e: impl std::fmt::Display) -> PerceptionError {
@@ -97,9 +95,8 @@ impl FusionPipelineStage {
         Ok(Self {
             aligner,
             fusion: TrackedFusion::new(stage, tracker),
-            odometry: BTreeMap::new(),
+            odometry: OdometryHistory::default(),
             ego_gate: EgoPlausibility::default(),
-            poses: VehiclePoses::default(),
         })
     }
 
@@ -108,25 +105,18 @@ impl FusionPipelineStage {
     /// before `t` for radar Doppler compensation and the tracker's ego motion. Push samples
     /// before the sensor messages of the same time.
     pub fn push_ego_velocity(&mut self, stamp: Timestamp, velocity: EgoVelocity) {
-        self.odometry.insert(stamp, velocity);
-    }
-
-    /// The odometry sample for a set at `t`; older samples are dropped.
-    fn ego_velocity_at(&mut self, t: Timestamp) -> Option<EgoVelocity> {
-        let (&at, &v) = self.odometry.range(..=t).next_back()?;
-        self.odometry = self.odometry.split_off(&at);
-        Some(v)
+        self.odometry.push(stamp, velocity, None);
     }
 
     fn frames(&mut self, sets: Vec<SensorFrameSet>) -> Result<Vec<OutputFrame>, PerceptionError> {
         let mut out = Vec::with_capacity(sets.len());
         for mut set in sets {
-            set.ego_velocity = self.ego_velocity_at(set.timestamp);
-            let vehicle_pose = self.poses.at(set.timestamp);
+            let vehicle = self.odometry.at(set.timestamp);
+            set.ego_velocity = vehicle.motion;
             let frame = self.fusion.process(&set).map_err(stage_error)?;
             let (fused, tracks) = (frame.fused, frame.tracking);
             out.push(OutputFrame {
-                vehicle_pose,
+                vehicle_pose: vehicle.pose,
                 stamp: fused.timestamp,
                 degraded: describe(&fused.degraded),
                 detected: fused.objects,
@@ -156,10 +146,7 @@ impl PerceptionStage for FusionPipelineStage {
             }
             let v = EgoVelocity::from(o);
             self.ego_gate.check(o.timestamp, &v).map_err(stage_error)?;
-            self.push_ego_velocity(o.timestamp, v);
-            if let Some(pose) = o.pose {
-                self.poses.push(o.timestamp, pose, v);
-            }
+            self.odometry.push(o.timestamp, v, o.pose);
             return Ok(Vec::new());
         }
         let sets = self.aligner.push(msg.clone()).map_err(stage_error)?;

@@ -42,6 +42,7 @@ pub mod mining_recorder;
 pub mod monitor_mode;
 pub mod monitors;
 pub mod object_messages;
+pub mod odometry_history;
 pub mod ouster_input;
 pub mod output;
 pub mod output_comparison;

@@ -4,7 +4,8 @@
 //!
 //! The processing stage places each output frame: [`OutputFrame::vehicle_pose`] is the pose
 //! of the latest odometry sample at or before the frame's stamp, carried forward to the stamp
-//! by that sample's velocity and yaw rate (at most [`MAX_POSE_AGE_NS`]). The runtime then
+//! by that sample's velocity and yaw rate (at most [`MAX_POSE_AGE_NS`] old;
+//! [`crate::odometry_history`]). The runtime then
 //! writes every published message in the frame [`ObjectFrame`] names
 //! ([`ObjectFrame::place`]): each object's pose (centre, orientation) is transformed and its
 //! 6x6 pose covariance rotated, as `tf2` transforms a `PoseWithCovariance`; twists stay in the
@@ -16,15 +17,10 @@
 
 use crate::error::PerceptionError;
 use crate::object_messages::VEHICLE_FRAME_ID;
-use kestrel_fusion::ego_velocity::EgoVelocity;
+use crate::odometry_history::MAX_POSE_AGE_NS;
 use kestrel_log::ros2_msg::autoware_perception_msgs::{DetectedObjects, TrackedObjects};
 use kestrel_log::ros2_msg::geometry_msgs::{Point, PoseWithCovariance, Quaternion};
-use kestrel_sensors::Timestamp;
-use nalgebra::{Isometry3, Matrix3, Matrix6, Point3, Translation3, UnitQuaternion, Vector3};
-use std::collections::BTreeMap;
-
-/// Oldest odometry sample (relative to a frame's stamp) that may place the frame, ns.
-pub const MAX_POSE_AGE_NS: u64 = 100_000_000;
+use nalgebra::{Isometry3, Matrix3, Matrix6, Point3, UnitQuaternion};
 
 /// The frame published objects are expressed in.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -120,36 +116,6 @@ pub fn transform_pose(p: &mut PoseWithCovariance, pose: &Isometry3<f64>) {
     }
 }
 
-/// The vehicle's poses from odometry, for placing frames (module docs).
-#[derive(Debug, Clone, Default)]
-pub struct VehiclePoses {
-    samples: BTreeMap<Timestamp, (Isometry3<f64>, EgoVelocity)>,
-}
-
-impl VehiclePoses {
-    /// Records an odometry sample with a pose.
-    pub fn push(&mut self, stamp: Timestamp, pose: Isometry3<f64>, motion: EgoVelocity) {
-        self.samples.insert(stamp, (pose, motion));
-    }
-
-    /// The pose at `t`: the latest sample at or before `t` (at most [`MAX_POSE_AGE_NS`]
-    /// older), moved on by its velocity and yaw rate to `t`. Older samples are dropped.
-    pub fn at(&mut self, t: Timestamp) -> Option<Isometry3<f64>> {
-        let (&at, &(pose, motion)) = self.samples.range(..=t).next_back()?;
-        self.samples = self.samples.split_off(&at);
-        let age = t.0.checked_sub(at.0)?;
-        if age > MAX_POSE_AGE_NS {
-            return None;
-        }
-        let dt = age as f64 * 1e-9;
-        let step = Isometry3::from_parts(
-            Translation3::new(motion.velocity.x * dt, motion.velocity.y * dt, 0.0),
-            UnitQuaternion::from_axis_angle(&Vector3::z_axis(), motion.yaw_rate * dt),
-        );
-        Some(pose * step)
-    }
-}
-
 /// The error of a world-frame run whose frames could not all be placed.
 pub fn unplaced_error(unplaced: u64) -> PerceptionError {
     PerceptionError::Config(format!(
@@ -165,7 +131,8 @@ mod tests {
     use crate::object_messages::{ObjectRecord, detected_objects, tracked_records};
     use kestrel_fusion::DetectedObject;
     use kestrel_fusion::SensorSources;
-    use kestrel_sensors::{ObjectClass, OrientedBox3};
+    use kestrel_sensors::{ObjectClass, OrientedBox3, Timestamp};
+    use nalgebra::Translation3;
     use nalgebra::{Matrix2, Vector2};
 
     fn detection() -> DetectedObject {
@@ -242,28 +209,5 @@ mod tests {
             .unwrap();
         assert_eq!(same, vehicle);
         assert!(tracked_records(&t).is_empty());
-    }
-
-    #[test]
-    fn poses_come_from_odometry_moved_on_to_the_frame_time() {
-        let mut poses = VehiclePoses::default();
-        assert!(poses.at(Timestamp(0)).is_none());
-        let motion = EgoVelocity {
-            velocity: Vector2::new(10.0, 0.0),
-            yaw_rate: 0.0,
-        };
-        poses.push(
-            Timestamp(1_000_000_000),
-            Isometry3::translation(1.0, 0.0, 0.0),
-            motion,
-        );
-        // At the sample: its pose; 50 ms later: 0.5 m further on at 10 m/s.
-        let x = |p: Option<Isometry3<f64>>| p.map(|p| p.translation.x);
-        assert_eq!(x(poses.at(Timestamp(1_000_000_000))), Some(1.0));
-        let later = x(poses.at(Timestamp(1_050_000_000))).unwrap();
-        assert!((later - 1.5).abs() < 1e-9, "{later}");
-        // Too old, or only samples after the frame: no pose.
-        assert!(poses.at(Timestamp(1_200_000_000)).is_none());
-        assert!(poses.at(Timestamp(999_000_000)).is_none());
     }
 }

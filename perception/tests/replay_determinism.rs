@@ -149,3 +149,39 @@ fn shipped_kitti_frames_replay_deterministically_and_degrade_without_the_camera(
         "{degraded:?}"
     );
 }
+
+#[test]
+fn branch_threads_do_not_change_the_outputs_of_the_shipped_sequence() {
+    // The shipped PandaSet slice: two scheduled camera images and a Pandar64 sweep per frame,
+    // so every thread count interleaves camera and LiDAR jobs differently.
+    use kestrel_perception::stage_factory::{default_input, production_stage};
+    let run_with = |threads: usize, camera: bool| {
+        let source = SensorSource::open_path(&default_input()).unwrap();
+        let config =
+            KestrelConfig::from_toml_str(&format!("[fusion]\nthreads = {threads}\n"), "test")
+                .unwrap();
+        assert_eq!(config.fusion.threads, threads);
+        let student = camera.then(kestrel_models::zoo::default_student_manifest);
+        let stage = production_stage(source.rig(), student.as_deref(), &config.pipeline()).unwrap();
+        replay(vec![source], stage, vec![], settings(&[]), |_| {}).unwrap()
+    };
+    let sequential = run_with(1, true);
+    assert_eq!(sequential.counters.frames, 20);
+    assert!(sequential.counters.tracked_objects > 0);
+    assert_ne!(
+        run_with(1, false).digest,
+        sequential.digest,
+        "the camera images are part of the outputs"
+    );
+    for threads in [2, 3, 8] {
+        let parallel = run_with(threads, true);
+        assert_eq!(
+            parallel.digest, sequential.digest,
+            "{threads} threads vs the sequential path"
+        );
+        assert_eq!(
+            parallel.counters.tracked_objects,
+            sequential.counters.tracked_objects
+        );
+    }
+}

@@ -1,11 +1,9 @@
 //! The camera detection branch: a 2D detector ([`kestrel_models::Detector`]) on the cameras
 //! the [`CameraSchedule`] picks for the frame, classes mapped to the stack's taxonomy.
 //!
-//! **Several cameras per frame.** The scheduled frames are detected on `workers` threads
-//! (scoped to the call): each worker takes the next frame not yet taken, and the results are
-//! joined in camera order, so the output does not depend on which thread ran which frame (the
-//! detector is deterministic and keeps no state between calls). With `workers = 0` the frames
-//! are detected one after another on the calling thread.
+//! Each scheduled image is one job of the frame (`CameraBranch::detect_frame`): the fusion
+//! stage runs them next to the LiDAR and radar branches on its configured threads
+//! ([`crate::branch_jobs`]); the detector is deterministic and keeps no state between calls.
 
 pub mod class_map;
 pub mod schedule;
@@ -19,7 +17,6 @@ use kestrel_sensors::{CameraFrame, ObjectClass, Timestamp};
 pub use schedule::CameraSchedule;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Configuration of the camera branch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,8 +26,6 @@ pub struct CameraConfig {
     /// manifest's own thresholds; these depend on the camera model). Default 0.35 for every
     /// class.
     pub min_score: ClassTable<f32>,
-    /// Threads running the detector; 0 = the calling thread. Default 2.
-    pub workers: usize,
     /// Which cameras run in which frame.
     pub schedule: CameraSchedule,
 }
@@ -39,7 +34,6 @@ impl Default for CameraConfig {
     fn default() -> Self {
         Self {
             min_score: ClassTable::from_fn(|_| 0.35),
-            workers: 2,
             schedule: CameraSchedule::default(),
         }
     }
@@ -56,13 +50,6 @@ impl CameraConfig {
                     reason: "must be in 0..1",
                 });
             }
-        }
-        if self.workers > 64 {
-            return Err(FusionError::InvalidConfig {
-                field: "camera.workers",
-                value: self.workers as f64,
-                reason: "at most 64",
-            });
         }
         Ok(())
     }
@@ -120,7 +107,9 @@ impl CameraBranch {
         self.config.schedule.select(&names, sequence)
     }
 
-    fn detect_one(&self, frame: &CameraFrame) -> Result<Vec<CameraDetection>, FusionError> {
+    /// Detects road users in one image, in the detector's order (descending score). Labels
+    /// outside the taxonomy and low scores are dropped.
+    pub fn detect_frame(&self, frame: &CameraFrame) -> Result<Vec<CameraDetection>, FusionError> {
         let mut out = Vec::new();
         for d in self.detector.detect(frame)? {
             if let Some(class) = coco_to_class(&d.label)
@@ -138,52 +127,16 @@ impl CameraBranch {
         Ok(out)
     }
 
-    /// Detects road users in the frames whose `run` flag is set, in frame order; within a
-    /// frame in the detector's order (descending score). Labels outside the taxonomy and low
-    /// scores are dropped. Runs on the configured workers (module docs).
+    /// Detects road users in the frames whose `run` flag is set, one after another on the
+    /// calling thread, in frame order (each frame as [`Self::detect_frame`]).
     pub fn detect(
         &self,
         frames: &[CameraFrame],
         run: &[bool],
     ) -> Result<Vec<CameraDetection>, FusionError> {
-        let jobs: Vec<&CameraFrame> = frames
-            .iter()
-            .zip(run.iter().chain(std::iter::repeat(&false)))
-            .filter_map(|(f, &r)| r.then_some(f))
-            .collect();
-        let workers = self.config.workers.min(jobs.len());
-        let results: Vec<Result<Vec<CameraDetection>, FusionError>> = if workers == 0 {
-            jobs.iter().map(|f| self.detect_one(f)).collect()
-        } else {
-            let next = AtomicUsize::new(0);
-            let mut slots: Vec<Option<Result<Vec<CameraDetection>, FusionError>>> =
-                (0..jobs.len()).map(|_| None).collect();
-            std::thread::scope(|s| {
-                let handles: Vec<_> = (0..workers)
-                    .map(|_| {
-                        s.spawn(|| {
-                            let mut done = Vec::new();
-                            loop {
-                                let k = next.fetch_add(1, Ordering::Relaxed);
-                                let Some(f) = jobs.get(k) else { break };
-                                done.push((k, self.detect_one(f)));
-                            }
-                            done
-                        })
-                    })
-                    .collect();
-                for h in handles {
-                    let done = h.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-                    for (k, r) in done {
-                        slots[k] = Some(r);
-                    }
-                }
-            });
-            slots.into_iter().flatten().collect()
-        };
         let mut out = Vec::new();
-        for r in results {
-            out.extend(r?);
+        for (frame, _) in frames.iter().zip(run).filter(|(_, r)| **r) {
+            out.extend(self.detect_frame(frame)?);
         }
         Ok(out)
     }
