@@ -20,7 +20,8 @@ What it does, in order:
    hit them alike;
 4. tract's per-node timing of the student (`tract-latency --per-node`);
 5. `frame-breakdown`: the end-to-end frame timed part by part (inference vs the rest);
-   the int8 student (int8.py: quantised, timed against the float student in tract, AP50 on the
+   the int8 student (int8.py: the shipped models/zoo/<student>-int8, else quantised here; timed
+   against the float student in tract, AP50 on the
    held-out PandaSet frames when `--pandaset` exists, x86_64 vs aarch64 outputs when the
    aarch64 binary of .ci/aarch64-replay-check is built);
 6. the report (machine, date, load, tables, goals) and a plot of the latency distributions;
@@ -348,7 +349,9 @@ def main():
                     )
         profile = tract_runs("student", 20, Path(tmp) / "profile.f32", per_node=True)["per_op"]
     pandaset = args.pandaset if args.pandaset and Path(args.pandaset).is_dir() else None
-    quantised = int8.measure(MODELS["student"].parent, runs=args.runs, rounds=args.rounds, pandaset=pandaset)
+    shipped_int8 = REPO / "models/zoo" / f"{DEFAULT_STUDENT}-int8"
+    quantised = int8.measure(MODELS["student"].parent, int8_dir=shipped_int8 if shipped_int8.is_dir() else None,
+                             runs=args.runs, rounds=args.rounds, pandaset=pandaset)
     out = run([binary("frame-breakdown"), "--frames", str(args.frames)], stdout=subprocess.PIPE)
     frames = json.loads(out.stdout)["frames"]
     load_after, busy_after = loadavg(), busy_processes()
