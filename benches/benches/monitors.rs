@@ -36,9 +36,10 @@ fn monitors(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("input_monitor");
     group.sampling_mode(SamplingMode::Flat);
+    // State outside the closure, which criterion calls once per sample.
+    let mut m = start_monitors();
+    let mut next = 0usize;
     group.bench_function("seq002_frame_six_images_one_sweep", |b| {
-        let mut m = start_monitors();
-        let mut next = 0usize;
         b.iter(|| {
             for msg in &frames[next % frames.len()] {
                 m.observe(black_box(msg));
@@ -54,8 +55,9 @@ fn monitors(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("fusion_pandaset_monitored");
     group.sampling_mode(SamplingMode::Flat);
+    // One timer for all samples (see the pandaset bench).
+    let mut timer = SequenceTimer::new(&frames, || (pipeline(), start_monitors()));
     group.bench_function("seq002_scheduled_cameras_to_tracks_with_monitors", |b| {
-        let mut timer = SequenceTimer::new(&frames, || (pipeline(), start_monitors()));
         b.iter_custom(|iters| {
             timer.time(iters, |(stage, m), msg| {
                 m.observe(msg);

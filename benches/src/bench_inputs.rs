@@ -64,7 +64,8 @@ pub fn pandaset_frames() -> Result<(Rig, Vec<Vec<SensorMessage>>), BenchError> {
 /// Times a recorded sequence frame by frame, in order, so stateful stages (the tracker) carry
 /// the history a replay gives them: each timed iteration is the next frame, every message of it
 /// handed to `step`; after the last frame the state starts afresh from `fresh`, outside the
-/// timing.
+/// timing. Make it outside criterion's `bench_function` closure, which runs once per sample: a
+/// timer made inside would start every sample again at the first frame.
 pub struct SequenceTimer<'a, S, F: Fn() -> S> {
     frames: &'a [Vec<SensorMessage>],
     fresh: F,
