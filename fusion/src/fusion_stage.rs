@@ -20,7 +20,7 @@ pub struct FusionConfig {
     /// Threads a frame's branch jobs (each scheduled camera image, the LiDAR branch, the radar
     /// branch) run on, the calling thread included: 1 = one after another on the calling
     /// thread. The output is the same for every value ([`crate::branch_jobs`]). Default 2 (the
-    /// `x86-2core` machine class of `benches/budgets.toml`), at most 64.
+    /// `x86-2core` machine class of `benches/budgets.toml`), at most [`MAX_THREADS`].
     pub threads: usize,
     /// LiDAR branch.
     pub lidar: LidarConfig,
@@ -76,6 +76,9 @@ pub struct FusedFrame {
     pub association: AssociationStats,
 }
 
+/// Most threads a fusion stage may run a frame's branches on ([`FusionConfig::threads`]).
+pub const MAX_THREADS: usize = 64;
+
 impl Default for FusionConfig {
     fn default() -> Self {
         Self {
@@ -90,7 +93,7 @@ impl Default for FusionConfig {
 impl FusionConfig {
     /// Checks every section.
     pub fn validate(&self) -> Result<(), FusionError> {
-        if !(1..=64).contains(&self.threads) {
+        if !(1..=MAX_THREADS).contains(&self.threads) {
             return Err(FusionError::InvalidConfig {
                 field: "fusion.threads",
                 value: self.threads as f64,

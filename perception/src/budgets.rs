@@ -2,6 +2,7 @@
 //! per machine class, a budget in milliseconds on a stated percentile.
 
 use crate::error::PerceptionError;
+use kestrel_fusion::fusion_stage::MAX_THREADS;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -64,8 +65,7 @@ struct BudgetsFile {
 /// The parsed, validated budgets file.
 #[derive(Debug, Clone)]
 pub struct Budgets {
-    machines: Vec<String>,
-    /// machine -> threads of the fusion stage the budgets assume
+    /// machine class -> threads of the fusion stage its budgets assume
     threads: BTreeMap<String, usize>,
     /// stage -> (percentile, machine -> ms)
     stages: BTreeMap<String, (f64, BTreeMap<String, f64>)>,
@@ -85,15 +85,14 @@ impl Budgets {
         }
         let mut threads = BTreeMap::new();
         for (machine, entry) in file.machines {
-            if !(1..=64).contains(&entry.threads) {
+            if !(1..=MAX_THREADS).contains(&entry.threads) {
                 return Err(PerceptionError::Config(format!(
-                    "{origin}: machine class `{machine}`: threads = {} must be 1..64",
+                    "{origin}: machine class `{machine}`: threads = {} must be 1..{MAX_THREADS}",
                     entry.threads
                 )));
             }
             threads.insert(machine, entry.threads);
         }
-        let machines: Vec<String> = threads.keys().cloned().collect();
         let mut stages = BTreeMap::new();
         for (stage, entry) in file.stages {
             if !(0.0..=100.0).contains(&entry.percentile) {
@@ -103,7 +102,7 @@ impl Budgets {
                 )));
             }
             for (machine, ms) in &entry.per_machine {
-                if !machines.contains(machine) {
+                if !threads.contains_key(machine) {
                     return Err(PerceptionError::Config(format!(
                         "{origin}: stage `{stage}` names unknown machine class `{machine}`"
                     )));
@@ -114,10 +113,7 @@ impl Budgets {
                     )));
                 }
             }
-            if let Some(missing) = machines
-                .iter()
-                .find(|m| !entry.per_machine.contains_key(*m))
-            {
+            if let Some(missing) = threads.keys().find(|m| !entry.per_machine.contains_key(*m)) {
                 return Err(PerceptionError::Config(format!(
                     "{origin}: stage `{stage}` has no budget for machine class `{missing}`"
                 )));
@@ -141,7 +137,6 @@ impl Budgets {
             }
         }
         Ok(Self {
-            machines,
             threads,
             stages,
             speedups: file.speedups,
@@ -165,8 +160,8 @@ impl Budgets {
     }
 
     /// Machine classes, sorted.
-    pub fn machines(&self) -> &[String] {
-        &self.machines
+    pub fn machines(&self) -> Vec<&str> {
+        self.threads.keys().map(String::as_str).collect()
     }
 
     /// The threads the fusion stage uses on `machine` (`[machines.<class>] threads`): the
@@ -175,7 +170,7 @@ impl Budgets {
         self.threads.get(machine).copied().ok_or_else(|| {
             PerceptionError::Config(format!(
                 "unknown machine class `{machine}` (budgets know: {})",
-                self.machines.join(", ")
+                self.machines().join(", ")
             ))
         })
     }
@@ -185,12 +180,7 @@ impl Budgets {
         &self,
         machine: &str,
     ) -> Result<BTreeMap<String, StageBudget>, PerceptionError> {
-        if !self.machines.iter().any(|m| m == machine) {
-            return Err(PerceptionError::Config(format!(
-                "unknown machine class `{machine}` (budgets know: {})",
-                self.machines.join(", ")
-            )));
-        }
+        self.threads(machine)?;
         Ok(self
             .stages
             .iter()

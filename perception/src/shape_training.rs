@@ -13,11 +13,11 @@
 use crate::error::PerceptionError;
 use crate::evaluation::class_group::ClassGroup;
 use crate::evaluation::matching::FrameMatch;
-use crate::object_messages::ObjectRecord;
+use crate::object_messages::{detected_objects, detected_records};
 use kestrel_fusion::association::NO_SHAPE_CLASSIFIER;
 use kestrel_fusion::lidar::shape_classifier::ShapeClassifier;
 use kestrel_fusion::lidar::shape_features::ShapeFeatures;
-use kestrel_fusion::{FusionConfig, FusionStage, SensorFrameSet};
+use kestrel_fusion::{DetectedObject, FusionConfig, FusionStage, SensorFrameSet};
 use kestrel_sensors::pandaset::PandasetSequence;
 use kestrel_sensors::{GroundTruthObject, ObjectClass};
 use std::ops::RangeInclusive;
@@ -83,26 +83,14 @@ pub fn collect_samples(
         set.lidars.push(sweep.cloud);
         set.sequence = u64::from(frame.number);
         let fused = stage.process(&set).map_err(fusion_error)?;
-        let objects: Vec<_> = fused
+        let objects: Vec<DetectedObject> = fused
             .objects
-            .iter()
+            .into_iter()
             .filter(|o| o.lidar_shape.is_some())
             .filter(|o| o.bbox.center.x.hypot(o.bbox.center.y) <= SAMPLE_RANGE_M)
             .collect();
-        let records: Vec<ObjectRecord> = objects
-            .iter()
-            .map(|o| ObjectRecord {
-                stamp_ns: frame.lidar_time.as_nanos(),
-                track_id: None,
-                class: o.class,
-                class_probability: o.class_confidence,
-                existence_probability: o.existence_confidence,
-                position: [o.bbox.center.x, o.bbox.center.y, o.bbox.center.z],
-                velocity: None,
-                size: [o.bbox.length, o.bbox.width, o.bbox.height],
-                yaw: o.bbox.yaw,
-            })
-            .collect();
+        // The records `kestrel eval` matches: the objects as published, read back.
+        let records = detected_records(&detected_objects(frame.lidar_time, &objects));
         let matching =
             FrameMatch::compute(&labels.objects, &records).map_err(|e| PerceptionError::Stage {
                 stage: "label matching".into(),

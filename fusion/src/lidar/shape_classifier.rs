@@ -190,15 +190,8 @@ impl ShapeClassifier {
             .zip(&p)
             .find(|(c, _)| c.class == ObjectClass::Unknown)
             .map_or(0.0, |(_, &p)| p as f32);
-        let best = p
-            .iter()
-            .enumerate()
-            .fold(None, |b: Option<(usize, &f64)>, (k, v)| match b {
-                Some((_, bv)) if bv >= v => b,
-                _ => Some((k, v)),
-            });
-        let named = best.and_then(|(k, &pk)| {
-            let c = &self.classes[k];
+        let named = argmax(&p).and_then(|k| {
+            let (c, pk) = (&self.classes[k], p[k]);
             if c.class == ObjectClass::Unknown || c.min_probability >= 1.0 || pk < c.min_probability
             {
                 return None;
@@ -297,16 +290,19 @@ impl ShapeClassifier {
         let mut out_classes = Vec::new();
         let mut summaries = Vec::new();
         for (k, &class) in classes.iter().enumerate() {
-            let (threshold, summary) = if counts[k] >= settings.min_samples_to_name {
-                threshold_for(k, &probabilities, &ys, settings.target_precision)
+            let target = if counts[k] >= settings.min_samples_to_name {
+                settings.target_precision
             } else {
-                threshold_for(k, &probabilities, &ys, f64::INFINITY)
+                f64::INFINITY
             };
+            let (threshold, precision, recall) = threshold_for(k, &probabilities, &ys, target);
             if class != ObjectClass::Unknown {
                 summaries.push(FitSummary {
                     class,
                     samples: counts[k],
-                    ..summary
+                    threshold,
+                    precision,
+                    recall,
                 });
             }
             out_classes.push(ShapeClass {
@@ -357,24 +353,18 @@ pub struct FitSummary {
 }
 
 /// The lowest threshold on class `k`'s probability (among the samples' own probabilities) at
-/// which naming `k` (argmax and at least the threshold) reaches `target` precision; 1.0 (names
-/// nothing) when none does.
+/// which naming `k` (argmax and at least the threshold) reaches `target` precision, with the
+/// precision and recall there; threshold 1.0 (names nothing) when none does.
 fn threshold_for(
     k: usize,
     probabilities: &[Vec<f64>],
     ys: &[usize],
     target: f64,
-) -> (f64, FitSummary) {
-    let argmax = |p: &Vec<f64>| {
-        p.iter()
-            .enumerate()
-            .fold((0, f64::MIN), |b, (i, &v)| if v > b.1 { (i, v) } else { b })
-            .0
-    };
+) -> (f64, f64, f64) {
     let mut named: Vec<(f64, bool)> = probabilities
         .iter()
         .zip(ys)
-        .filter(|(p, _)| argmax(p) == k)
+        .filter(|(p, _)| argmax(p) == Some(k))
         .map(|(p, &y)| (p[k], y == k))
         .collect();
     // Highest probability first; ties keep the sample order (stable sort).
@@ -390,16 +380,18 @@ fn threshold_for(
             best = (*p, precision, correct as f64 / positives);
         }
     }
-    (
-        best.0,
-        FitSummary {
-            class: ObjectClass::Unknown,
-            samples: 0,
-            threshold: best.0,
-            precision: best.1,
-            recall: best.2,
-        },
-    )
+    best
+}
+
+/// Index of the largest of `p` (the first of equals); `None` when `p` is empty.
+fn argmax(p: &[f64]) -> Option<usize> {
+    p.iter()
+        .enumerate()
+        .fold(None, |best: Option<(usize, f64)>, (i, &v)| match best {
+            Some((_, b)) if b >= v => best,
+            _ => Some((i, v)),
+        })
+        .map(|(i, _)| i)
 }
 
 fn inputs(f: &ShapeFeatures, mean: &[f64], scale: &[f64]) -> [f64; INPUTS] {
