@@ -226,7 +226,7 @@ mod tests {
     fn user_file_overrides_single_keys() {
         let c = KestrelConfig::from_toml_str(
             "[zenoh]\nconnect = [\"tcp/127.0.0.1:7447\"]\n[ros]\ndomain_id = 7\n\
-             [queues]\nlidar = { policy = \"drop_oldest\", capacity = 5 }\n",
+             history = \"keep_all\"\n[queues]\nlidar = { policy = \"drop_oldest\", capacity = 5 }\n",
             "user.toml",
         )
         .unwrap();
@@ -234,6 +234,7 @@ mod tests {
         assert_eq!(c.zenoh.listen, vec!["tcp/127.0.0.1:7450".to_string()]);
         assert_eq!(c.ros.domain_id, 7);
         assert_eq!(c.ros.node_name, "kestrel_perception");
+        assert_eq!(c.ros.history, crate::rmw_zenoh::History::KeepAll);
         assert_eq!(c.queues.lidar, QueuePolicy::DropOldest { capacity: 5 });
     }
 
@@ -281,6 +282,8 @@ mod tests {
         let pinned = "[runtime]\nmachine = \"vax\"\n[fusion]\nthreads = 2\n";
         let machine = KestrelConfig::from_toml_str(pinned, "u").unwrap();
         assert!(machine.runtime_settings(BTreeSet::new()).is_err());
+        let history = KestrelConfig::from_toml_str("[ros]\nhistory = \"keep_most\"\n", "u");
+        assert!(history.unwrap_err().to_string().contains("keep_most"));
         assert!(KestrelConfig::from_toml_str("not toml [", "u").is_err());
     }
 }

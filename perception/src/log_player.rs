@@ -27,7 +27,7 @@ use crate::error::PerceptionError;
 use crate::fault_injection::fault_injector::ItemIter;
 use crate::fault_injection::{FaultCounts, FaultInjector, FaultPlan, PlayedMessage};
 use crate::rmw_zenoh::{
-    Durability, Reliability, RosMessageType, RosNode, RosNodeName, RosPublisher, RosQos,
+    Durability, History, Reliability, RosMessageType, RosNode, RosNodeName, RosPublisher, RosQos,
 };
 use crate::ros_input::RIG_KEY;
 use crate::zenoh_output::SUBSCRIBER_SETTLE;
@@ -115,6 +115,7 @@ fn recorded_qos(channel: &ChannelInfo) -> RosQos {
     let mut qos = RosQos {
         reliability: Reliability::Reliable,
         durability: Durability::Volatile,
+        history: History::KeepLast,
         depth: 10,
     };
     let Some(yaml) = channel.metadata.get("offered_qos_profiles") else {
@@ -130,6 +131,7 @@ fn recorded_qos(channel: &ChannelInfo) -> RosQos {
             Some(("depth", v)) => qos.depth = v.parse().unwrap_or(qos.depth),
             Some(("reliability", "2")) => qos.reliability = Reliability::BestEffort,
             Some(("durability", "1")) => qos.durability = Durability::TransientLocal,
+            Some(("history", "2")) => qos.history = History::KeepAll,
             _ => {}
         }
     }
@@ -535,9 +537,19 @@ mod tests {
         );
         let q = recorded_qos(&ch);
         assert_eq!(
-            (q.depth, q.reliability, q.durability),
-            (5, Reliability::BestEffort, Durability::TransientLocal)
+            (q.depth, q.reliability, q.durability, q.history),
+            (
+                5,
+                Reliability::BestEffort,
+                Durability::TransientLocal,
+                History::KeepLast
+            )
         );
+        ch.metadata.insert(
+            "offered_qos_profiles".into(),
+            "- history: 2\n  depth: 0\n  reliability: 1\n  durability: 2\n".into(),
+        );
+        assert_eq!(recorded_qos(&ch).history, History::KeepAll);
         assert!(!starts_with_header(&ch));
         ch.metadata
             .insert("topic_type_hash".into(), "RIHS01_recorded".into());

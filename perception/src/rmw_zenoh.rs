@@ -117,15 +117,29 @@ pub enum Durability {
     Volatile = 2,
 }
 
-/// The QoS a publisher announces. History is always KEEP_LAST; deadline, lifespan and
-/// liveliness are rmw_zenoh's defaults (infinite / automatic).
+/// History QoS policy (values of `rmw_qos_history_policy_e`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum History {
+    /// `RMW_QOS_POLICY_HISTORY_KEEP_LAST` (1), rmw_zenoh's default: a publisher whose link is
+    /// congested drops the sample rather than fall behind.
+    KeepLast = 1,
+    /// `RMW_QOS_POLICY_HISTORY_KEEP_ALL` (2): with reliable delivery, a congested link makes
+    /// the publisher wait, so every sample reaches every matched subscriber.
+    KeepAll = 2,
+}
+
+/// The QoS a publisher announces. Deadline, lifespan and liveliness are rmw_zenoh's defaults
+/// (infinite / automatic).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RosQos {
     /// Reliability.
     pub reliability: Reliability,
     /// Durability.
     pub durability: Durability,
-    /// KEEP_LAST depth.
+    /// History.
+    pub history: History,
+    /// History depth (KEEP_LAST).
     pub depth: u32,
 }
 
@@ -135,6 +149,7 @@ impl Default for RosQos {
         Self {
             reliability: Reliability::Reliable,
             durability: Durability::Volatile,
+            history: History::KeepLast,
             depth: 1,
         }
     }
@@ -153,13 +168,26 @@ impl RosQos {
             Durability::Volatile => String::new(),
             d => (d as u8).to_string(),
         };
+        let history = match self.history {
+            History::KeepLast => String::new(),
+            h => (h as u8).to_string(),
+        };
         let depth = if self.depth == 42 {
             String::new()
         } else {
             self.depth.to_string()
         };
-        // history (KEEP_LAST is the default) "," depth ":" deadline ":" lifespan ":" liveliness
-        format!("{reliability}:{durability}:,{depth}:,:,:,,")
+        // history "," depth ":" deadline ":" lifespan ":" liveliness
+        format!("{reliability}:{durability}:{history},{depth}:,:,:,,")
+    }
+
+    /// What a publisher does when its link is congested, as rmw_zenoh decides it: reliable
+    /// KEEP_ALL publishers wait, every other one drops the sample.
+    pub fn congestion_control(&self) -> zenoh::qos::CongestionControl {
+        match (self.reliability, self.history) {
+            (Reliability::Reliable, History::KeepAll) => zenoh::qos::CongestionControl::Block,
+            _ => zenoh::qos::CongestionControl::Drop,
+        }
     }
 }
 
@@ -370,15 +398,16 @@ impl RosNode {
             ))
     }
 
-    /// Declares a publisher of `ty` on ROS topic `topic` (fully qualified, `/a/b`). Samples
-    /// that find the link congested are dropped, as rmw_zenoh does for KEEP_LAST publishers.
+    /// Declares a publisher of `ty` on ROS topic `topic` (fully qualified, `/a/b`). What a
+    /// congested link does to its samples follows `qos` as in rmw_zenoh
+    /// ([`RosQos::congestion_control`]): dropped, unless reliable KEEP_ALL.
     pub fn publisher(
         &mut self,
         topic: &str,
         ty: RosMessageType,
         qos: RosQos,
     ) -> Result<RosPublisher, PerceptionError> {
-        self.declare_publisher(topic, ty, qos, zenoh::qos::CongestionControl::Drop)
+        self.declare_publisher(topic, ty, qos, qos.congestion_control())
     }
 
     /// Like [`RosNode::publisher`], but a congested link makes `publish` wait instead of
@@ -556,6 +585,7 @@ mod tests {
         let default = RosQos {
             reliability: Reliability::Reliable,
             durability: Durability::Volatile,
+            history: History::KeepLast,
             depth: 42,
         };
         assert_eq!(default.key_expr(), "::,:,:,:,,");
@@ -563,9 +593,31 @@ mod tests {
         let latched = RosQos {
             reliability: Reliability::BestEffort,
             durability: Durability::TransientLocal,
+            history: History::KeepLast,
             depth: 5,
         };
         assert_eq!(latched.key_expr(), "2:1:,5:,:,:,,");
+        let keep_all = RosQos {
+            history: History::KeepAll,
+            ..RosQos::default()
+        };
+        assert_eq!(keep_all.key_expr(), "::2,1:,:,:,,");
+    }
+
+    #[test]
+    fn only_reliable_keep_all_publishers_wait_on_a_congested_link() {
+        use zenoh::qos::CongestionControl::{Block, Drop};
+        let keep_all = RosQos {
+            history: History::KeepAll,
+            ..RosQos::default()
+        };
+        assert_eq!(keep_all.congestion_control(), Block);
+        assert_eq!(RosQos::default().congestion_control(), Drop);
+        let best_effort = RosQos {
+            reliability: Reliability::BestEffort,
+            ..keep_all
+        };
+        assert_eq!(best_effort.congestion_control(), Drop);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::health::HealthReport;
 use crate::object_messages::VEHICLE_FRAME_ID;
 use crate::output::{EncodedFrame, OutputSink};
 use crate::rmw_zenoh::{
-    Durability, Reliability, RosMessageType, RosNode, RosNodeName, RosPublisher, RosQos,
+    Durability, History, Reliability, RosMessageType, RosNode, RosNodeName, RosPublisher, RosQos,
 };
 use kestrel_log::ros2_msg::RosMessage;
 use kestrel_log::ros2_msg::diagnostic_msgs::DiagnosticArray;
@@ -41,6 +41,11 @@ pub struct RosOutputSettings {
     pub reliability: Reliability,
     /// Publisher durability (announced; Kestrel keeps no history).
     pub durability: Durability,
+    /// Publisher history: `keep_last` (the default, as Autoware's perception publishers) drops
+    /// a frame whose link is congested rather than delay the next one; `keep_all` (with
+    /// `reliable`) waits, so every frame reaches every matched subscriber.
+    #[serde(default = "keep_last")]
+    pub history: History,
     /// KEEP_LAST depth announced.
     pub depth: u32,
     /// Before publishing, wait up to this long for a subscriber to either object topic
@@ -51,6 +56,10 @@ pub struct RosOutputSettings {
     /// the fixed frame of the input's odometry poses (see `world_frame`).
     #[serde(default = "vehicle_frame_id")]
     pub frame_id: String,
+}
+
+fn keep_last() -> History {
+    History::KeepLast
 }
 
 fn vehicle_frame_id() -> String {
@@ -70,6 +79,7 @@ impl Default for RosOutputSettings {
             diagnostics_topic: "/diagnostics".into(),
             reliability: qos.reliability,
             durability: qos.durability,
+            history: qos.history,
             depth: qos.depth,
             wait_for_subscribers_s: 0.0,
             frame_id: vehicle_frame_id(),
@@ -83,6 +93,7 @@ impl RosOutputSettings {
         RosQos {
             reliability: self.reliability,
             durability: self.durability,
+            history: self.history,
             depth: self.depth,
         }
     }

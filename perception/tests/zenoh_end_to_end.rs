@@ -13,7 +13,7 @@ use kestrel_perception::planner_client::{
     ObjectTopic, ObjectsMessage, PlannerClient, ReceivedObjects,
 };
 use kestrel_perception::replay::replay;
-use kestrel_perception::rmw_zenoh::{ATTACHMENT_SIZE, RosMessageType, gid_of_token};
+use kestrel_perception::rmw_zenoh::{ATTACHMENT_SIZE, History, RosMessageType, gid_of_token};
 use kestrel_perception::sensor_source::SensorSource;
 use kestrel_perception::stage::PerceptionStage;
 use kestrel_perception::stage_factory::production_stage;
@@ -59,8 +59,11 @@ fn exchange(source: SensorSource, stage: Box<dyn PerceptionStage>, frame_id: &st
     }
     .open()
     .unwrap();
+    // KEEP_ALL: the exactness checked here is what a reliable KEEP_ALL publisher promises (a
+    // KEEP_LAST one may drop a frame when the loopback link is congested, e.g. on a loaded CI).
     let ros = RosOutputSettings {
         wait_for_subscribers_s: 10.0,
+        history: History::KeepAll,
         ..RosOutputSettings::default()
     };
     let tracked_client = PlannerClient::subscribe(
@@ -163,7 +166,7 @@ fn check_exact(x: &Exchange) {
     let expected_token = format!(
         "@ros2_lv/0/{}/0/1/MP/%/%/kestrel_perception/\
          %perception%object_recognition%tracking%objects/\
-         autoware_perception_msgs::msg::dds_::TrackedObjects_/{}/::,1:,:,:,,",
+         autoware_perception_msgs::msg::dds_::TrackedObjects_/{}/::2,1:,:,:,,",
         x.zid, tracked_type.hash
     );
     let gid = gid_of_token(&expected_token);
