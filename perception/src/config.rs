@@ -243,7 +243,8 @@ mod tests {
         let builtin = KestrelConfig::builtin().unwrap();
         let c = KestrelConfig::from_toml_str(
             "[camera.min_score]\npedestrian = 0.2\n[tracking.motion.bicycle]\naccel_std = 4.0\n\
-             [time_alignment.offsets_s]\nfront_camera = -0.04\n[camera.schedule]\nper_frame = 6\n",
+             [time_alignment.offsets_s]\nfront_camera = -0.04\n[camera.schedule]\nper_frame = 6\n\
+             [tracking.manoeuvre]\naccel_std = 8.0\n",
             "user.toml",
         )
         .unwrap();
@@ -255,6 +256,11 @@ mod tests {
         assert_eq!(
             c.tracking.motion.bicycle.yaw_accel_std,
             builtin.tracking.motion.bicycle.yaw_accel_std
+        );
+        assert_eq!(c.tracking.manoeuvre.accel_std, 8.0);
+        assert_eq!(
+            c.tracking.manoeuvre.end_rate_hz,
+            builtin.tracking.manoeuvre.end_rate_hz
         );
         assert_eq!(c.fusion, builtin.fusion);
         assert_eq!(c.time_alignment.offsets_s["front_camera"], -0.04);
@@ -272,6 +278,12 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("health_period_s")
+        );
+        let rate = KestrelConfig::from_toml_str("[tracking.manoeuvre]\nonset_rate_hz = 0\n", "u");
+        assert!(
+            rate.unwrap_err()
+                .to_string()
+                .contains("manoeuvre.onset_rate_hz")
         );
         let fusion = KestrelConfig::from_toml_str("[fusion.lidar]\nvoxel_szie = 0.1\n", "u");
         assert!(fusion.unwrap_err().to_string().contains("voxel_szie"));

@@ -6,6 +6,10 @@
 
 use nalgebra::{SMatrix, SVector};
 
+/// An angular state component: its index and the wrap that maps a difference of two angles
+/// to its principal range (e.g. `[-pi, pi)`).
+pub type AngleComponent = (usize, fn(f64) -> f64);
+
 /// A Gaussian belief over an `N`-dimensional state: mean and covariance (units per state).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gaussian<const N: usize> {
@@ -107,6 +111,42 @@ impl<const N: usize> Gaussian<N> {
         self.symmetrize();
     }
 
+    /// The moment-matched Gaussian of the mixture `sum_i weights[i] N(components[i])`
+    /// (weights summing to 1): mean `sum w_i x_i`, covariance `sum w_i (P_i + d_i d_i')` with
+    /// `d_i = x_i - mean`. State component `angle`, if any, is an angle in radians: it is
+    /// averaged and differenced through `wrap` (e.g. to `[-pi, pi)`) relative to the first
+    /// component, and the mean's angle is wrapped.
+    pub fn mixture(
+        components: &[&Gaussian<N>],
+        weights: &[f64],
+        angle: Option<AngleComponent>,
+    ) -> Gaussian<N> {
+        let reference = components[0].mean;
+        let offset = |x: &SVector<f64, N>| {
+            let mut d = x - reference;
+            if let Some((k, wrap)) = angle {
+                d[k] = wrap(d[k]);
+            }
+            d
+        };
+        let mut shift = SVector::<f64, N>::zeros();
+        for (g, w) in components.iter().zip(weights) {
+            shift += offset(&g.mean) * *w;
+        }
+        let mut covariance = SMatrix::<f64, N, N>::zeros();
+        for (g, w) in components.iter().zip(weights) {
+            let d = offset(&g.mean) - shift;
+            covariance += (g.covariance + d * d.transpose()) * *w;
+        }
+        let mut mean = reference + shift;
+        if let Some((k, wrap)) = angle {
+            mean[k] = wrap(mean[k]);
+        }
+        let mut mixed = Gaussian { mean, covariance };
+        mixed.symmetrize();
+        mixed
+    }
+
     fn symmetrize(&mut self) {
         self.covariance = (self.covariance + self.covariance.transpose()) * 0.5;
     }
@@ -141,6 +181,44 @@ mod tests {
             2.0 - 1.0 / 5.0,
         );
         assert!((g.covariance - p).norm() < 1e-12);
+    }
+
+    #[test]
+    fn mixture_matches_the_first_two_moments() {
+        // Two 1-D components: N(0, 1) and N(4, 2) with weights 0.75 / 0.25: mean 1, variance
+        // 0.75 (1 + 1) + 0.25 (2 + 9) = 4.25.
+        let a = Gaussian {
+            mean: Vector1::new(0.0),
+            covariance: Matrix1::new(1.0),
+        };
+        let b = Gaussian {
+            mean: Vector1::new(4.0),
+            covariance: Matrix1::new(2.0),
+        };
+        let m = Gaussian::mixture(&[&a, &b], &[0.75, 0.25], None);
+        assert!((m.mean[0] - 1.0).abs() < 1e-12);
+        assert!((m.covariance[(0, 0)] - 4.25).abs() < 1e-12);
+        // Angles either side of +-pi average across the cut, not through zero.
+        let wrap = |x: f64| {
+            (x + std::f64::consts::PI).rem_euclid(std::f64::consts::TAU) - std::f64::consts::PI
+        };
+        let (p, q) = (
+            Gaussian {
+                mean: Vector1::new(3.1),
+                covariance: Matrix1::new(0.01),
+            },
+            Gaussian {
+                mean: Vector1::new(-3.1),
+                covariance: Matrix1::new(0.01),
+            },
+        );
+        let m = Gaussian::mixture(&[&p, &q], &[0.5, 0.5], Some((0, wrap)));
+        assert!(m.mean[0].abs() > 3.1, "{}", m.mean[0]);
+        assert!(
+            m.covariance[(0, 0)] < 0.01 + 0.01,
+            "{}",
+            m.covariance[(0, 0)]
+        );
     }
 
     #[test]

@@ -138,6 +138,21 @@ impl KinematicState {
         }
     }
 
+    /// The moment-matched mixture of `parts` with `weights` (summing to 1), the heading
+    /// averaged as an angle. Beliefs under different motion models are not mixed: the first
+    /// part is returned (the IMM keeps its modes under one model).
+    pub fn mixture(parts: [&Self; 2], weights: [f64; 2]) -> Self {
+        match parts {
+            [Self::ConstantVelocity(a), Self::ConstantVelocity(b)] => {
+                Self::ConstantVelocity(Gaussian::mixture(&[a, b], &weights, None))
+            }
+            [Self::Ctrv(a), Self::Ctrv(b)] => {
+                Self::Ctrv(Gaussian::mixture(&[a, b], &weights, Some((2, wrap_angle))))
+            }
+            [first, _] => first.clone(),
+        }
+    }
+
     /// The motion model in use.
     pub fn model(&self) -> MotionModel {
         match self {

@@ -2,7 +2,8 @@
 //!
 //! Per frame ([`Tracker::step`]): every track is predicted to the frame time with its motion
 //! model ([`MotionModel::ConstantVelocity`] for pedestrians and unknown objects,
-//! [`MotionModel::Ctrv`] for vehicles and two-wheelers; EKF with analytic Jacobians), then
+//! [`MotionModel::Ctrv`] for vehicles and two-wheelers; EKF with analytic Jacobians; each run
+//! in a steady and a manoeuvre mode, mixed by an IMM: [`manoeuvre_imm`]), then
 //! moved into the current vehicle frame by the ego motion ([`EgoMotion`]); detections
 //! ([`crate::DetectedObject`]) are associated to tracks by the Hungarian algorithm
 //! ([`solve_assignment_below`]) on chi-square-gated negative log-likelihood costs
@@ -22,6 +23,7 @@ pub mod error;
 pub mod hungarian;
 pub mod kinematic_state;
 pub mod lifecycle;
+pub mod manoeuvre_imm;
 pub mod motion_model;
 pub mod track;
 pub mod tracker;
@@ -30,6 +32,7 @@ pub use ego_motion::EgoMotion;
 pub use error::TrackingError;
 pub use hungarian::{Assignment, CostMatrix, solve_assignment, solve_assignment_below};
 pub use lifecycle::{LifecycleConfig, TrackStatus};
+pub use manoeuvre_imm::ManoeuvreConfig;
 pub use motion_model::{MotionModel, MotionParams};
 pub use track::TrackedObject;
 pub use tracker::{FrameOutput, Tracker, TrackerConfig, TrackerStats};

@@ -2,8 +2,9 @@
 
 use super::class_vote::ClassVote;
 use super::ego_motion::EgoMotion;
-use super::kinematic_state::{KinematicState, KinematicSummary};
+use super::kinematic_state::KinematicSummary;
 use super::lifecycle::{Lifecycle, TrackStatus};
+use super::manoeuvre_imm::ImmState;
 use super::motion_model::{MotionModel, wrap_angle, wrap_half_turn};
 use kestrel_sensors::{ObjectClass, OrientedBox3, Timestamp};
 use nalgebra::{Matrix2, Point3, Vector2};
@@ -52,7 +53,7 @@ impl ShapeEstimate {
 #[derive(Debug, Clone)]
 pub(crate) struct Track {
     pub id: u64,
-    pub kinematics: KinematicState,
+    pub kinematics: ImmState,
     pub class_vote: ClassVote,
     pub shape: ShapeEstimate,
     pub lifecycle: Lifecycle,

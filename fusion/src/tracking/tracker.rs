@@ -6,8 +6,9 @@ use super::class_vote::ClassVote;
 use super::ego_motion::EgoMotion;
 use super::error::TrackingError;
 use super::hungarian::{CostMatrix, solve_assignment_below};
-use super::kinematic_state::{KinematicState, Measurement};
+use super::kinematic_state::Measurement;
 use super::lifecycle::{Lifecycle, LifecycleConfig, TrackStatus};
+use super::manoeuvre_imm::{ImmState, ManoeuvreConfig};
 use super::motion_model::{MotionModel, MotionParams};
 use super::track::{BOX_HEADING_VARIANCE, ShapeEstimate, Track, TrackedObject};
 use crate::DetectedObject;
@@ -22,8 +23,10 @@ use serde::{Deserialize, Serialize};
 pub struct TrackerConfig {
     /// Lifecycle and existence parameters.
     pub lifecycle: LifecycleConfig,
-    /// Motion model and noise per class.
+    /// Motion model and noise per class (the steady mode's).
     pub motion: ClassTable<MotionParams>,
+    /// The manoeuvre mode run beside each class's motion model.
+    pub manoeuvre: ManoeuvreConfig,
     /// Gate probability of the chi-square (2 dof) gates on the position innovation and, when
     /// a velocity is measured, on the velocity innovation; 0..1.
     pub gate_probability: f64,
@@ -68,6 +71,7 @@ impl Default for TrackerConfig {
                 bicycle: two_wheeler,
                 pedestrian: cv(1.5, 1.5),
             },
+            manoeuvre: ManoeuvreConfig::default(),
             gate_probability: 0.999,
             default_velocity_std: 1.0,
             shape_smoothing: 0.3,
@@ -85,6 +89,7 @@ impl TrackerConfig {
     /// Checks value ranges.
     pub fn validate(&self) -> Result<(), TrackingError> {
         self.lifecycle.validate()?;
+        self.manoeuvre.validate()?;
         let bad = |field, value, reason| {
             Err(TrackingError::InvalidConfig {
                 field,
@@ -363,7 +368,7 @@ impl Tracker {
     fn predict(&mut self, dt: f64, ego: Option<&EgoMotion>) {
         for track in &mut self.tracks {
             let params = self.config.motion_params(track.class_vote.class());
-            track.kinematics.predict(dt, params);
+            track.kinematics.predict(dt, params, &self.config.manoeuvre);
             if let Some(e) = ego {
                 track.kinematics.apply_ego_motion(e);
                 track.shape.apply_ego_motion(e);
@@ -481,7 +486,7 @@ impl Tracker {
         let params = self.config.motion_params(class_vote.class());
         self.tracks.push(Track {
             id: self.next_id,
-            kinematics: KinematicState::new(params.model, m, params),
+            kinematics: ImmState::new(params.model, m, params, &self.config.manoeuvre),
             class_vote,
             shape: ShapeEstimate::new(&det.bbox),
             lifecycle: Lifecycle::new(&self.config.lifecycle, f64::from(det.existence_confidence)),
