@@ -33,7 +33,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Largest RSS growth after warm-up that still counts as bounded, MB.
@@ -160,14 +160,21 @@ impl LoopedInput {
     }
 
     /// The looped source: pass `k` is stamped `k` x the pass length later, without end.
-    fn source(&self) -> SensorSource {
+    /// `started` takes the instant its first message is read: the source thread reads it as
+    /// soon as it starts and paces every message from then on (messages are in memory, so
+    /// reading takes no time).
+    fn source(&self, started: Arc<OnceLock<Instant>>) -> SensorSource {
         let (messages, pass_ns) = (self.messages.clone(), self.pass_ns);
-        let looped = (0u64..).flat_map(move |k| {
-            messages.clone().into_iter().map(move |mut m| {
-                m.set_timestamp(Timestamp(m.timestamp().as_nanos() + k * pass_ns));
-                Ok(m)
+        let looped = (0u64..)
+            .flat_map(move |k| {
+                messages.clone().into_iter().map(move |mut m| {
+                    m.set_timestamp(Timestamp(m.timestamp().as_nanos() + k * pass_ns));
+                    Ok(m)
+                })
             })
-        });
+            .inspect(move |_| {
+                started.get_or_init(Instant::now);
+            });
         let source = SensorSource::new("soak", self.sensors.clone(), Box::new(looped));
         match &self.rig {
             Some(rig) => source.with_rig(rig.clone()),
@@ -183,20 +190,30 @@ struct Published {
     frames: Vec<(f64, f64)>,
 }
 
-/// Takes each frame's latency: publication minus its sweep's due time.
+/// Takes each frame's latency: publication minus its sweep's due time, the instant the
+/// source released the sweep (its pacing start plus the sweep's offset from the first stamp,
+/// divided by the speed).
 struct LatencySink {
     start: Instant,
     first: Timestamp,
     speed: f64,
+    /// When the source started pacing (set by the source on its first message).
+    paced_from: Arc<OnceLock<Instant>>,
     published: Arc<Mutex<Published>>,
 }
 
 impl OutputSink for LatencySink {
     fn on_frame(&mut self, frame: &EncodedFrame) -> Result<(), PerceptionError> {
-        let now = self.start.elapsed().as_secs_f64();
-        let due = frame.stamp.seconds_since(self.first).max(0.0) / self.speed;
+        let now = Instant::now();
+        let Some(&paced_from) = self.paced_from.get() else {
+            return Ok(());
+        };
+        let due = paced_from
+            + Duration::from_secs_f64(frame.stamp.seconds_since(self.first).max(0.0) / self.speed);
+        let latency_ms = now.saturating_duration_since(due).as_secs_f64() * 1e3;
         if let Ok(mut p) = self.published.lock() {
-            p.frames.push((now, (now - due) * 1e3));
+            p.frames
+                .push(((now - self.start).as_secs_f64(), latency_ms));
         }
         Ok(())
     }
@@ -233,7 +250,8 @@ fn run_one(
     speed: f64,
 ) -> Result<SoakRun, BenchError> {
     let config = KestrelConfig::builtin()?;
-    let source = input.source();
+    let paced_from = Arc::new(OnceLock::new());
+    let source = input.source(paced_from.clone());
     let stage = production_stage(source.rig(), settings.model.as_deref(), &config.pipeline())?;
     let mut runtime = config.runtime_settings(BTreeSet::new())?;
     runtime.monitors = monitor_spec(
@@ -249,6 +267,7 @@ fn run_one(
         start,
         first: input.first,
         speed,
+        paced_from,
         published: published.clone(),
     };
     let samples = Arc::new(Mutex::new(Vec::<(f64, f64)>::new()));

@@ -3,7 +3,9 @@
 //! Each set is anchored at a message of the **reference sensor** (typically the LiDAR) and
 //! takes, from every other expected sensor, the message nearest to the anchor within
 //! `+- window_ns`. A set is emitted as soon as every sensor is *settled*: it has a message at
-//! or after the anchor time (so no nearer one can come), or the newest timestamp seen from any
+//! or after the anchor time, or, for a sensor with a known shortest interval between messages
+//! ([`TimeAlignmentConfig::min_intervals_ns`]), a message at most half that interval before
+//! the anchor (in both cases no nearer one can come), or the newest timestamp seen from any
 //! sensor (the watermark) is more than `window_ns + max_latency_ns` past the anchor (the sensor
 //! is late or gone). A late or missing sensor therefore delays a set by at most the latency
 //! budget, in sensor time — never the wall clock — and the set lists it in `missing`.
@@ -49,6 +51,14 @@ pub struct TimeAlignmentConfig {
     /// is grouped as if stamped `t - offsets_ns[s]`. Sensors not listed: 0.
     #[serde(default)]
     pub offsets_ns: BTreeMap<String, i64>,
+    /// Shortest interval between two messages of a sensor, ns (e.g. 80 % of its nominal
+    /// period). Its next message comes at least this long after its newest one, so a message
+    /// at most half of it before an anchor is the sensor's nearest to that anchor: the set
+    /// need not wait for the next message (a camera stamped a hair before its sweep would
+    /// otherwise hold the set back a whole camera period). Sensors not listed: unknown, wait
+    /// for a message at or after the anchor.
+    #[serde(default)]
+    pub min_intervals_ns: BTreeMap<String, u64>,
 }
 
 fn default_window() -> u64 {
@@ -73,6 +83,7 @@ impl TimeAlignmentConfig {
             window_ns: default_window(),
             max_latency_ns: default_latency(),
             offsets_ns: BTreeMap::new(),
+            min_intervals_ns: BTreeMap::new(),
         }
     }
 }
@@ -114,6 +125,8 @@ pub struct TimeAligner {
     last_set_present: Vec<bool>,
     /// Per sensor (config order): its offset, ns.
     offsets: Vec<i64>,
+    /// Per sensor (config order): its shortest interval between messages, ns (0: unknown).
+    min_intervals: Vec<u64>,
     stats: AlignmentStats,
 }
 
@@ -155,6 +168,17 @@ impl TimeAligner {
                 kind: "time offset",
             });
         }
+        if let Some(unknown) = config.min_intervals_ns.keys().find(|k| find(k).is_none()) {
+            return Err(FusionError::UnknownSensor {
+                sensor: unknown.clone(),
+                kind: "minimum message interval",
+            });
+        }
+        let min_intervals = config
+            .sensors
+            .iter()
+            .map(|s| config.min_intervals_ns.get(s).copied().unwrap_or(0))
+            .collect();
         let offsets = config
             .sensors
             .iter()
@@ -171,6 +195,7 @@ impl TimeAligner {
             last_anchor: None,
             last_set_present: vec![false; n],
             offsets,
+            min_intervals,
             stats: AlignmentStats::default(),
         })
     }
@@ -306,11 +331,17 @@ impl TimeAligner {
         let members: Vec<usize> = (0..self.pending.len())
             .filter(|&s| s != a && (a == self.reference || s != self.reference))
             .collect();
+        // The sensor's next message is at least `min_intervals[s]` after its newest one, so
+        // it cannot be nearer to the anchor than a newest one at most half that before it.
+        let final_for_anchor = |s: usize, m: &SensorMessage| {
+            let t = self.aligned(s, m.timestamp());
+            t >= t_a || 2 * (t_a.0 - t.0) <= self.min_intervals[s]
+        };
         let settled = members.iter().all(|&s| {
             expired
                 || self.pending[s]
                     .back()
-                    .is_some_and(|m| self.aligned(s, m.timestamp()) >= t_a)
+                    .is_some_and(|m| final_for_anchor(s, m))
         });
         if !settled {
             return None;

@@ -259,3 +259,63 @@ fn offsets_group_phase_locked_cameras_with_their_sweep() {
         Err(FusionError::UnknownSensor { .. })
     ));
 }
+
+#[test]
+fn a_known_message_interval_settles_a_sensor_without_its_next_message() {
+    // A camera stamped a hair before each sweep (as PandaSet's cameras are once their phase
+    // offsets are rounded): with only "a message at or after the anchor" the set would wait a
+    // whole camera period for the next frame.
+    let config = || TimeAlignmentConfig::new(vec!["lidar".into(), "cam".into()], "lidar", None);
+    let msgs = || vec![camera(99), lidar(100), camera(199), lidar(200)];
+    let mut waiting = TimeAligner::new(config()).unwrap();
+    let mut sets = Vec::new();
+    let mut emitted_after = Vec::new();
+    for m in msgs() {
+        let out = waiting.push(m).unwrap();
+        emitted_after.push(out.len());
+        sets.extend(out);
+    }
+    assert_eq!(
+        emitted_after,
+        vec![0, 0, 1, 0],
+        "set 100 waits for camera 199"
+    );
+
+    let mut with_interval = config();
+    with_interval.min_intervals_ns.insert("cam".into(), 80 * MS);
+    let mut settled = TimeAligner::new(with_interval.clone()).unwrap();
+    let mut quick = Vec::new();
+    let mut emitted_after = Vec::new();
+    for m in msgs() {
+        let out = settled.push(m).unwrap();
+        emitted_after.push(out.len());
+        quick.extend(out);
+    }
+    assert_eq!(emitted_after, vec![0, 1, 0, 1], "each set on its sweep");
+    // The same sets, only sooner.
+    sets.extend(waiting.flush());
+    let got: Vec<_> = quick.iter().map(summary).collect();
+    assert_eq!(got, sets.iter().map(summary).collect::<Vec<_>>());
+    assert_eq!(got[0], (100, vec![100, 99], vec![]));
+
+    // More than half the interval before the anchor, a nearer message could still come.
+    let mut early = TimeAligner::new(with_interval.clone()).unwrap();
+    assert!(early.push(camera(55)).unwrap().is_empty());
+    assert!(early.push(lidar(100)).unwrap().is_empty());
+    assert_eq!(early.push(camera(135)).unwrap().len(), 1);
+
+    // A sensor faster than declared: its nearer message arrives after the set went out with
+    // the older one, and is dropped and counted (superseded), not taken into a later set.
+    let mut fast = TimeAligner::new(with_interval.clone()).unwrap();
+    fast.push(camera(70)).unwrap();
+    let set = fast.push(lidar(100)).unwrap();
+    assert_eq!(summary(&set[0]), (100, vec![100, 70], vec![]));
+    assert!(fast.push(camera(90)).unwrap().is_empty());
+    assert_eq!(fast.stats().superseded, 1);
+
+    with_interval.min_intervals_ns.insert("nope".into(), MS);
+    assert!(matches!(
+        TimeAligner::new(with_interval),
+        Err(FusionError::UnknownSensor { .. })
+    ));
+}

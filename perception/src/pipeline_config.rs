@@ -24,6 +24,11 @@ pub struct TimeAlignmentTable {
     /// Per-sensor stamp offsets, seconds, replacing the rig's `sync_offset_s` for the sensors
     /// named (a camera triggered 50 ms before the LiDAR sweep passes it: -0.05).
     pub offsets_s: BTreeMap<String, f64>,
+    /// Share of a sensor's nominal period (the rig's `rate_hz`) that its messages are at
+    /// least apart, 0..1: a message at most half that before a set's anchor is the sensor's
+    /// nearest, and the set is emitted without waiting for the sensor's next message. 0:
+    /// always wait for the next message. Default 0.8 (jitter of up to 20 % of the period).
+    pub min_interval_share: f64,
 }
 
 impl Default for TimeAlignmentTable {
@@ -32,6 +37,7 @@ impl Default for TimeAlignmentTable {
             window_s: 0.05,
             max_latency_s: 0.1,
             offsets_s: BTreeMap::new(),
+            min_interval_share: 0.8,
         }
     }
 }
@@ -77,6 +83,12 @@ impl PipelineConfig {
         for (sensor, &s) in &t.offsets_s {
             seconds_to_ns(&format!("offsets_s.{sensor}"), s)?;
         }
+        if !(0.0..1.0).contains(&t.min_interval_share) {
+            return Err(PerceptionError::Config(format!(
+                "time_alignment.min_interval_share = {}: must be in [0, 1)",
+                t.min_interval_share
+            )));
+        }
         Ok(())
     }
 
@@ -103,7 +115,52 @@ impl PipelineConfig {
                     .offsets_ns
                     .insert(s.name.clone(), seconds_to_ns("offsets_s", offset)?);
             }
+            if let Some(rate) = s.rate_hz.filter(|r| r.is_finite() && *r > 0.0)
+                && t.min_interval_share > 0.0
+            {
+                let interval_ns = (t.min_interval_share / rate * 1e9).round() as u64;
+                alignment
+                    .min_intervals_ns
+                    .insert(s.name.clone(), interval_ns);
+            }
         }
         Ok(alignment)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kestrel_sensors::{SensorKind, SensorSpec};
+    use nalgebra::Isometry3;
+
+    fn sensor(name: &str, rate_hz: Option<f64>) -> SensorSpec {
+        SensorSpec {
+            name: name.into(),
+            kind: SensorKind::Lidar { beams: None },
+            topic: None,
+            rate_hz,
+            sync_offset_s: 0.0,
+            extrinsics: Isometry3::identity(),
+        }
+    }
+
+    #[test]
+    fn sensors_with_a_rate_get_a_minimum_message_interval() {
+        let rig = Rig {
+            name: "t".into(),
+            sensors: vec![sensor("lidar", Some(10.0)), sensor("unrated", None)],
+        };
+        let table = PipelineConfig::default();
+        let a = table.alignment(&rig, "lidar".into(), None).unwrap();
+        assert_eq!(a.min_intervals_ns.get("lidar"), Some(&80_000_000));
+        assert!(!a.min_intervals_ns.contains_key("unrated"));
+        let mut off = table.clone();
+        off.time_alignment.min_interval_share = 0.0;
+        let a = off.alignment(&rig, "lidar".into(), None).unwrap();
+        assert!(a.min_intervals_ns.is_empty());
+        off.time_alignment.min_interval_share = 1.0;
+        let e = off.validate().unwrap_err().to_string();
+        assert!(e.contains("min_interval_share"), "{e}");
     }
 }
