@@ -267,14 +267,19 @@ fn a_known_message_interval_settles_a_sensor_without_its_next_message() {
     // whole camera period for the next frame.
     let config = || TimeAlignmentConfig::new(vec!["lidar".into(), "cam".into()], "lidar", None);
     let msgs = || vec![camera(99), lidar(100), camera(199), lidar(200)];
+    // The sets, and how many each message completed.
+    let push_counting = |a: &mut TimeAligner| {
+        let mut sets = Vec::new();
+        let mut emitted_after = Vec::new();
+        for m in msgs() {
+            let out = a.push(m).unwrap();
+            emitted_after.push(out.len());
+            sets.extend(out);
+        }
+        (sets, emitted_after)
+    };
     let mut waiting = TimeAligner::new(config()).unwrap();
-    let mut sets = Vec::new();
-    let mut emitted_after = Vec::new();
-    for m in msgs() {
-        let out = waiting.push(m).unwrap();
-        emitted_after.push(out.len());
-        sets.extend(out);
-    }
+    let (mut sets, emitted_after) = push_counting(&mut waiting);
     assert_eq!(
         emitted_after,
         vec![0, 0, 1, 0],
@@ -284,13 +289,7 @@ fn a_known_message_interval_settles_a_sensor_without_its_next_message() {
     let mut with_interval = config();
     with_interval.min_intervals_ns.insert("cam".into(), 80 * MS);
     let mut settled = TimeAligner::new(with_interval.clone()).unwrap();
-    let mut quick = Vec::new();
-    let mut emitted_after = Vec::new();
-    for m in msgs() {
-        let out = settled.push(m).unwrap();
-        emitted_after.push(out.len());
-        quick.extend(out);
-    }
+    let (quick, emitted_after) = push_counting(&mut settled);
     assert_eq!(emitted_after, vec![0, 1, 0, 1], "each set on its sweep");
     // The same sets, only sooner.
     sets.extend(waiting.flush());

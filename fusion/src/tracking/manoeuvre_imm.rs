@@ -233,10 +233,11 @@ impl ImmState {
     ) -> Self {
         let convert =
             |k: &KinematicState| k.converted(model, params, fallback_yaw, fallback_yaw_var);
+        let steady = convert(&self.steady);
         let mut state = Self {
-            steady: convert(&self.steady),
+            mixed: steady.clone(),
             manoeuvre: self.manoeuvre.as_ref().map(|(k, mu)| (convert(k), *mu)),
-            mixed: convert(&self.mixed),
+            steady,
         };
         state.remix();
         state
