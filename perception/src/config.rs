@@ -234,7 +234,7 @@ mod tests {
         assert_eq!(c.zenoh.listen, vec!["tcp/127.0.0.1:7450".to_string()]);
         assert_eq!(c.ros.domain_id, 7);
         assert_eq!(c.ros.node_name, "kestrel_perception");
-        assert_eq!(c.ros.history, crate::rmw_zenoh::History::KeepAll);
+        assert_eq!(c.ros.history, crate::ros_qos::History::KeepAll);
         assert_eq!(c.queues.lidar, QueuePolicy::DropOldest { capacity: 5 });
     }
 

@@ -52,6 +52,7 @@ pub mod realtime;
 pub mod replay;
 pub mod rmw_zenoh;
 pub mod ros_input;
+pub mod ros_qos;
 pub mod runtime;
 pub mod saliency_picture;
 pub mod sensor_source;

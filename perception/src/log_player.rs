@@ -26,10 +26,9 @@ use crate::clock::{Clock, WallClock};
 use crate::error::PerceptionError;
 use crate::fault_injection::fault_injector::ItemIter;
 use crate::fault_injection::{FaultCounts, FaultInjector, FaultPlan, PlayedMessage};
-use crate::rmw_zenoh::{
-    Durability, History, Reliability, RosMessageType, RosNode, RosNodeName, RosPublisher, RosQos,
-};
+use crate::rmw_zenoh::{RosMessageType, RosNode, RosNodeName, RosPublisher};
 use crate::ros_input::RIG_KEY;
+use crate::ros_qos::{Durability, History, Reliability, RosQos};
 use crate::zenoh_output::SUBSCRIBER_SETTLE;
 use kestrel_log::header_stamp;
 use kestrel_log::mcap_writer::{RIG_METADATA_KEY, RIG_METADATA_NAME};

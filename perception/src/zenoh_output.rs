@@ -7,9 +7,8 @@ use crate::error::PerceptionError;
 use crate::health::HealthReport;
 use crate::object_messages::VEHICLE_FRAME_ID;
 use crate::output::{EncodedFrame, OutputSink};
-use crate::rmw_zenoh::{
-    Durability, History, Reliability, RosMessageType, RosNode, RosNodeName, RosPublisher, RosQos,
-};
+use crate::rmw_zenoh::{RosMessageType, RosNode, RosNodeName, RosPublisher};
+use crate::ros_qos::{Durability, History, Reliability, RosQos};
 use kestrel_log::ros2_msg::RosMessage;
 use kestrel_log::ros2_msg::diagnostic_msgs::DiagnosticArray;
 use serde::{Deserialize, Serialize};

@@ -13,7 +13,8 @@ use kestrel_perception::planner_client::{
     ObjectTopic, ObjectsMessage, PlannerClient, ReceivedObjects,
 };
 use kestrel_perception::replay::replay;
-use kestrel_perception::rmw_zenoh::{ATTACHMENT_SIZE, History, RosMessageType, gid_of_token};
+use kestrel_perception::rmw_zenoh::{ATTACHMENT_SIZE, RosMessageType, gid_of_token};
+use kestrel_perception::ros_qos::History;
 use kestrel_perception::sensor_source::SensorSource;
 use kestrel_perception::stage::PerceptionStage;
 use kestrel_perception::stage_factory::production_stage;
