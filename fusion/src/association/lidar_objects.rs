@@ -207,7 +207,15 @@ pub fn lidar_objects(
             // than one road user.
             let members: Vec<u32> = cluster.points.clone().map(|k| k as u32).collect();
             let b = &cluster.bbox;
-            match refine_cluster(&members, b.length, b.width, points, &lidar_config.refine) {
+            let ground = ground_at(&members);
+            match refine_cluster(
+                &members,
+                b.length,
+                b.width,
+                ground,
+                points,
+                &lidar_config.refine,
+            ) {
                 Some(parts) => {
                     stats.clusters_refined += 1;
                     for part in parts {

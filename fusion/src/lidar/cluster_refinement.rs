@@ -9,9 +9,15 @@
 //! than one road user fits) is clustered again with `cell_size` cells, which separates gaps
 //! of two fine cells (0.3 m at 0.15 m cells). Parts with fewer than `min_part_points` points
 //! (single returns between two cars, a mirror) join the nearest substantial part; when only
-//! one substantial part remains the cluster is kept as it was. Solid long objects (a bus, a
-//! truck) have no gaps and stay whole; what to do with a cluster still larger than any road
-//! user is decided later, with the camera's help (association).
+//! one substantial part remains the cluster is kept as it was.
+//!
+//! Low clutter can bridge a gap: a traffic cone between a parked car and the van behind it, a
+//! kerb stone, the wheels of two bumper-to-bumper cars. When all points show no gap, the
+//! cluster is clustered again from its **body** alone — the points at least
+//! `body_min_height` above the ground — and each lower point joins the part whose nearest body
+//! point is nearest to it. Solid long objects (a bus, a truck) have no gaps in either and stay
+//! whole; what to do with a cluster still larger than any road user is decided later, with
+//! the camera's help (association).
 
 use super::clustering::{ClusterConfig, components};
 use super::roi_crop::VehiclePoints;
@@ -33,6 +39,10 @@ pub struct RefineConfig {
     pub cell_size: f32,
     /// Smallest part kept on its own; smaller parts join the nearest part. Default 8.
     pub min_part_points: usize,
+    /// Points lower than this above the ground do not connect parts when no gap shows
+    /// among all points (module docs), metres; 0 turns that second attempt off. Default
+    /// 0.8.
+    pub body_min_height: f32,
 }
 
 impl Default for RefineConfig {
@@ -42,6 +52,7 @@ impl Default for RefineConfig {
             max_width: 2.8,
             cell_size: 0.15,
             min_part_points: 8,
+            body_min_height: 0.8,
         }
     }
 }
@@ -67,6 +78,13 @@ impl RefineConfig {
                 field: "lidar.refine.cell_size",
                 value: self.cell_size as f64,
                 reason: "must be smaller than lidar.cluster.cell_size",
+            });
+        }
+        if !(self.body_min_height.is_finite() && self.body_min_height >= 0.0) {
+            return Err(FusionError::InvalidConfig {
+                field: "lidar.refine.body_min_height",
+                value: self.body_min_height as f64,
+                reason: "must be zero or positive and finite",
             });
         }
         if self.min_part_points == 0 {
@@ -118,25 +136,69 @@ fn split_members(
     Some(big)
 }
 
-/// The parts of a cluster with footprint `length` x `width` (metres) and points `members`
-/// (indices into `points`), each part a list of point indices: `None` when the cluster is
-/// within `config`'s limits or no gap divides it (module docs).
+/// The parts of the body of a cluster (its points at least `config.body_min_height` above
+/// `ground_z`), each lower point joined to the part with the nearest body point; `None` when
+/// the body shows fewer than two substantial parts either.
+fn split_body(
+    members: &[u32],
+    ground_z: f32,
+    points: &VehiclePoints,
+    config: &RefineConfig,
+) -> Option<Vec<Vec<u32>>> {
+    let (body, low): (Vec<u32>, Vec<u32>) = members
+        .iter()
+        .partition(|&&i| points.z[i as usize] - ground_z >= config.body_min_height);
+    let mut parts: Vec<Vec<u32>> = split_members(&body, points, config)?
+        .into_iter()
+        .map(|p| p.into_iter().flatten().collect())
+        .collect();
+    let owner: Vec<(usize, u32)> = parts
+        .iter()
+        .enumerate()
+        .flat_map(|(k, p)| p.iter().map(move |&i| (k, i)))
+        .collect();
+    let d2 = |a: u32, b: u32| {
+        let (a, b) = (a as usize, b as usize);
+        (points.x[a] - points.x[b]).powi(2) + (points.y[a] - points.y[b]).powi(2)
+    };
+    for i in low {
+        let nearest = owner
+            .iter()
+            .min_by(|a, b| d2(i, a.1).total_cmp(&d2(i, b.1)))
+            .map_or(0, |&(k, _)| k);
+        parts[nearest].push(i);
+    }
+    for p in &mut parts {
+        p.sort_unstable();
+    }
+    Some(parts)
+}
+
+/// The parts of a cluster with footprint `length` x `width` (metres), points `members`
+/// (indices into `points`) and ground height `ground_z` under it, each part a list of point
+/// indices: `None` when the cluster is within `config`'s limits or no gap divides it, neither
+/// among all its points nor in its body (module docs).
 pub fn refine_cluster(
     members: &[u32],
     length: f64,
     width: f64,
+    ground_z: f32,
     points: &VehiclePoints,
     config: &RefineConfig,
 ) -> Option<Vec<Vec<u32>>> {
     if length <= config.max_length as f64 && width <= config.max_width as f64 {
         return None;
     }
-    split_members(members, points, config).map(|parts| {
-        parts
-            .into_iter()
-            .map(|p| p.into_iter().flatten().collect())
-            .collect()
-    })
+    match split_members(members, points, config) {
+        Some(parts) => Some(
+            parts
+                .into_iter()
+                .map(|p| p.into_iter().flatten().collect())
+                .collect(),
+        ),
+        None if config.body_min_height > 0.0 => split_body(members, ground_z, points, config),
+        None => None,
+    }
 }
 
 #[cfg(test)]
@@ -170,8 +232,8 @@ mod tests {
         box_outline(&mut pts, 10.0, 2.15, 4.5, 1.8);
         let raw = clustered(&pts);
         assert_eq!(raw.clusters.len(), 1);
-        let parts =
-            refine_cluster(&all(&raw), 4.5, 3.95, &pts, &RefineConfig::default()).expect("split");
+        let parts = refine_cluster(&all(&raw), 4.5, 3.95, 0.0, &pts, &RefineConfig::default())
+            .expect("split");
         assert_eq!(parts.len(), 2);
         for part in &parts {
             assert_eq!(part.len(), first);
@@ -179,7 +241,9 @@ mod tests {
             assert!(part.iter().all(|&i| ((i as usize) < first) == left));
         }
         // Within the limits nothing is tried.
-        assert!(refine_cluster(&all(&raw), 4.5, 2.0, &pts, &RefineConfig::default()).is_none());
+        assert!(
+            refine_cluster(&all(&raw), 4.5, 2.0, 0.0, &pts, &RefineConfig::default()).is_none()
+        );
     }
 
     #[test]
@@ -187,7 +251,9 @@ mod tests {
         let mut pts = VehiclePoints::default();
         box_outline(&mut pts, 10.0, 0.0, 12.0, 2.5); // long but solid
         let raw = clustered(&pts);
-        assert!(refine_cluster(&all(&raw), 12.0, 2.5, &pts, &RefineConfig::default()).is_none());
+        assert!(
+            refine_cluster(&all(&raw), 12.0, 2.5, 0.0, &pts, &RefineConfig::default()).is_none()
+        );
     }
 
     #[test]
@@ -201,12 +267,53 @@ mod tests {
             &all(&clustered(&pts)),
             9.5,
             1.8,
+            0.0,
             &pts,
             &RefineConfig::default(),
         )
         .expect("split");
         assert_eq!(parts.len(), 2);
         assert_eq!(parts.iter().map(Vec::len).sum::<usize>(), n);
+    }
+
+    #[test]
+    fn a_low_cone_bridging_two_cars_does_not_join_them() {
+        let mut pts = VehiclePoints::default();
+        box_outline(&mut pts, 10.0, 0.0, 4.5, 1.8);
+        let first = pts.len();
+        box_outline(&mut pts, 14.85, 0.0, 4.5, 1.8); // 0.35 m behind the first
+        let second = pts.len();
+        // A 0.6-m cone filling the gap at the cars' side, rings of returns every 0.05 m.
+        for k in 0..8 {
+            for z in [0.1, 0.3, 0.5] {
+                pts.push(14.5 + 0.05 * k as f32, 1.6, z);
+            }
+        }
+        let n = pts.len();
+        let members = all(&clustered(&pts));
+        let config = RefineConfig::default();
+        // Every point together: the cone bridges the gap at 0.15 m cells.
+        let no_body = RefineConfig {
+            body_min_height: 0.0,
+            ..config
+        };
+        assert!(refine_cluster(&members, 9.35, 1.8, 0.0, &pts, &no_body).is_none());
+        // The body (points from 0.8 m up) shows the gap; the cone joins the car its returns
+        // lie nearest to, every point is kept, and each car keeps all of its own.
+        let parts = refine_cluster(&members, 9.35, 1.8, 0.0, &pts, &config).expect("split");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts.iter().map(Vec::len).sum::<usize>(), n);
+        let car = |i: u32| match i as usize {
+            i if i < first => Some(0),
+            i if i < second => Some(1),
+            _ => None,
+        };
+        for part in &parts {
+            let cars: Vec<usize> = part.iter().filter_map(|&i| car(i)).collect();
+            assert!(cars.iter().all(|&c| c == cars[0]), "a part mixes two cars");
+        }
+        // On a raised ground the same body lies below 0.8 m: nothing to split.
+        assert!(refine_cluster(&members, 9.35, 1.8, 0.5, &pts, &config).is_none());
     }
 
     #[test]
@@ -217,5 +324,14 @@ mod tests {
         };
         let e = bad.validate(&ClusterConfig::default()).unwrap_err();
         assert!(e.to_string().contains("lidar.refine.cell_size"), "{e}");
+        let bad = RefineConfig {
+            body_min_height: f32::NAN,
+            ..RefineConfig::default()
+        };
+        let e = bad.validate(&ClusterConfig::default()).unwrap_err();
+        assert!(
+            e.to_string().contains("lidar.refine.body_min_height"),
+            "{e}"
+        );
     }
 }
