@@ -4,9 +4,8 @@
 //! Messages are grouped into frame sets around the rig's first LiDAR (fallback: its first
 //! camera), and each set goes through [`TrackedFusion`] (fusion into detected objects, then
 //! the tracker). Ego motion comes from vehicle odometry: [`SensorMessage::Odometry`] messages
-//! in the input (a dataset's poses, a vehicle's `nav_msgs/Odometry`) or samples the caller
-//! pushes ([`FusionPipelineStage::push_ego_velocity`], e.g. the simulator); without it the
-//! vehicle is taken as static between frames. Odometry no vehicle could have produced (see
+//! in the input (a dataset's poses, a vehicle's `nav_msgs/Odometry`, the simulator's ego);
+//! without them the vehicle is taken as static between frames. Odometry no vehicle could have produced (see
 //! [`kestrel_fusion::ego_plausibility`]) is refused with a typed error. Every set gives one
 //! output frame; the fusion stage's degraded flags become the frame's `degraded` list.
 
@@ -19,7 +18,7 @@ use kestrel_fusion::ego_plausibility::EgoPlausibility;
 use kestrel_fusion::ego_velocity::EgoVelocity;
 use kestrel_fusion::tracking::Tracker;
 use kestrel_fusion::{DegradedFlags, FusionStage, SensorFrameSet, TimeAligner, TrackedFusion};
-use kestrel_sensors::{Rig, SensorMessage, Timestamp};
+use kestrel_sensors::{Rig, SensorMessage};
 
 /// Time alignment + fusion + tracking.
 pub struct FusionPipelineStage {
@@ -98,14 +97,6 @@ impl FusionPipelineStage {
             odometry: OdometryHistory::default(),
             ego_gate: EgoPlausibility::default(),
         })
-    }
-
-    /// Vehicle odometry: the ego's velocity (vehicle frame, m/s) and yaw rate (rad/s) measured
-    /// at `stamp` (sensor clock). A frame set anchored at time `t` uses the latest sample at or
-    /// before `t` for radar Doppler compensation and the tracker's ego motion. Push samples
-    /// before the sensor messages of the same time.
-    pub fn push_ego_velocity(&mut self, stamp: Timestamp, velocity: EgoVelocity) {
-        self.odometry.push(stamp, velocity, None);
     }
 
     fn frames(&mut self, sets: Vec<SensorFrameSet>) -> Result<Vec<OutputFrame>, PerceptionError> {

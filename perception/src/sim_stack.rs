@@ -18,16 +18,32 @@ use crate::fusion_pipeline::FusionPipelineStage;
 use crate::output::{EncodedFrame, OutputDigest, OutputSink};
 use crate::stage::{OutputFrame, PerceptionStage};
 use crate::stage_factory::production_pipeline;
-use kestrel_fusion::ego_velocity::EgoVelocity;
 use kestrel_fusion::tracking::TrackedObject;
-use kestrel_sensors::{SensorMessage, Timestamp};
+use kestrel_sensors::{Odometry, SensorMessage, Timestamp};
 use kestrel_sim::metrics::{LatencySummary, latency_summary};
 use kestrel_sim::odometry::EgoOdometry;
 use kestrel_sim::{ObservedObject, Scenario, ScenarioReport, run_scenario_with_odometry};
-use nalgebra::Point3;
+use nalgebra::{Point3, Vector3};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
+
+/// Name of the simulated vehicle's odometry source (its messages' sensor name).
+pub const SIM_ODOMETRY_SOURCE: &str = "ego";
+
+/// The simulator's odometry sample as the message a vehicle's odometry source sends
+/// (`nav_msgs/Odometry` in a log): velocity and yaw rate in the vehicle frame, no pose (the
+/// simulated vehicle reports no position).
+pub fn odometry_message(odometry: &EgoOdometry) -> SensorMessage {
+    SensorMessage::Odometry(Odometry {
+        sensor: SIM_ODOMETRY_SOURCE.into(),
+        timestamp: odometry.timestamp,
+        frame_id: "odom".into(),
+        pose: None,
+        linear_velocity: Vector3::new(odometry.velocity.x, odometry.velocity.y, 0.0),
+        angular_velocity: Vector3::new(0.0, 0.0, odometry.yaw_rate),
+    })
+}
 
 /// A fused track as the simulator's planner and metrics see it (vehicle frame, velocity over
 /// ground in the vehicle frame's axes, the voted class, the track id).
@@ -152,25 +168,23 @@ impl SimStack {
         self.sinks.push(sink);
     }
 
-    /// One closed-loop call at simulation time `odometry.timestamp`: the odometry sample, then
-    /// the messages due now, go into the pipeline; returns the latest confirmed tracks. A
-    /// message the stage rejects is counted in [`StackStats::errors`] and the run goes on.
+    /// One closed-loop call at simulation time `odometry.timestamp`: the odometry sample (as
+    /// the vehicle's [`Odometry`] message, [`odometry_message`]), then the messages due now,
+    /// go into the pipeline, and to the sinks as inputs, so a recorded run replays with the
+    /// same ego motion; returns the latest confirmed tracks. A message the stage rejects is
+    /// counted in [`StackStats::errors`] and the run goes on.
     pub fn step(
         &mut self,
         messages: &[SensorMessage],
         odometry: &EgoOdometry,
     ) -> Vec<ObservedObject> {
         let now = odometry.timestamp;
-        self.pipeline.push_ego_velocity(
-            now,
-            EgoVelocity {
-                velocity: odometry.velocity,
-                yaw_rate: odometry.yaw_rate,
-            },
-        );
+        let inputs: Vec<SensorMessage> = std::iter::once(odometry_message(odometry))
+            .chain(messages.iter().cloned())
+            .collect();
         let started = Instant::now();
         let mut frames = Vec::new();
-        for m in messages {
+        for m in &inputs {
             match self.pipeline.process(m) {
                 Ok(f) => frames.extend(f),
                 Err(e) => *self.errors.entry(e.to_string()).or_default() += 1,
@@ -182,7 +196,7 @@ impl SimStack {
             self.compute.push((now, ready));
             self.end_to_end.push((f.stamp, ready));
         }
-        for m in messages {
+        for m in &inputs {
             self.call_sinks(|s| s.on_input(m));
         }
         for f in frames {

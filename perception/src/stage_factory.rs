@@ -83,8 +83,7 @@ pub fn production_stage(
     Ok(Box::new(production_pipeline(rig, model_manifest, config)?))
 }
 
-/// [`production_stage`] as its concrete type, for callers that also feed it vehicle odometry
-/// ([`FusionPipelineStage::push_ego_velocity`], e.g. the simulator's closed loop).
+/// [`production_stage`] as its concrete type (the simulator's closed loop, the benches).
 pub fn production_pipeline(
     rig: &Rig,
     model_manifest: Option<&Path>,

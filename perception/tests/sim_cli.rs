@@ -1,6 +1,7 @@
 //! `kestrel sim`: `--list` names every canonical scenario; `--scenario` exits 0 on a pass and
 //! 1 on a failure and writes an MCAP (readable by kestrel-log, with the sim rig, sensor inputs
-//! and the stack's objects) and a BEV PNG; usage errors exit 2.
+//! and the stack's objects) and a BEV PNG; usage errors exit 2. The MCAP holds the ego's
+//! odometry too, so `kestrel replay` of it reproduces the run's outputs bit for bit.
 
 use kestrel_log::{RawLogReader, SensorLogReader};
 use std::collections::BTreeMap;
@@ -197,5 +198,30 @@ fn a_passing_scenario_exits_0_and_its_mcap_holds_inputs_outputs_and_rig() {
     assert_eq!(rig.name, "kestrel_sim");
     assert_eq!(rig.sensors.len(), 3);
     assert_eq!(png_size(&dir.join("cut_in_bev.png")), (1200, 500));
+    // ... and the ego's odometry, one sample per simulation step, so the replay compensates
+    // the same ego motion and publishes exactly what the closed loop did.
+    assert!(counts.get("/kestrel/ego/odom").copied().unwrap_or(0) >= frames_line(&stdout));
+    let digest = |text: &str, prefix: &str| {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix))
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("no `{prefix}` line in:\n{text}"))
+    };
+    let replay = Command::new(env!("CARGO_BIN_EXE_kestrel"))
+        .args([
+            "replay",
+            mcap.to_str().unwrap(),
+            "--digest",
+            "--no-monitors",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(replay.status.code(), Some(0), "{}", text(&replay));
+    assert_eq!(
+        digest(&String::from_utf8_lossy(&replay.stdout), "digest "),
+        digest(&stdout, "output CDR digest "),
+        "the replayed log's outputs differ from the closed loop's"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
