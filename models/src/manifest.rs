@@ -44,6 +44,12 @@ pub struct ModelManifest {
     /// drift and shadow-teacher monitors stay off for this model).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<Monitoring>,
+    /// tract knobs tuned for this network (e.g. `TRACT_LAZY_IM2COL_MIN_KERNEL = "1000"`: how
+    /// its convolutions are lowered), set while it is optimised and only for it (tract's
+    /// `KnobScope`; names and values are checked then). Chosen by measurement, see the model
+    /// card; empty: tract's defaults.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tract_knobs: BTreeMap<String, String>,
 }
 
 /// The monitoring references of a model.

@@ -1,5 +1,6 @@
 //! Loading an ONNX model into tract after verifying it against its manifest: sha256 of the
-//! bytes, then the declared input and output names and shapes, then optimisation.
+//! bytes, then the declared input and output names and shapes, then optimisation (with the
+//! manifest's tract knobs in scope: how this network's operators are lowered).
 
 use crate::{ModelError, ModelManifest};
 use ndarray::{Array4, ArrayD};
@@ -7,6 +8,7 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tract_onnx::prelude::*;
+use tract_onnx::tract_core::knobs::KnobScope;
 use tract_onnx::tract_hir::infer::Factoid;
 
 /// Lower-case hex sha256 of `bytes`.
@@ -65,9 +67,18 @@ impl VerifiedModel {
             .map_err(tract_err)?;
         let typed = model.into_typed().map_err(tract_err)?;
         check_outputs(&typed, manifest, &path)?;
-        let plan = typed
-            .into_optimized()
-            .and_then(|m| m.into_runnable())
+        let knobs = KnobScope::new(
+            manifest
+                .tract_knobs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+        .map_err(|e| ModelError::Manifest {
+            path: path.clone(),
+            reason: format!("tract_knobs: {e:#}"),
+        })?;
+        let plan = knobs
+            .enter(|| typed.into_optimized().and_then(|m| m.into_runnable()))
             .map_err(tract_err)?;
         Ok(Self {
             name: manifest.name.clone(),

@@ -60,3 +60,62 @@ fn shipped_student_verifies_and_finds_kitti_cars() {
         "same frame, same detections"
     );
 }
+
+/// The manifest's `tract_knobs` are applied while the network is optimised: the shipped
+/// student's lowering (eager im2col, chosen by `kestrel-distill lowering`) gives outputs
+/// bit-identical to tract's default, and a knob tract does not know, or one that cannot be set
+/// per model, is refused with a manifest error naming the table.
+#[test]
+fn tract_knobs_lower_the_network_without_changing_its_outputs() {
+    use kestrel_models::{ModelError, VerifiedModel};
+    let path = zoo::default_student_manifest();
+    let shipped = ModelManifest::load(&path).unwrap();
+    assert_eq!(
+        shipped
+            .tract_knobs
+            .get("TRACT_LAZY_IM2COL_MIN_KERNEL")
+            .map(String::as_str),
+        Some("1000000"),
+        "the shipped student's lowering"
+    );
+    let onnx = shipped.onnx_path(&path);
+    let bytes = std::fs::read(&onnx).unwrap();
+    let with = |knobs: &[(&str, &str)]| {
+        let mut m = shipped.clone();
+        m.tract_knobs = knobs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        VerifiedModel::from_bytes(&m, &onnx, &bytes)
+    };
+    let frame = load_image_file(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../sensors/testdata/kitti/demo-000008/000008.png"),
+    )
+    .unwrap();
+    let (input, _) = kestrel_models::preprocess::prepare(
+        &shipped.input,
+        &kestrel_models::PixelView::from_frame(&frame),
+    );
+    let default = with(&[]).unwrap().run(input.clone()).unwrap();
+    let lowered = VerifiedModel::load(&shipped, &path)
+        .unwrap()
+        .run(input)
+        .unwrap();
+    assert_eq!(default.len(), lowered.len());
+    for (a, b) in default.iter().zip(&lowered) {
+        assert!(a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()));
+    }
+    for bad in [
+        ("TRACT_NO_SUCH_KNOB", "1"),
+        ("TRACT_LAZY_IM2COL_MIN_KERNEL", "many"),
+        ("TRACT_CPU_ISA", "generic"), // process-wide only
+    ] {
+        match with(&[bad]) {
+            Err(e @ ModelError::Manifest { .. }) => {
+                assert!(e.to_string().contains("tract_knobs"), "{e}")
+            }
+            other => panic!("{bad:?}: {other:?}"),
+        }
+    }
+}

@@ -5,13 +5,15 @@
 //! targets on augmented views ([`pseudo_label_targets`]), distillation with burn
 //! ([`trainer`], [`distill_loss`]), structured pruning ([`pruning`]), ONNX export
 //! ([`onnx_export`]) with a parity check ([`parity`]), agreement evaluation (`kestrel_models::agreement`),
-//! cost measurement ([`model_cost`]) and the one-command recipe ([`recipe`]). ONNX graphs are
+//! cost measurement ([`model_cost`]), the choice of tract's convolution lowering by
+//! measurement ([`conv_lowering`]) and the one-command recipe ([`recipe`]). ONNX graphs are
 //! written by [`onnx_graph`] alone; [`block_graphs`] and [`student_candidates`] hold the
 //! candidate building blocks and students the tract block benchmark measures.
 
 pub mod adaptation;
 pub mod augment;
 pub mod block_graphs;
+pub mod conv_lowering;
 pub mod detector_evaluation;
 pub mod distill_loss;
 pub mod ensemble_teacher;

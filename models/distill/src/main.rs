@@ -6,6 +6,7 @@
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use kestrel_distill::adaptation::{AdaptSettings, adapt, render_markdown};
+use kestrel_distill::conv_lowering::{TimingPlan, fastest, measure_lowerings};
 use kestrel_distill::detector_evaluation::{Labeller, detect_all, score};
 use kestrel_distill::ensemble_teacher::EnsembleSettings;
 use kestrel_distill::human_labels::{HELDOUT_FROM, load_pandaset_images};
@@ -145,8 +146,6 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Re-render MODEL_CARD.md from a recipe run's metrics.json (written next to it), e.g.
-    /// after the card's wording changed; no training.
     /// Record a student's input reference on its training data (statistics of every input
     /// and its agreement with the teacher) and name it in the student's manifest, for the
     /// runtime's drift and shadow-teacher monitors; writes `input_reference.toml` next to
@@ -165,6 +164,31 @@ enum Command {
         #[arg(long, default_value_t = 2)]
         threads: usize,
     },
+    /// Choose how tract lowers a student's convolutions by measurement: build it once per
+    /// candidate lowering (tract's default lazy im2col, eager im2col), check their outputs are
+    /// bit-identical, time them in alternating rounds (one thread), and write the fastest
+    /// into the manifest's `[tract_knobs]`. The recipe does the same for the students it
+    /// writes.
+    Lowering {
+        /// The student's manifest (default: the shipped student).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Rounds; each times every candidate in turn.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// Timed runs per candidate and round.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Camera image the input is prepared from (default: KITTI object frame 000000 of
+        /// the repository's test data).
+        #[arg(long)]
+        image: Option<PathBuf>,
+        /// Measure and print only; leave the manifest as it is.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Re-render MODEL_CARD.md from a recipe run's metrics.json (written next to it), e.g.
+    /// after the card's wording changed; no training.
     Card {
         /// The run's metrics.json (default: the shipped student's).
         metrics: Option<PathBuf>,
@@ -369,6 +393,56 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             })?;
             std::fs::write(&path, json).map_err(DistillError::io(&path))?;
             eprintln!("wrote {} graphs to {}", index.len(), out.display());
+            Ok(())
+        }
+        Command::Lowering {
+            model,
+            rounds,
+            runs,
+            image,
+            dry_run,
+        } => {
+            let manifest_path = model.unwrap_or_else(zoo::default_student_manifest);
+            let mut manifest = ModelManifest::load(&manifest_path)?;
+            let image = image.unwrap_or_else(|| {
+                zoo::models_dir().join("../sensors/testdata/kitti/object/image_2/000000.png")
+            });
+            let frame = kestrel_models::image_file::load_image_file(&image)?;
+            let (input, _) = kestrel_models::preprocess::prepare(
+                &manifest.input,
+                &kestrel_models::PixelView::from_frame(&frame),
+            );
+            let plan = TimingPlan {
+                rounds,
+                runs_per_round: runs,
+            };
+            let timings = measure_lowerings(&manifest, &manifest_path, &input, plan)?;
+            println!("| lowering | knobs | median ms | runs |\n|---|---|---:|---:|");
+            for t in &timings {
+                let knobs: Vec<String> = t
+                    .candidate
+                    .knobs
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                println!(
+                    "| {} | {} | {:.2} | {} |",
+                    t.candidate.name,
+                    knobs.join(" "),
+                    t.median_ms,
+                    t.runs
+                );
+            }
+            manifest.tract_knobs = fastest(&timings);
+            if !dry_run {
+                std::fs::write(&manifest_path, manifest.to_toml()?)
+                    .map_err(DistillError::io(&manifest_path))?;
+                eprintln!(
+                    "wrote tract_knobs {:?} into {}",
+                    manifest.tract_knobs,
+                    manifest_path.display()
+                );
+            }
             Ok(())
         }
         Command::InputReference {

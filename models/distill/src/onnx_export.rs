@@ -171,6 +171,7 @@ pub fn export_student(
         distillation: None,
         metrics: Default::default(),
         monitoring: None,
+        tract_knobs: Default::default(),
     };
     Ok(ExportedStudent { onnx, manifest })
 }
