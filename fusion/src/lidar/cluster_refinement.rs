@@ -14,8 +14,8 @@
 //! Low clutter can bridge a gap: a traffic cone between a parked car and the van behind it, a
 //! kerb stone, the wheels of two bumper-to-bumper cars. When all points show no gap, the
 //! cluster is clustered again from its **body** alone — the points at least
-//! `body_min_height` above the ground — and each lower point joins the part whose nearest body
-//! point is nearest to it. Solid long objects (a bus, a truck) have no gaps in either and stay
+//! `body_min_height` above the ground — and each lower point joins the part of the body cell
+//! nearest to it (within about a metre; farther, the part with the nearest centroid). Solid long objects (a bus, a truck) have no gaps in either and stay
 //! whole; what to do with a cluster still larger than any road user is decided later, with
 //! the camera's help (association).
 
@@ -23,6 +23,7 @@ use super::clustering::{ClusterConfig, components};
 use super::roi_crop::VehiclePoints;
 use crate::FusionError;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// Parameters of the refinement (vehicle frame, metres).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -99,45 +100,84 @@ impl RefineConfig {
 }
 
 /// Splits the parts of one cluster's points (`members`, indices into `points`): the finer
-/// clustering's parts (each a list of cells of point indices), small parts folded into the
-/// nearest substantial one. `None` when fewer than two substantial parts exist.
+/// clustering's parts (each listing its points cell by cell), small parts folded into the
+/// substantial one with the nearest centroid. `None` when fewer than two substantial parts
+/// exist.
 fn split_members(
     members: &[u32],
     points: &VehiclePoints,
     config: &RefineConfig,
-) -> Option<Vec<Vec<Vec<u32>>>> {
-    let size = |p: &Vec<Vec<u32>>| p.iter().map(Vec::len).sum::<usize>();
-    let (mut big, small): (Vec<_>, Vec<_>) = components(members, points, config.cell_size)
-        .into_iter()
-        .partition(|p| size(p) >= config.min_part_points);
+) -> Option<Vec<Vec<u32>>> {
+    let (mut big, small): (Vec<Vec<u32>>, Vec<Vec<u32>>) =
+        components(members, points, config.cell_size)
+            .into_iter()
+            .map(|p| p.into_iter().flatten().collect())
+            .partition(|p: &Vec<u32>| p.len() >= config.min_part_points);
     if big.len() < 2 {
         return None;
     }
-    let centroid = |p: &Vec<Vec<u32>>| {
-        let n = size(p) as f32;
-        let (sx, sy) = p.iter().flatten().fold((0.0f32, 0.0f32), |(a, b), &i| {
-            (a + points.x[i as usize], b + points.y[i as usize])
-        });
-        [sx / n, sy / n]
-    };
-    let centres: Vec<[f32; 2]> = big.iter().map(centroid).collect();
+    let centres: Vec<[f32; 2]> = big.iter().map(|p| centroid(p, points)).collect();
     for part in small {
-        let c = centroid(&part);
-        let nearest = centres
-            .iter()
-            .enumerate()
-            .min_by(|a, b| {
-                let d = |q: &[f32; 2]| (q[0] - c[0]).powi(2) + (q[1] - c[1]).powi(2);
-                d(a.1).total_cmp(&d(b.1))
-            })
-            .map_or(0, |(i, _)| i);
+        let nearest = nearest_centre(&centres, centroid(&part, points));
         big[nearest].extend(part);
     }
     Some(big)
 }
 
+/// Body cells searched around a low point: rings of cells up to this many cells away (about
+/// 1 m at 0.15 m cells); a low point with no body cell that near joins the nearest part's
+/// centroid.
+const LOW_POINT_RINGS: i32 = 7;
+
+/// The part owning the body cell nearest to `c` (cell-centre distance; ties: the first in scan
+/// order), searching rings of cells outwards until no farther ring can hold a nearer cell.
+fn nearest_owner(c: (i32, i32), owner: &HashMap<(i32, i32), usize>) -> Option<usize> {
+    let mut best: Option<(i32, usize)> = None;
+    for r in 0..=LOW_POINT_RINGS {
+        // A cell in ring r lies at least r cells away: stop once that exceeds the best found.
+        if best.is_some_and(|(d2, _)| r * r > d2) {
+            break;
+        }
+        for dx in -r..=r {
+            for dy in -r..=r {
+                if dx.abs().max(dy.abs()) != r {
+                    continue;
+                }
+                if let Some(&k) = owner.get(&(c.0 + dx, c.1 + dy)) {
+                    let d2 = dx * dx + dy * dy;
+                    if best.is_none_or(|(b, _)| d2 < b) {
+                        best = Some((d2, k));
+                    }
+                }
+            }
+        }
+    }
+    best.map(|(_, k)| k)
+}
+
+/// Mean ground position of `part`'s points.
+fn centroid(part: &[u32], points: &VehiclePoints) -> [f32; 2] {
+    let n = part.len().max(1) as f32;
+    let (sx, sy) = part.iter().fold((0.0f32, 0.0f32), |(a, b), &i| {
+        (a + points.x[i as usize], b + points.y[i as usize])
+    });
+    [sx / n, sy / n]
+}
+
+/// Index of the centre of `centres` nearest to `p` (the first on ties).
+fn nearest_centre(centres: &[[f32; 2]], p: [f32; 2]) -> usize {
+    centres
+        .iter()
+        .enumerate()
+        .min_by(|a, b| {
+            let d = |q: &[f32; 2]| (q[0] - p[0]).powi(2) + (q[1] - p[1]).powi(2);
+            d(a.1).total_cmp(&d(b.1))
+        })
+        .map_or(0, |(i, _)| i)
+}
+
 /// The parts of the body of a cluster (its points at least `config.body_min_height` above
-/// `ground_z`), each lower point joined to the part with the nearest body point; `None` when
+/// `ground_z`), each lower point joined to the part of the nearest body cell; `None` when
 /// the body shows fewer than two substantial parts either.
 fn split_body(
     members: &[u32],
@@ -148,24 +188,27 @@ fn split_body(
     let (body, low): (Vec<u32>, Vec<u32>) = members
         .iter()
         .partition(|&&i| points.z[i as usize] - ground_z >= config.body_min_height);
-    let mut parts: Vec<Vec<u32>> = split_members(&body, points, config)?
-        .into_iter()
-        .map(|p| p.into_iter().flatten().collect())
-        .collect();
-    let owner: Vec<(usize, u32)> = parts
-        .iter()
-        .enumerate()
-        .flat_map(|(k, p)| p.iter().map(move |&i| (k, i)))
-        .collect();
-    let d2 = |a: u32, b: u32| {
-        let (a, b) = (a as usize, b as usize);
-        (points.x[a] - points.x[b]).powi(2) + (points.y[a] - points.y[b]).powi(2)
+    let mut parts = split_members(&body, points, config)?;
+    // Each body cell (of the finer grid the parts are components of) belongs to one part.
+    let cell = config.cell_size;
+    let cell_of = |i: u32| {
+        let i = i as usize;
+        (
+            (points.x[i] / cell).floor() as i32,
+            (points.y[i] / cell).floor() as i32,
+        )
     };
+    let mut owner: HashMap<(i32, i32), usize> = HashMap::new();
+    for (k, p) in parts.iter().enumerate() {
+        for &i in p {
+            owner.insert(cell_of(i), k);
+        }
+    }
+    let centres: Vec<[f32; 2]> = parts.iter().map(|p| centroid(p, points)).collect();
     for i in low {
-        let nearest = owner
-            .iter()
-            .min_by(|a, b| d2(i, a.1).total_cmp(&d2(i, b.1)))
-            .map_or(0, |&(k, _)| k);
+        let nearest = nearest_owner(cell_of(i), &owner).unwrap_or_else(|| {
+            nearest_centre(&centres, [points.x[i as usize], points.y[i as usize]])
+        });
         parts[nearest].push(i);
     }
     for p in &mut parts {
@@ -190,12 +233,7 @@ pub fn refine_cluster(
         return None;
     }
     match split_members(members, points, config) {
-        Some(parts) => Some(
-            parts
-                .into_iter()
-                .map(|p| p.into_iter().flatten().collect())
-                .collect(),
-        ),
+        Some(parts) => Some(parts),
         None if config.body_min_height > 0.0 => split_body(members, ground_z, points, config),
         None => None,
     }
