@@ -1,7 +1,8 @@
 //! # kestrel-distill
 //!
 //! The training toolchain of Kestrel's camera students (never compiled for the vehicle):
-//! pseudo-labels from a test-time-augmented teacher ([`ensemble_teacher`]) turned into dense
+//! pseudo-labels from a test-time-augmented teacher ([`ensemble_teacher`], cached on disk by
+//! [`label_cache`]) turned into dense
 //! targets on augmented views ([`pseudo_label_targets`]), distillation with burn
 //! ([`trainer`], [`distill_loss`]), structured pruning ([`pruning`]), ONNX export
 //! ([`onnx_export`]) with a parity check ([`parity`]), agreement evaluation (`kestrel_models::agreement`),
@@ -21,6 +22,7 @@ pub mod error;
 pub mod human_labels;
 pub mod image_sets;
 pub mod input_reference_recording;
+pub mod label_cache;
 pub mod mined_frames;
 pub mod model_card;
 pub mod model_cost;

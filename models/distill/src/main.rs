@@ -66,6 +66,11 @@ enum Command {
         /// `kestrel replay --mine` (repeatable).
         #[arg(long = "from-log", value_name = "MCAP")]
         from_log: Vec<PathBuf>,
+        /// Keep the ensemble teacher's labels of the training images in this folder and
+        /// reuse them in later runs (same teacher, ensemble settings and images; the result
+        /// is the same with or without). Saves the ~15-minute labelling.
+        #[arg(long, value_name = "DIR")]
+        label_cache: Option<PathBuf>,
     },
     /// Adapt a student to the frames its monitors mined (`kestrel replay|run --mine`):
     /// fine-tune it from its own weights on them plus a rehearsal of its training images,
@@ -281,6 +286,7 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             budget_min,
             threads,
             from_log,
+            label_cache,
         } => {
             let mut cfg = match config {
                 Some(path) => {
@@ -314,7 +320,7 @@ fn run(cli: Cli) -> Result<(), DistillError> {
                 bar: Mutex::new(None),
                 tty: std::io::stderr().is_terminal(),
             };
-            let report = run_recipe(&cfg, &out, &progress)?;
+            let report = run_recipe(&cfg, &out, label_cache.as_deref(), &progress)?;
             let card = out.join("MODEL_CARD.md");
             let previous = std::fs::read_to_string(&card).unwrap_or_default();
             std::fs::write(

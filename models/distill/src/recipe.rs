@@ -20,6 +20,7 @@ use crate::human_labels::{LabelledCameraImage, load_pandaset_images};
 use crate::image_sets::{
     ImageSource, LabelledImage, dashcam_split, evaluation_only_paths, load_all, load_frames,
 };
+use crate::label_cache::{LabelCache, label_all};
 use crate::mined_frames::camera_frames_of_logs;
 use crate::model_cost::{ModelCost, model_cost};
 use crate::onnx_export::{ExportedStudent, export_student};
@@ -372,10 +373,13 @@ fn latency(det: &Detector, frame: &CameraFrame) -> Result<Latency, DistillError>
     })
 }
 
-/// Runs the recipe and writes `out_dir/{model.onnx, model.toml, metrics.json}`.
+/// Runs the recipe and writes `out_dir/{model.onnx, model.toml, metrics.json}`; the ensemble
+/// teacher's labels of the training images are read from and written to `label_cache` when
+/// one is given (the result is the same either way, [`crate::label_cache`]).
 pub fn run_recipe(
     cfg: &RecipeConfig,
     out_dir: &Path,
+    label_cache: Option<&Path>,
     progress: &dyn RecipeProgress,
 ) -> Result<RecipeReport, DistillError> {
     let start = Instant::now();
@@ -398,7 +402,12 @@ pub fn run_recipe(
     progress.phase("label", images.len() as u64);
     let ensemble = Labeller::ensemble(&teacher, cfg.ensemble)?;
     let refs: Vec<&CameraFrame> = images.iter().collect();
-    let labels = detect_all(&ensemble, &refs, cfg.threads, &|| progress.tick())?;
+    let cache = label_cache
+        .map(|dir| LabelCache::open(dir, teacher.manifest(), &cfg.ensemble))
+        .transpose()?;
+    let labels = label_all(&ensemble, &refs, cache.as_ref(), cfg.threads, &|| {
+        progress.tick()
+    })?;
     let label_s = start.elapsed().as_secs_f64();
     let mut pseudo_label_counts = BTreeMap::new();
     for d in labels.iter().flatten() {

@@ -45,7 +45,15 @@ fn tiny() -> RecipeConfig {
 fn a_tiny_recipe_runs_every_phase() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("recipe_smoke");
     let cfg = tiny();
-    let report = run_recipe(&cfg, &dir.join("a"), &NoProgress).unwrap();
+    let cache = dir.join("label-cache");
+    let _ = std::fs::remove_dir_all(&cache);
+    let report = run_recipe(&cfg, &dir.join("a"), Some(&cache), &NoProgress).unwrap();
+    // The ensemble's labels of every training image went into the cache, one entry each.
+    let entries = std::fs::read_dir(&cache).unwrap().count();
+    assert_eq!(
+        entries,
+        report.counts.dashcam_train + report.counts.pandaset_train
+    );
     assert_eq!(report.counts.pandaset_train, 14 * 6);
     assert_eq!(report.counts.pandaset_heldout, 6 * 6);
     assert!(report.counts.views >= report.counts.pandaset_train + report.counts.dashcam_train);
