@@ -267,8 +267,8 @@ def soak_section(w):
       "previous) into the real-time pipeline of `kestrel run` (shipped student, monitors, the default "
       "queue policies: cameras keep-latest, LiDAR drop-oldest 2) at each multiple of its recorded rate. "
       "Latency: from the moment a LiDAR sweep is due (the source paces to recorded time) to the "
-      "publication of its frame, wall clock; it includes the time alignment's wait for the cameras "
-      "of the next instant. Judged after the warm-up: RSS may grow at most "
+      "publication of its frame, wall clock; it includes the time alignment's wait until every "
+      "camera of the sweep's instant has arrived (or cannot come nearer). Judged after the warm-up: RSS may grow at most "
       f"{report['rss_growth_limit_mb']:g} MB, the p99 latency may not exceed "
       f"{report['latency_p99_limit_ms']:g} ms. CI runs 15 s at 1x and 5x.")
     w("")

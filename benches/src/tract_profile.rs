@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tract_onnx::prelude::*;
+use tract_onnx::tract_core::knobs::KnobScope;
 use tract_onnx::tract_core::plan::eval;
 
 /// Time spent in the nodes of one operator kind, per run.
@@ -35,16 +36,23 @@ pub struct PlanProfile {
 }
 
 /// The optimised plan of the ONNX file at `path` with its input fixed to `input_shape`, built
-/// as the runtime builds it (`into_optimized`, `into_runnable`; one thread).
+/// as the runtime builds it (`into_optimized`, `into_runnable`; one thread) with `knobs` (a
+/// manifest's `tract_knobs`) in scope.
 pub fn optimised_plan(
     path: &Path,
     input_shape: &[usize],
+    knobs: &BTreeMap<String, String>,
 ) -> Result<Arc<TypedRunnableModel>, BenchError> {
-    tract_onnx::onnx()
-        .model_for_path(path)
-        .and_then(|m| m.with_input_fact(0, f32::fact(input_shape).into()))
-        .and_then(|m| m.into_optimized())
-        .and_then(|m| m.into_runnable())
+    let scope = KnobScope::new(knobs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|e| onnx_error(path, e))?;
+    scope
+        .enter(|| {
+            tract_onnx::onnx()
+                .model_for_path(path)
+                .and_then(|m| m.with_input_fact(0, f32::fact(input_shape).into()))
+                .and_then(|m| m.into_optimized())
+                .and_then(|m| m.into_runnable())
+        })
         .map_err(|e| onnx_error(path, e))
 }
 
@@ -55,14 +63,15 @@ fn onnx_error(path: &Path, e: TractError) -> BenchError {
     })
 }
 
-/// Loads the ONNX file at `path` into an optimised tract plan ([`optimised_plan`]) and times
-/// every node over `runs` runs on `input` (after one untimed run).
+/// Loads the ONNX file at `path` into an optimised tract plan ([`optimised_plan`], with
+/// `knobs`) and times every node over `runs` runs on `input` (after one untimed run).
 pub fn profile_plan(
     path: &Path,
+    knobs: &BTreeMap<String, String>,
     input: &ArrayD<f32>,
     runs: usize,
 ) -> Result<PlanProfile, BenchError> {
-    let plan = optimised_plan(path, input.shape())?;
+    let plan = optimised_plan(path, input.shape(), knobs)?;
     let tract_err = |e: TractError| onnx_error(path, e);
     let mut state = plan.spawn().map_err(tract_err)?;
     let mut per_node: BTreeMap<usize, (String, Duration)> = BTreeMap::new();

@@ -28,6 +28,7 @@ use kestrel_benches::tract_profile::{optimised_plan, profile_plan};
 use kestrel_models::preprocess::prepare;
 use kestrel_models::{Detector, ModelError, PixelView, load_image_file, zoo};
 use ndarray::ArrayD;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -116,6 +117,8 @@ struct Subject {
     name: String,
     input_name: String,
     onnx: PathBuf,
+    /// The manifest's tract knobs (none for a bare ONNX file).
+    knobs: BTreeMap<String, String>,
     input: ArrayD<f32>,
     image: Option<PathBuf>,
     run: Box<dyn Fn(ArrayD<f32>) -> Result<Outputs, BenchError>>,
@@ -158,12 +161,13 @@ fn onnx_input(path: &Path) -> Result<(String, Vec<usize>), BenchError> {
 fn subject(args: &Args) -> Result<Subject, BenchError> {
     if let Some(onnx) = &args.onnx {
         let (input_name, shape) = onnx_input(onnx)?;
-        let plan = optimised_plan(onnx, &shape)?;
+        let plan = optimised_plan(onnx, &shape, &BTreeMap::new())?;
         let path = onnx.clone();
         return Ok(Subject {
             name: onnx.display().to_string(),
             input_name,
             onnx: onnx.clone(),
+            knobs: BTreeMap::new(),
             input: pseudo_random_input(&shape),
             image: None,
             run: Box::new(move |x| {
@@ -191,6 +195,7 @@ fn subject(args: &Args) -> Result<Subject, BenchError> {
         name: detector.manifest().name.clone(),
         input_name: detector.manifest().input.name.clone(),
         onnx: detector.manifest().onnx_path(&manifest),
+        knobs: detector.manifest().tract_knobs.clone(),
         input: input.into_dyn(),
         image: Some(image),
         run: Box::new(move |x| {
@@ -289,7 +294,7 @@ fn run(args: &Args) -> Result<String, BenchError> {
     };
     let per_op = if args.per_node {
         Some(with_threads(args.threads, || {
-            profile_plan(&s.onnx, &s.input, args.runs)
+            profile_plan(&s.onnx, &s.knobs, &s.input, args.runs)
         })??)
     } else {
         None
