@@ -15,9 +15,10 @@
 //! kerb stone, the wheels of two bumper-to-bumper cars. When all points show no gap, the
 //! cluster is clustered again from its **body** alone — the points at least
 //! `body_min_height` above the ground — and each lower point joins the part of the body cell
-//! nearest to it (within about a metre; farther, the part with the nearest centroid). Solid long objects (a bus, a truck) have no gaps in either and stay
-//! whole; what to do with a cluster still larger than any road user is decided later, with
-//! the camera's help (association).
+//! nearest to it (within about a metre; farther, the part with the nearest centroid). Solid
+//! long objects (a bus, a truck) have no gaps in either and stay whole; what to do with a
+//! cluster still larger than any road user is decided later, with the camera's help
+//! (association).
 
 use super::clustering::{ClusterConfig, components};
 use super::roi_crop::VehiclePoints;
@@ -189,7 +190,8 @@ fn split_body(
         .iter()
         .partition(|&&i| points.z[i as usize] - ground_z >= config.body_min_height);
     let mut parts = split_members(&body, points, config)?;
-    // Each body cell (of the finer grid the parts are components of) belongs to one part.
+    // The part of each body cell (a grid of the refinement's cell size; a cell holding points
+    // of two parts, possible where parts nearly touch, keeps the later part).
     let cell = config.cell_size;
     let cell_of = |i: u32| {
         let i = i as usize;
