@@ -272,9 +272,17 @@ pub fn render_keeping_observations(r: &RecipeReport, previous: &str) -> String {
         "- Input `image` 1x3x{}x{} float32, BGR, the teacher's mean/std, letterboxed at the top-left. Architecture {:?}, backbone channels {:?}, GFL heads at strides 8/16/32 with {:?} hidden channels, reg_max 10; outputs in the teacher's layout, decoded by the same `kestrel_models::Detector`. Chosen by measurement in tract (`benches/RESULTS.md`, block benchmark).",
         c.height, c.width, c.arch, last.widths.backbone, last.widths.heads
     );
+    // The default command reproduces only the reference recipe; any other run names its config.
+    let reference = serde_json::to_value(c).ok()
+        == serde_json::to_value(crate::recipe::RecipeConfig::reference()).ok();
+    let command = if reference {
+        "`cargo run --bin kestrel-distill -- recipe` (defaults = this run"
+    } else {
+        "`cargo run --bin kestrel-distill -- recipe --config FILE` (FILE: the `config` object of this run's `metrics.json`"
+    };
     let _ = writeln!(
         s,
-        "- `cargo run --bin kestrel-distill -- recipe` (defaults = this run; needs the PandaSet sequence at `{}`), seed {}, {} thread(s). Labelling took {:.0} s, training + pruning {:.0} s{}. Distillation: burn (Flex CPU backend), AdamW lr {} wd {}, batch {}, {} steps, warm-up + cosine; quality-focal BCE on class maps + distribution focal loss on box sides, from the pseudo-labels (FCOS scale ranges, centre sampling).",
+        "- {command}; needs the PandaSet sequence at `{}`), seed {}, {} thread(s). Labelling took {:.0} s, training + pruning {:.0} s{}. Distillation: burn (Flex CPU backend), AdamW lr {} wd {}, batch {}, {} steps, warm-up + cosine; quality-focal BCE on class maps + distribution focal loss on box sides, from the pseudo-labels (FCOS scale ranges, centre sampling).",
         c.pandaset,
         c.seed,
         c.threads,
@@ -347,4 +355,22 @@ pub fn render_keeping_observations(r: &RecipeReport, previous: &str) -> String {
         "## Observations\n\n{OBSERVATIONS_BEGIN}\n{observations}\n{OBSERVATIONS_END}"
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_card_names_the_command_that_reproduces_the_run() {
+        let path = kestrel_models::zoo::models_dir().join("zoo/kestrel-student-v3/metrics.json");
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut report: RecipeReport = serde_json::from_str(&text).unwrap();
+        let default = "`cargo run --bin kestrel-distill -- recipe` (defaults = this run;";
+        assert!(render(&report).contains(default));
+        report.config.train.steps += 1;
+        let card = render(&report);
+        assert!(!card.contains(default));
+        assert!(card.contains("recipe --config FILE"));
+    }
 }

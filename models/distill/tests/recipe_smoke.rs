@@ -95,4 +95,6 @@ fn a_tiny_recipe_runs_every_phase() {
     );
     let card = model_card::render(&report);
     assert!(card.contains("## Against human labels") && card.contains("teacher (ensemble)"));
+    // Not the reference recipe: the card says how to run this one.
+    assert!(card.contains("recipe --config FILE"), "{card}");
 }
