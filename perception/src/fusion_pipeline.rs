@@ -5,9 +5,10 @@
 //! camera), and each set goes through [`TrackedFusion`] (fusion into detected objects, then
 //! the tracker). Ego motion comes from vehicle odometry: [`SensorMessage::Odometry`] messages
 //! in the input (a dataset's poses, a vehicle's `nav_msgs/Odometry`, the simulator's ego);
-//! without them the vehicle is taken as static between frames. Odometry no vehicle could have produced (see
-//! [`kestrel_fusion::ego_plausibility`]) is refused with a typed error. Every set gives one
-//! output frame; the fusion stage's degraded flags become the frame's `degraded` list.
+//! without them the vehicle is taken as static between frames. Odometry no vehicle could have
+//! produced (see [`kestrel_fusion::ego_plausibility`]) is refused with a typed error. Every
+//! set gives one output frame; the fusion stage's degraded flags become the frame's
+//! `degraded` list.
 
 use crate::error::PerceptionError;
 use crate::odometry_history::OdometryHistory;

@@ -179,12 +179,11 @@ impl SimStack {
         odometry: &EgoOdometry,
     ) -> Vec<ObservedObject> {
         let now = odometry.timestamp;
-        let inputs: Vec<SensorMessage> = std::iter::once(odometry_message(odometry))
-            .chain(messages.iter().cloned())
-            .collect();
+        let odometry = odometry_message(odometry);
+        let inputs = || std::iter::once(&odometry).chain(messages);
         let started = Instant::now();
         let mut frames = Vec::new();
-        for m in &inputs {
+        for m in inputs() {
             match self.pipeline.process(m) {
                 Ok(f) => frames.extend(f),
                 Err(e) => *self.errors.entry(e.to_string()).or_default() += 1,
@@ -196,7 +195,7 @@ impl SimStack {
             self.compute.push((now, ready));
             self.end_to_end.push((f.stamp, ready));
         }
-        for m in &inputs {
+        for m in inputs() {
             self.call_sinks(|s| s.on_input(m));
         }
         for f in frames {
