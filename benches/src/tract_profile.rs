@@ -5,6 +5,7 @@
 
 use crate::BenchError;
 use kestrel_models::ModelError;
+use kestrel_models::verified_model::knob_scope;
 use ndarray::ArrayD;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -12,7 +13,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tract_onnx::prelude::*;
-use tract_onnx::tract_core::knobs::KnobScope;
 use tract_onnx::tract_core::plan::eval;
 
 /// Time spent in the nodes of one operator kind, per run.
@@ -43,9 +43,7 @@ pub fn optimised_plan(
     input_shape: &[usize],
     knobs: &BTreeMap<String, String>,
 ) -> Result<Arc<TypedRunnableModel>, BenchError> {
-    let scope = KnobScope::new(knobs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|e| onnx_error(path, e))?;
-    scope
+    knob_scope(knobs, path)?
         .enter(|| {
             tract_onnx::onnx()
                 .model_for_path(path)

@@ -5,6 +5,7 @@
 use crate::{ModelError, ModelManifest};
 use ndarray::{Array4, ArrayD};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tract_onnx::prelude::*;
@@ -17,6 +18,18 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The tract knobs of a manifest (`tract_knobs`, read from `path`) as the scope tract
+/// optimises that network in; an unknown knob, a process-wide one or a malformed value is a
+/// [`ModelError::Manifest`] naming `tract_knobs`.
+pub fn knob_scope(knobs: &BTreeMap<String, String>, path: &Path) -> Result<KnobScope, ModelError> {
+    KnobScope::new(knobs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| {
+        ModelError::Manifest {
+            path: path.to_path_buf(),
+            reason: format!("tract_knobs: {e:#}"),
+        }
+    })
 }
 
 /// An optimised, runnable tract model whose bytes and tensor shapes match its manifest.
@@ -67,17 +80,7 @@ impl VerifiedModel {
             .map_err(tract_err)?;
         let typed = model.into_typed().map_err(tract_err)?;
         check_outputs(&typed, manifest, &path)?;
-        let knobs = KnobScope::new(
-            manifest
-                .tract_knobs
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        )
-        .map_err(|e| ModelError::Manifest {
-            path: path.clone(),
-            reason: format!("tract_knobs: {e:#}"),
-        })?;
-        let plan = knobs
+        let plan = knob_scope(&manifest.tract_knobs, &path)?
             .enter(|| typed.into_optimized().and_then(|m| m.into_runnable()))
             .map_err(tract_err)?;
         Ok(Self {
