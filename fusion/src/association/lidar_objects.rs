@@ -174,13 +174,15 @@ pub fn lidar_objects(
     let mut used = vec![false; detections.len()];
     let mut objects = Vec::new();
     let unknown = priors.get(ObjectClass::Unknown);
-    // An object no camera named: the shape classifier may name it.
+    // An object no camera named (its points `part`, the ground at `ground` under them): the
+    // shape classifier may name it.
     let push_unknown = |objects: &mut Vec<DetectedObject>,
                         stats: &mut AssociationStats,
                         bbox: OrientedBox3,
-                        part: &[u32]| {
+                        part: &[u32],
+                        ground: f32| {
         if unknown.fits(bbox.length.max(bbox.width), bbox.length.min(bbox.width)) {
-            let shape = ShapeFeatures::of(part, points, &bbox, ground_at(part));
+            let shape = ShapeFeatures::of(part, points, &bbox, ground);
             let mut object = lidar_object(bbox, part.len(), None, shape);
             if let Some(classifier) = shapes {
                 // Named, or judged nothing to name: a vote for `unknown` in the tracker.
@@ -219,17 +221,13 @@ pub fn lidar_objects(
                 Some(parts) => {
                     stats.clusters_refined += 1;
                     for part in parts {
-                        let bbox = fit_point_set(
-                            &part,
-                            points,
-                            ground_at(&part),
-                            cell,
-                            &lidar_config.box_fit,
-                        );
-                        push_unknown(&mut objects, stats, bbox, &part);
+                        let ground = ground_at(&part);
+                        let bbox =
+                            fit_point_set(&part, points, ground, cell, &lidar_config.box_fit);
+                        push_unknown(&mut objects, stats, bbox, &part, ground);
                     }
                 }
-                None => push_unknown(&mut objects, stats, cluster.bbox, &members),
+                None => push_unknown(&mut objects, stats, cluster.bbox, &members, ground),
             }
             continue;
         };
@@ -315,10 +313,11 @@ pub fn lidar_objects(
                 config.claims.detached_share,
             );
             remainder.extend(trimmed.iter().copied());
+            let ground = ground_at(&body);
             let bbox = if parts.whole && trimmed.is_empty() {
                 cluster.bbox
             } else {
-                fit_point_set(&body, points, ground_at(&body), cell, &lidar_config.box_fit)
+                fit_point_set(&body, points, ground, cell, &lidar_config.box_fit)
             };
             for &k in &object.claims {
                 used[claims[k].detection] = true;
@@ -342,7 +341,7 @@ pub fn lidar_objects(
                 &lidar_origin,
                 config.claims.two_faces_width_ratio,
             );
-            let shape = ShapeFeatures::of(&body, points, &bbox, ground_at(&body));
+            let shape = ShapeFeatures::of(&body, points, &bbox, ground);
             objects.push(lidar_object(
                 completed,
                 body.len(),
@@ -356,8 +355,9 @@ pub fn lidar_objects(
             if part.len() < min_points {
                 continue;
             }
-            let bbox = fit_point_set(&part, points, ground_at(&part), cell, &lidar_config.box_fit);
-            push_unknown(&mut objects, stats, bbox, &part);
+            let ground = ground_at(&part);
+            let bbox = fit_point_set(&part, points, ground, cell, &lidar_config.box_fit);
+            push_unknown(&mut objects, stats, bbox, &part, ground);
         }
     }
     LidarObjects { objects, used }

@@ -2,8 +2,8 @@
 //!
 //! The training toolchain of Kestrel's camera students (never compiled for the vehicle):
 //! pseudo-labels from a test-time-augmented teacher ([`ensemble_teacher`], cached on disk by
-//! [`label_cache`]) turned into dense
-//! targets on augmented views ([`pseudo_label_targets`]), distillation with burn
+//! [`label_cache`]) turned into dense targets on augmented views ([`pseudo_label_targets`]),
+//! distillation with burn
 //! ([`trainer`], [`distill_loss`]), structured pruning ([`pruning`]), ONNX export
 //! ([`onnx_export`]) with a parity check ([`parity`]), agreement evaluation (`kestrel_models::agreement`),
 //! cost measurement ([`model_cost`]), the choice of tract's convolution lowering by
