@@ -12,11 +12,17 @@
 //!    agreement with the teacher (the model card's definition) before and after, on held-out
 //!    frames of the original domain (dash-cam held-out frames, PandaSet frames from
 //!    `heldout_from` on) and on the same frames with the shift applied — frames neither
-//!    mined nor trained on.
+//!    mined nor trained on. These decide the verdict.
+//! 5. Also measured, to choose the settings (steps, learning rate, rehearsal) without looking
+//!    at the held-out frames: a **validation** sample of the student's own training images
+//!    that were neither rehearsed nor mined (`validation_images` of them), as they are and
+//!    shifted. The student saw them in its original training, so they are not held out; a fall
+//!    of agreement on them is forgetting all the same.
 
 use crate::DistillError;
 use crate::detector_evaluation::{Labeller, detect_all};
 use crate::image_sets::{dashcam_split, load_frames, pandaset_frames};
+use crate::label_cache::{LabelCache, label_all};
 use crate::mined_frames::camera_frames_of_logs;
 use crate::model_cost::model_cost;
 use crate::onnx_export::export_student;
@@ -47,6 +53,10 @@ pub struct AdaptSettings {
     pub lr_scale: f64,
     /// Original training images rehearsed next to the mined ones.
     pub replay_images: usize,
+    /// Original training images, neither rehearsed nor mined, measured as the validation
+    /// slices (module docs, step 5).
+    #[serde(default = "default_validation_images")]
+    pub validation_images: usize,
     /// Augmented views per image.
     pub views_per_image: usize,
     /// The shift the mined frames show, applied to the held-out frames to measure the new
@@ -74,6 +84,7 @@ impl Default for AdaptSettings {
             // recall; at 0.05 sixty steps raised it (measured on a 12-frame dusk mining log).
             lr_scale: 0.05,
             replay_images: 48,
+            validation_images: default_validation_images(),
             views_per_image: 12,
             eval_shift: None,
             max_original_drop: 0.05,
@@ -82,6 +93,10 @@ impl Default for AdaptSettings {
             heldout_from: None,
         }
     }
+}
+
+fn default_validation_images() -> usize {
+    48
 }
 
 /// Agreement of one evaluation slice before and after.
@@ -134,6 +149,10 @@ pub struct AdaptReport {
     pub train_s: f64,
     /// Agreement per slice (`dashcam-heldout`, `pandaset-heldout`, and with `+<shift>`).
     pub agreement: BTreeMap<String, SliceAgreement>,
+    /// Agreement on the validation slices (`training-unused`, and with `+<shift>`): the
+    /// student's training images neither rehearsed nor mined, for choosing the settings.
+    #[serde(default)]
+    pub validation: BTreeMap<String, SliceAgreement>,
 }
 
 impl AdaptReport {
@@ -189,13 +208,23 @@ fn recipe_of(manifest: &Path) -> Result<RecipeReport, DistillError> {
     })
 }
 
-/// Every `k`-th of `items` so that `n` remain (all when `n >= len`).
-fn every_kth<T: Clone>(items: &[T], n: usize) -> Vec<T> {
+/// Every `k`-th of `items` so that at most `n` are picked (all when `n >= len`), and the
+/// others, both in order.
+fn every_kth_and_rest<T: Clone>(items: &[T], n: usize) -> (Vec<T>, Vec<T>) {
     if n == 0 || items.is_empty() {
-        return Vec::new();
+        return (Vec::new(), items.to_vec());
     }
     let k = items.len().div_ceil(n).max(1);
-    items.iter().step_by(k).cloned().collect()
+    let mut picked = Vec::with_capacity(n);
+    let mut rest = Vec::with_capacity(items.len().saturating_sub(n));
+    for (i, item) in items.iter().enumerate() {
+        if i % k == 0 {
+            picked.push(item.clone());
+        } else {
+            rest.push(item.clone());
+        }
+    }
+    (picked, rest)
 }
 
 /// Agreement of `students` (before, after) with the teacher on `images` by slice name.
@@ -237,12 +266,15 @@ fn measure(
 }
 
 /// Adapts the student of `manifest_path` on the camera frames of `logs` (see the module
-/// docs); writes `out_dir/{model.onnx, model.toml}` and returns the report.
+/// docs); writes `out_dir/{model.onnx, model.toml}` and returns the report. With
+/// `label_cache`, the ensemble's pseudo-labels are read from and stored in that folder
+/// ([`LabelCache`]; the result is the same with or without).
 pub fn adapt(
     manifest_path: &Path,
     logs: &[PathBuf],
     settings: &AdaptSettings,
     out_dir: &Path,
+    label_cache: Option<&Path>,
     progress: &dyn RecipeProgress,
 ) -> Result<AdaptReport, DistillError> {
     let recipe = recipe_of(manifest_path)?;
@@ -270,7 +302,14 @@ pub fn adapt(
     let (dash_train, dash_held) = dashcam_split(&zoo::dashcam_data_dir())?;
     let mut originals = load_frames(&dash_train)?;
     originals.extend(pandaset_frames(&pandaset, |n| n < cfg.heldout_from)?);
-    let rehearsal = every_kth(&originals, settings.replay_images);
+    let (rehearsal, unused) = every_kth_and_rest(&originals, settings.replay_images);
+    let is_mined = |f: &CameraFrame| {
+        mined
+            .iter()
+            .any(|m| m.sensor == f.sensor && m.timestamp == f.timestamp)
+    };
+    let unused: Vec<CameraFrame> = unused.into_iter().filter(|f| !is_mined(f)).collect();
+    let (validation, _) = every_kth_and_rest(&unused, settings.validation_images);
     let mut images = mined.clone();
     images.extend(rehearsal.iter().cloned());
 
@@ -278,8 +317,13 @@ pub fn adapt(
     progress.phase("label", images.len() as u64);
     let teacher = Detector::load(&zoo::teacher_manifest())?;
     let ensemble = Labeller::ensemble(&teacher, cfg.ensemble)?;
+    let cache = label_cache
+        .map(|dir| LabelCache::open(dir, teacher.manifest(), &cfg.ensemble))
+        .transpose()?;
     let refs: Vec<&CameraFrame> = images.iter().collect();
-    let labels = detect_all(&ensemble, &refs, settings.threads, &|| progress.tick())?;
+    let labels = label_all(&ensemble, &refs, cache.as_ref(), settings.threads, &|| {
+        progress.tick()
+    })?;
     let label_s = label_start.elapsed().as_secs_f64();
 
     // Fine-tuning from the student's own weights.
@@ -355,14 +399,24 @@ pub fn adapt(
         "pandaset-heldout",
         pandaset_frames(&pandaset, |n| n >= cfg.heldout_from)?,
     ));
-    if let Some(shift) = settings.eval_shift {
-        let shifted: Vec<(String, CameraFrame)> = eval
-            .iter()
-            .map(|(s, f)| (format!("{s}+{}", shift.name()), shift.apply(f)))
-            .collect();
-        eval.extend(shifted);
-    }
-    let agreement = measure(&eval, &before, &after, settings.threads)?;
+    let with_shift = |mut slices: Vec<(String, CameraFrame)>| {
+        if let Some(shift) = settings.eval_shift {
+            let shifted: Vec<(String, CameraFrame)> = slices
+                .iter()
+                .map(|(s, f)| (format!("{s}+{}", shift.name()), shift.apply(f)))
+                .collect();
+            slices.extend(shifted);
+        }
+        slices
+    };
+    let agreement = measure(&with_shift(eval), &before, &after, settings.threads)?;
+    progress.note("measuring agreement on the validation images");
+    let validation = measure(
+        &with_shift(slice("training-unused", validation)),
+        &before,
+        &after,
+        settings.threads,
+    )?;
     Ok(AdaptReport {
         student: manifest_path.display().to_string(),
         logs: logs.iter().map(|p| p.display().to_string()).collect(),
@@ -376,6 +430,7 @@ pub fn adapt(
         label_s,
         train_s,
         agreement,
+        validation,
     })
 }
 
@@ -433,6 +488,31 @@ pub fn render_markdown(r: &AdaptReport) -> String {
             rate(a.after.precision())
         );
     }
+    if !r.validation.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nValidation, for choosing the settings without looking at the frames above: {} of the \
+             student's own training images, neither rehearsed nor mined (seen in its original \
+             training, so not held out; a fall there is forgetting all the same):\n",
+            r.validation.values().next().map_or(0, |v| v.images)
+        );
+        let _ = writeln!(
+            s,
+            "| slice | images | recall before | recall after | precision before | precision after |"
+        );
+        let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|");
+        for (name, a) in &r.validation {
+            let _ = writeln!(
+                s,
+                "| {name} | {} | {} | {} | {} | {} |",
+                a.images,
+                rate(a.before.recall()),
+                rate(a.after.recall()),
+                rate(a.before.precision()),
+                rate(a.after.precision())
+            );
+        }
+    }
     let change = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:+.3}"));
     let _ = writeln!(
         s,
@@ -456,11 +536,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_kth_keeps_about_n() {
+    fn every_kth_keeps_about_n_and_returns_the_rest() {
         let v: Vec<u32> = (0..10).collect();
-        assert_eq!(every_kth(&v, 5), vec![0, 2, 4, 6, 8]);
-        assert_eq!(every_kth(&v, 3), vec![0, 4, 8]);
-        assert_eq!(every_kth(&v, 20).len(), 10);
-        assert!(every_kth(&v, 0).is_empty());
+        let picked = |n| every_kth_and_rest(&v, n).0;
+        assert_eq!(picked(5), vec![0, 2, 4, 6, 8]);
+        assert_eq!(picked(3), vec![0, 4, 8]);
+        assert_eq!(picked(20).len(), 10);
+        assert!(picked(0).is_empty());
+        assert_eq!(every_kth_and_rest(&v, 3).1, vec![1, 2, 3, 5, 6, 7, 9]);
+        assert_eq!(every_kth_and_rest(&v, 0).1, v);
     }
 }

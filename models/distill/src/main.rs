@@ -97,9 +97,16 @@ enum Command {
         /// Original training images rehearsed next to the mined ones.
         #[arg(long, default_value_t = AdaptSettings::default().replay_images)]
         replay_images: usize,
+        /// Training images neither rehearsed nor mined, measured to choose the settings.
+        #[arg(long, default_value_t = AdaptSettings::default().validation_images)]
+        validation_images: usize,
         /// Augmented views per image.
         #[arg(long, default_value_t = AdaptSettings::default().views_per_image)]
         views_per_image: usize,
+        /// Read the ensemble teacher's pseudo-labels from this folder and store the missing
+        /// ones there (as `recipe --label-cache`).
+        #[arg(long, value_name = "DIR")]
+        label_cache: Option<PathBuf>,
         /// Worker threads (labelling, evaluation).
         #[arg(long, default_value_t = 2)]
         threads: usize,
@@ -488,7 +495,9 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             steps,
             lr_scale,
             replay_images,
+            validation_images,
             views_per_image,
+            label_cache,
             threads,
             out,
             report,
@@ -504,6 +513,7 @@ fn run(cli: Cli) -> Result<(), DistillError> {
                 steps,
                 lr_scale,
                 replay_images,
+                validation_images,
                 views_per_image,
                 eval_shift,
                 threads,
@@ -514,7 +524,14 @@ fn run(cli: Cli) -> Result<(), DistillError> {
                 bar: Mutex::new(None),
                 tty: std::io::stderr().is_terminal(),
             };
-            let r = adapt(&manifest, &from_log, &settings, &out, &progress)?;
+            let r = adapt(
+                &manifest,
+                &from_log,
+                &settings,
+                &out,
+                label_cache.as_deref(),
+                &progress,
+            )?;
             let report_dir = report.unwrap_or_else(|| out.clone());
             std::fs::create_dir_all(&report_dir).map_err(DistillError::io(&report_dir))?;
             let json = report_dir.join("adaptation.json");

@@ -41,6 +41,7 @@ fn adapts_from_a_mining_log_and_measures_both_domains() {
     let settings = AdaptSettings {
         steps: 3,
         replay_images: 2,
+        validation_images: 2,
         views_per_image: 1,
         eval_shift: Some(CameraShift::Dusk),
         pandaset: Some(slice.clone()),
@@ -53,6 +54,7 @@ fn adapts_from_a_mining_log_and_measures_both_domains() {
         std::slice::from_ref(&log),
         &settings,
         &out,
+        None,
         &NoProgress,
     )
     .unwrap();
@@ -70,6 +72,10 @@ fn adapts_from_a_mining_log_and_measures_both_domains() {
         ]
     );
     assert_eq!(report.agreement["pandaset-heldout"].images, 6 * 6);
+    // Validation: training images neither rehearsed nor mined, as they are and at dusk.
+    let validation: Vec<&str> = report.validation.keys().map(String::as_str).collect();
+    assert_eq!(validation, ["training-unused", "training-unused+dusk"]);
+    assert_eq!(report.validation["training-unused"].images, 2);
     // Before = the shipped student, whose held-out dash-cam recall the model card reports.
     let before = report.agreement["dashcam-heldout"].before;
     assert!(before.teacher > 0 && before.matched > 0, "{before:?}");
@@ -92,6 +98,7 @@ fn adapts_from_a_mining_log_and_measures_both_domains() {
         &[empty],
         &settings,
         &out,
+        None,
         &NoProgress,
     )
     .unwrap_err();
