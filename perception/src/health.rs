@@ -103,6 +103,8 @@ pub struct HealthMonitor {
     frame_flags: BTreeMap<String, u64>,
     /// Times tracking restarted after a clock step back.
     tracking_restarts: u64,
+    /// Frames not published for want of a vehicle pose (world-frame output).
+    unplaced_frames: u64,
 }
 
 impl HealthMonitor {
@@ -118,6 +120,7 @@ impl HealthMonitor {
             stage_errors: 0,
             frame_flags: BTreeMap::new(),
             tracking_restarts: 0,
+            unplaced_frames: 0,
         }
     }
 
@@ -150,6 +153,11 @@ impl HealthMonitor {
     /// Records a restart of tracking (a sensor's clock stepped back).
     pub fn on_tracking_restart(&mut self) {
         self.tracking_restarts += 1;
+    }
+
+    /// Records a frame not published because no vehicle pose placed it in the world frame.
+    pub fn on_frame_unplaced(&mut self) {
+        self.unplaced_frames += 1;
     }
 
     /// Records a message the stage failed on.
@@ -251,6 +259,12 @@ impl HealthMonitor {
                 self.tracking_restarts
             ));
         }
+        if self.unplaced_frames > 0 {
+            degraded.push(format!(
+                "{} frames not published: no vehicle pose to place them in the world frame",
+                self.unplaced_frames
+            ));
+        }
         if self.stage_errors > 0 {
             degraded.push(format!(
                 "{} messages rejected by the stage",
@@ -318,6 +332,20 @@ mod tests {
         assert!(r.degraded[1].contains("dropped 4 of 10"));
         let fresh = h.report(Timestamp(S + S / 10), vec![], vec![], 0);
         assert!(fresh.is_healthy());
+    }
+
+    #[test]
+    fn frames_without_a_pose_are_degraded() {
+        let mut h = HealthMonitor::new(["lidar"], 0.5);
+        h.on_message("lidar", "lidar", Timestamp(S), None);
+        assert!(h.report(Timestamp(S), vec![], vec![], 0).is_healthy());
+        h.on_frame_unplaced();
+        h.on_frame_unplaced();
+        let r = h.report(Timestamp(S), vec![], vec![], 0);
+        assert_eq!(
+            r.degraded,
+            ["2 frames not published: no vehicle pose to place them in the world frame"]
+        );
     }
 
     #[test]

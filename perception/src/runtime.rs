@@ -275,6 +275,7 @@ impl Runtime {
                 self.settings.object_frame.frame_id()
             );
             self.counters.unplaced_frames += 1;
+            self.health.on_frame_unplaced();
             return Ok(());
         };
         self.digest.update(&encoded);
