@@ -12,16 +12,16 @@
 //!    agreement with the teacher (the model card's definition) before and after, on held-out
 //!    frames of the original domain (dash-cam held-out frames, PandaSet frames from
 //!    `heldout_from` on) and on the same frames with the shift applied — frames neither
-//!    mined nor trained on. These decide the verdict.
-//! 5. Also measured, to choose the settings (steps, learning rate, rehearsal) without looking
-//!    at the held-out frames: a **validation** sample of the student's own training images
-//!    that were neither rehearsed nor mined (`validation_images` of them), as they are and
-//!    shifted. The student saw them in its original training, so they are not held out; a fall
-//!    of agreement on them is forgetting all the same.
+//!    mined nor trained on.
+//! 5. The held-out frames are split in two blocks: **validation** (the dash-cam clip
+//!    `test_video`'s held-out frames and the first `validation_frames` held-out PandaSet
+//!    frames), on which adaptation settings (steps, learning rate, rehearsal) are chosen, and
+//!    **report** (the other held-out frames), which decides the verdict. Contiguous blocks,
+//!    because neighbouring frames of a drive are near-duplicates.
 
 use crate::DistillError;
 use crate::detector_evaluation::{Labeller, detect_all};
-use crate::image_sets::{dashcam_split, load_frames, pandaset_frames};
+use crate::image_sets::{dashcam_split, dashcam_validation_split, load_frames, pandaset_frames};
 use crate::label_cache::{LabelCache, label_all};
 use crate::mined_frames::camera_frames_of_logs;
 use crate::model_cost::model_cost;
@@ -53,10 +53,10 @@ pub struct AdaptSettings {
     pub lr_scale: f64,
     /// Original training images rehearsed next to the mined ones.
     pub replay_images: usize,
-    /// Original training images, neither rehearsed nor mined, measured as the validation
-    /// slices (module docs, step 5).
-    #[serde(default = "default_validation_images")]
-    pub validation_images: usize,
+    /// Held-out PandaSet frames, from the first on, in the validation block (module docs,
+    /// step 5); the later ones are reported.
+    #[serde(default = "default_validation_frames")]
+    pub validation_frames: u32,
     /// Augmented views per image.
     pub views_per_image: usize,
     /// The shift the mined frames show, applied to the held-out frames to measure the new
@@ -84,7 +84,7 @@ impl Default for AdaptSettings {
             // recall; at 0.05 sixty steps raised it (measured on a 12-frame dusk mining log).
             lr_scale: 0.05,
             replay_images: 48,
-            validation_images: default_validation_images(),
+            validation_frames: default_validation_frames(),
             views_per_image: 12,
             eval_shift: None,
             max_original_drop: 0.05,
@@ -95,8 +95,8 @@ impl Default for AdaptSettings {
     }
 }
 
-fn default_validation_images() -> usize {
-    48
+fn default_validation_frames() -> u32 {
+    8
 }
 
 /// Agreement of one evaluation slice before and after.
@@ -147,54 +147,67 @@ pub struct AdaptReport {
     pub label_s: f64,
     /// Seconds training.
     pub train_s: f64,
-    /// Agreement per slice (`dashcam-heldout`, `pandaset-heldout`, and with `+<shift>`).
+    /// Agreement per reported slice (`dashcam-heldout`, `pandaset-heldout`, and with
+    /// `+<shift>`): the verdict.
     pub agreement: BTreeMap<String, SliceAgreement>,
-    /// Agreement on the validation slices (`training-unused`, and with `+<shift>`): the
-    /// student's training images neither rehearsed nor mined, for choosing the settings.
+    /// Agreement per validation slice (`dashcam-validation`, `pandaset-validation`, and with
+    /// `+<shift>`): for choosing the settings.
     #[serde(default)]
     pub validation: BTreeMap<String, SliceAgreement>,
 }
 
-impl AdaptReport {
-    fn pooled(&self, shifted: bool) -> SliceAgreement {
-        let mut out = SliceAgreement {
-            images: 0,
-            before: MatchCounts::default(),
-            after: MatchCounts::default(),
-        };
-        for (name, s) in &self.agreement {
-            if name.contains('+') == shifted {
-                out.images += s.images;
-                out.before.add(&s.before);
-                out.after.add(&s.after);
-            }
+/// The slices of one block (reported or validation) of one domain pooled: the shifted
+/// slices (named `<slice>+<shift>`) or the original ones.
+fn pooled(slices: &BTreeMap<String, SliceAgreement>, shifted: bool) -> SliceAgreement {
+    let mut out = SliceAgreement {
+        images: 0,
+        before: MatchCounts::default(),
+        after: MatchCounts::default(),
+    };
+    for (name, s) in slices {
+        if name.contains('+') == shifted {
+            out.images += s.images;
+            out.before.add(&s.before);
+            out.after.add(&s.after);
         }
-        out
     }
+    out
+}
 
-    /// The original domain's held-out slices pooled.
+/// Recall on the shifted slices rose, and the original slices' recall and precision fell by at
+/// most `margin`.
+fn improved(slices: &BTreeMap<String, SliceAgreement>, margin: f64) -> bool {
+    let original = pooled(slices, false);
+    let (Some(gain), Some(recall), Some(precision)) = (
+        pooled(slices, true).recall_change(),
+        original.recall_change(),
+        original.precision_change(),
+    ) else {
+        return false;
+    };
+    gain > 0.0 && recall >= -margin && precision >= -margin
+}
+
+impl AdaptReport {
+    /// The original domain's reported slices pooled.
     pub fn original(&self) -> SliceAgreement {
-        self.pooled(false)
+        pooled(&self.agreement, false)
     }
 
-    /// The shifted held-out slices pooled.
+    /// The shifted reported slices pooled.
     pub fn shifted(&self) -> SliceAgreement {
-        self.pooled(true)
+        pooled(&self.agreement, true)
     }
 
-    /// The loop worked: recall on the shifted frames rose, and the original domain's recall
-    /// and precision fell by at most the margin.
+    /// The verdict: on the reported frames, recall on the shifted frames rose, and the original
+    /// domain's recall and precision fell by at most the margin.
     pub fn improved_within_margin(&self) -> bool {
-        let original = self.original();
-        let (Some(gain), Some(recall), Some(precision)) = (
-            self.shifted().recall_change(),
-            original.recall_change(),
-            original.precision_change(),
-        ) else {
-            return false;
-        };
-        let m = self.settings.max_original_drop;
-        gain > 0.0 && recall >= -m && precision >= -m
+        improved(&self.agreement, self.settings.max_original_drop)
+    }
+
+    /// The same test on the validation frames (what settings are chosen by).
+    pub fn validation_within_margin(&self) -> bool {
+        improved(&self.validation, self.settings.max_original_drop)
     }
 }
 
@@ -208,23 +221,13 @@ fn recipe_of(manifest: &Path) -> Result<RecipeReport, DistillError> {
     })
 }
 
-/// Every `k`-th of `items` so that at most `n` are picked (all when `n >= len`), and the
-/// others, both in order.
-fn every_kth_and_rest<T: Clone>(items: &[T], n: usize) -> (Vec<T>, Vec<T>) {
+/// Every `k`-th of `items` so that `n` remain (all when `n >= len`).
+fn every_kth<T: Clone>(items: &[T], n: usize) -> Vec<T> {
     if n == 0 || items.is_empty() {
-        return (Vec::new(), items.to_vec());
+        return Vec::new();
     }
     let k = items.len().div_ceil(n).max(1);
-    let mut picked = Vec::with_capacity(n);
-    let mut rest = Vec::with_capacity(items.len().saturating_sub(n));
-    for (i, item) in items.iter().enumerate() {
-        if i % k == 0 {
-            picked.push(item.clone());
-        } else {
-            rest.push(item.clone());
-        }
-    }
-    (picked, rest)
+    items.iter().step_by(k).cloned().collect()
 }
 
 /// Agreement of `students` (before, after) with the teacher on `images` by slice name.
@@ -302,14 +305,7 @@ pub fn adapt(
     let (dash_train, dash_held) = dashcam_split(&zoo::dashcam_data_dir())?;
     let mut originals = load_frames(&dash_train)?;
     originals.extend(pandaset_frames(&pandaset, |n| n < cfg.heldout_from)?);
-    let (rehearsal, unused) = every_kth_and_rest(&originals, settings.replay_images);
-    let is_mined = |f: &CameraFrame| {
-        mined
-            .iter()
-            .any(|m| m.sensor == f.sensor && m.timestamp == f.timestamp)
-    };
-    let unused: Vec<CameraFrame> = unused.into_iter().filter(|f| !is_mined(f)).collect();
-    let (validation, _) = every_kth_and_rest(&unused, settings.validation_images);
+    let rehearsal = every_kth(&originals, settings.replay_images);
     let mut images = mined.clone();
     images.extend(rehearsal.iter().cloned());
 
@@ -394,10 +390,17 @@ pub fn adapt(
             .map(|f| (name.to_owned(), f))
             .collect::<Vec<_>>()
     };
-    let mut eval = slice("dashcam-heldout", load_frames(&dash_held)?);
+    let (dash_validation, dash_report) = dashcam_validation_split(&dash_held);
+    let validation_end = cfg.heldout_from + settings.validation_frames;
+    let mut eval = slice("dashcam-heldout", load_frames(&dash_report)?);
     eval.extend(slice(
         "pandaset-heldout",
-        pandaset_frames(&pandaset, |n| n >= cfg.heldout_from)?,
+        pandaset_frames(&pandaset, |n| n >= validation_end)?,
+    ));
+    let mut validation = slice("dashcam-validation", load_frames(&dash_validation)?);
+    validation.extend(slice(
+        "pandaset-validation",
+        pandaset_frames(&pandaset, |n| n >= cfg.heldout_from && n < validation_end)?,
     ));
     let with_shift = |mut slices: Vec<(String, CameraFrame)>| {
         if let Some(shift) = settings.eval_shift {
@@ -410,13 +413,8 @@ pub fn adapt(
         slices
     };
     let agreement = measure(&with_shift(eval), &before, &after, settings.threads)?;
-    progress.note("measuring agreement on the validation images");
-    let validation = measure(
-        &with_shift(slice("training-unused", validation)),
-        &before,
-        &after,
-        settings.threads,
-    )?;
+    progress.note("measuring agreement on the validation frames");
+    let validation = measure(&with_shift(validation), &before, &after, settings.threads)?;
     Ok(AdaptReport {
         student: manifest_path.display().to_string(),
         logs: logs.iter().map(|p| p.display().to_string()).collect(),
@@ -437,7 +435,6 @@ pub fn adapt(
 /// The report as Markdown (written by `kestrel-distill adapt` as `ADAPTATION.md`).
 pub fn render_markdown(r: &AdaptReport) -> String {
     use std::fmt::Write;
-    let rate = |v: Option<f32>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"));
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -464,18 +461,38 @@ pub fn render_markdown(r: &AdaptReport) -> String {
     let _ = writeln!(
         s,
         "Agreement with the teacher (recall of its detections, precision of the student's, same \
-         class at IoU 0.5, the model card's definition) on frames neither mined nor trained on:\n"
+         class at IoU 0.5, the model card's definition) on held-out frames, neither mined nor \
+         trained on, in two blocks: **validation** (the dash-cam clip `test_video`'s held-out \
+         frames and the first {} held-out PandaSet frames), on which settings are chosen, and \
+         **report** (the other held-out frames), which alone decides the verdict.\n",
+        r.settings.validation_frames
     );
+    let margin = r.settings.max_original_drop;
+    if !r.validation.is_empty() {
+        let _ = writeln!(s, "Validation:\n");
+        block_table(&mut s, &r.validation, r.settings.eval_shift.is_some());
+        block_verdict(&mut s, &r.validation, margin, "On validation");
+    }
+    let _ = writeln!(s, "Report:\n");
+    block_table(&mut s, &r.agreement, r.settings.eval_shift.is_some());
+    block_verdict(&mut s, &r.agreement, margin, "Verdict");
+    s
+}
+
+/// One block's slices and their pooled domains as a Markdown table.
+fn block_table(s: &mut String, slices: &BTreeMap<String, SliceAgreement>, shifted: bool) {
+    use std::fmt::Write;
+    let rate = |v: Option<f32>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"));
     let _ = writeln!(
         s,
         "| slice | images | recall before | recall after | precision before | precision after |"
     );
     let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|");
     let mut rows: Vec<(String, SliceAgreement)> =
-        r.agreement.iter().map(|(k, v)| (k.clone(), *v)).collect();
-    rows.push(("original domain (pooled)".into(), r.original()));
-    if r.settings.eval_shift.is_some() {
-        rows.push(("shifted domain (pooled)".into(), r.shifted()));
+        slices.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    rows.push(("original domain (pooled)".into(), pooled(slices, false)));
+    if shifted {
+        rows.push(("shifted domain (pooled)".into(), pooled(slices, true)));
     }
     for (name, a) in rows {
         let _ = writeln!(
@@ -488,47 +505,31 @@ pub fn render_markdown(r: &AdaptReport) -> String {
             rate(a.after.precision())
         );
     }
-    if !r.validation.is_empty() {
-        let _ = writeln!(
-            s,
-            "\nValidation, for choosing the settings without looking at the frames above: {} of the \
-             student's own training images, neither rehearsed nor mined (seen in its original \
-             training, so not held out; a fall there is forgetting all the same):\n",
-            r.validation.values().next().map_or(0, |v| v.images)
-        );
-        let _ = writeln!(
-            s,
-            "| slice | images | recall before | recall after | precision before | precision after |"
-        );
-        let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|");
-        for (name, a) in &r.validation {
-            let _ = writeln!(
-                s,
-                "| {name} | {} | {} | {} | {} | {} |",
-                a.images,
-                rate(a.before.recall()),
-                rate(a.after.recall()),
-                rate(a.before.precision()),
-                rate(a.after.precision())
-            );
-        }
-    }
+}
+
+/// One block's changes against the margin, as a sentence.
+fn block_verdict(
+    s: &mut String,
+    slices: &BTreeMap<String, SliceAgreement>,
+    margin: f64,
+    lead: &str,
+) {
+    use std::fmt::Write;
     let change = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:+.3}"));
+    let original = pooled(slices, false);
     let _ = writeln!(
         s,
         "\nRecall change: shifted domain {}, original domain {}; precision change on the original \
-         domain {} (margin: a fall of at most {:.2}). Verdict: **{}**.",
-        change(r.shifted().recall_change()),
-        change(r.original().recall_change()),
-        change(r.original().precision_change()),
-        r.settings.max_original_drop,
-        if r.improved_within_margin() {
+         domain {} (margin: a fall of at most {margin:.2}). {lead}: **{}**.\n",
+        change(pooled(slices, true).recall_change()),
+        change(original.recall_change()),
+        change(original.precision_change()),
+        if improved(slices, margin) {
             "improved on the shifted domain within the margin on the original one"
         } else {
             "not improved within the margin"
         }
     );
-    s
 }
 
 #[cfg(test)]
@@ -536,14 +537,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_kth_keeps_about_n_and_returns_the_rest() {
+    fn every_kth_keeps_about_n() {
         let v: Vec<u32> = (0..10).collect();
-        let picked = |n| every_kth_and_rest(&v, n).0;
-        assert_eq!(picked(5), vec![0, 2, 4, 6, 8]);
-        assert_eq!(picked(3), vec![0, 4, 8]);
-        assert_eq!(picked(20).len(), 10);
-        assert!(picked(0).is_empty());
-        assert_eq!(every_kth_and_rest(&v, 3).1, vec![1, 2, 3, 5, 6, 7, 9]);
-        assert_eq!(every_kth_and_rest(&v, 0).1, v);
+        assert_eq!(every_kth(&v, 5), vec![0, 2, 4, 6, 8]);
+        assert_eq!(every_kth(&v, 3), vec![0, 4, 8]);
+        assert_eq!(every_kth(&v, 20).len(), 10);
+        assert!(every_kth(&v, 0).is_empty());
     }
 }

@@ -107,6 +107,14 @@ pub fn dashcam_split(dir: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>), Distill
     Ok((train, held))
 }
 
+/// The held-out dash-cam frames of `held` (as [`dashcam_split`] returns them) split into a
+/// validation block (the `test_video` clip's) and the others, each in order.
+pub fn dashcam_validation_split(held: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    held.iter()
+        .cloned()
+        .partition(|p| p.parent().and_then(|d| d.file_name()) == Some("test_video".as_ref()))
+}
+
 /// Evaluation-only frames in the repository: KITTI object + demo frames, nuScenes cameras.
 pub fn evaluation_only_paths() -> Result<Vec<(ImageSource, PathBuf)>, DistillError> {
     let testdata = zoo::models_dir()
@@ -177,5 +185,12 @@ mod tests {
         assert!(held.iter().any(|p| p.ends_with("test_video/037.jpg")));
         assert!(train.iter().any(|p| p.ends_with("test_video/027.jpg")));
         assert_eq!(train.len() + held.len(), 38 + 111 + 13);
+        let (validation, report) = dashcam_validation_split(&held);
+        assert_eq!((validation.len(), report.len()), (10, 26 + 2));
+        assert!(
+            validation
+                .iter()
+                .all(|p| p.parent().unwrap().ends_with("test_video"))
+        );
     }
 }

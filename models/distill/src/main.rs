@@ -97,9 +97,10 @@ enum Command {
         /// Original training images rehearsed next to the mined ones.
         #[arg(long, default_value_t = AdaptSettings::default().replay_images)]
         replay_images: usize,
-        /// Training images neither rehearsed nor mined, measured to choose the settings.
-        #[arg(long, default_value_t = AdaptSettings::default().validation_images)]
-        validation_images: usize,
+        /// Held-out PandaSet frames (from the first) in the validation block, on which
+        /// settings are chosen; the later ones decide the verdict.
+        #[arg(long, default_value_t = AdaptSettings::default().validation_frames)]
+        validation_frames: u32,
         /// Augmented views per image.
         #[arg(long, default_value_t = AdaptSettings::default().views_per_image)]
         views_per_image: usize,
@@ -495,7 +496,7 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             steps,
             lr_scale,
             replay_images,
-            validation_images,
+            validation_frames,
             views_per_image,
             label_cache,
             threads,
@@ -513,7 +514,7 @@ fn run(cli: Cli) -> Result<(), DistillError> {
                 steps,
                 lr_scale,
                 replay_images,
-                validation_images,
+                validation_frames,
                 views_per_image,
                 eval_shift,
                 threads,

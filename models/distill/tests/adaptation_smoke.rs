@@ -2,7 +2,8 @@
 //! of dusk-shifted frames of the shipped PandaSet slice (frames 36-41, as `kestrel replay
 //! --mine` writes them), a few fine-tuning steps from the shipped student's own weights, the
 //! agreement measured before and after on the slice's frames 50-55 and the held-out dash-cam
-//! frames, as they are and at dusk. The full run (`models/distill/loop_demo.sh`) is recorded in
+//! frames (validation block: frames 50-52 and the `test_video` clip's; reported: the others),
+//! as they are and at dusk. The full run (`models/distill/loop_demo.sh`) is recorded in
 //! `models/zoo/kestrel-student-v3/adaptation/`.
 
 use kestrel_distill::adaptation::{AdaptSettings, adapt, render_markdown};
@@ -41,7 +42,7 @@ fn adapts_from_a_mining_log_and_measures_both_domains() {
     let settings = AdaptSettings {
         steps: 3,
         replay_images: 2,
-        validation_images: 2,
+        validation_frames: 3,
         views_per_image: 1,
         eval_shift: Some(CameraShift::Dusk),
         pandaset: Some(slice.clone()),
@@ -71,15 +72,24 @@ fn adapts_from_a_mining_log_and_measures_both_domains() {
             "pandaset-heldout+dusk"
         ]
     );
-    assert_eq!(report.agreement["pandaset-heldout"].images, 6 * 6);
-    // Validation: training images neither rehearsed nor mined, as they are and at dusk.
+    // Held-out frames 50-52 are the validation block, 53-55 the reported one.
+    assert_eq!(report.agreement["pandaset-heldout"].images, 3 * 6);
     let validation: Vec<&str> = report.validation.keys().map(String::as_str).collect();
-    assert_eq!(validation, ["training-unused", "training-unused+dusk"]);
-    assert_eq!(report.validation["training-unused"].images, 2);
+    assert_eq!(
+        validation,
+        [
+            "dashcam-validation",
+            "dashcam-validation+dusk",
+            "pandaset-validation",
+            "pandaset-validation+dusk"
+        ]
+    );
+    assert_eq!(report.validation["pandaset-validation"].images, 3 * 6);
+    assert_eq!(report.validation["dashcam-validation"].images, 10);
     // Before = the shipped student, whose held-out dash-cam recall the model card reports.
     let before = report.agreement["dashcam-heldout"].before;
     assert!(before.teacher > 0 && before.matched > 0, "{before:?}");
-    assert_eq!(report.original().images, 38 + 36);
+    assert_eq!(report.original().images, 28 + 18);
     // The adapted model is a working detector with the student's operating point.
     let adapted = Detector::load(&out.join("model.toml")).unwrap();
     let shipped = Detector::load(&zoo::default_student_manifest()).unwrap();
@@ -89,7 +99,9 @@ fn adapts_from_a_mining_log_and_measures_both_domains() {
     );
     let frame = sequence.camera(0, "front_camera").unwrap();
     adapted.detect(&frame).unwrap();
-    assert!(render_markdown(&report).contains("| pandaset-heldout+dusk | 36 |"));
+    let md = render_markdown(&report);
+    assert!(md.contains("| pandaset-heldout+dusk | 18 |"), "{md}");
+    assert!(md.contains("| pandaset-validation+dusk | 18 |"), "{md}");
     // A log without camera frames is refused with a clear error.
     let empty = dir.join("empty.mcap");
     LogWriter::create(&empty, None).unwrap().finish().unwrap();
