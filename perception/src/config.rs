@@ -83,6 +83,17 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
     }
 }
 
+/// How the configured process takes part in the zenoh network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerRole {
+    /// Kestrel itself (`run`, `replay`): listens where `[zenoh] listen` says.
+    Listening,
+    /// A peer that dials Kestrel (`play`, `echo`): `[zenoh] listen` is ignored (it listens
+    /// nowhere unless its command line says), so the file of the vehicle's Kestrel, TLS and
+    /// its `tls/` endpoints included, serves it as it is.
+    Dialing,
+}
+
 impl KestrelConfig {
     /// The built-in configuration.
     pub fn builtin() -> Result<Self, PerceptionError> {
@@ -91,6 +102,15 @@ impl KestrelConfig {
 
     /// The defaults overridden by `text` (TOML); `origin` names the text in errors.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Self, PerceptionError> {
+        Self::from_toml_str_as(text, origin, PeerRole::Listening)
+    }
+
+    /// As [`Self::from_toml_str`], for a process of `role`.
+    pub fn from_toml_str_as(
+        text: &str,
+        origin: &str,
+        role: PeerRole,
+    ) -> Result<Self, PerceptionError> {
         let parse = |t: &str, o: &str| {
             t.parse::<toml::Table>()
                 .map_err(|e| PerceptionError::Config(format!("{o}: {e}")))
@@ -104,6 +124,11 @@ impl KestrelConfig {
             parse(DEFAULT_CONFIG, "perception/config/default.toml")?,
         );
         merge(&mut table, parse(text, origin)?);
+        if role == PeerRole::Dialing
+            && let Some(toml::Value::Table(zenoh)) = table.get_mut("zenoh")
+        {
+            zenoh.insert("listen".into(), toml::Value::Array(Vec::new()));
+        }
         let mut config: Self = toml::Value::Table(table)
             .try_into()
             .map_err(|e| PerceptionError::Config(format!("{origin}: {e}")))?;
@@ -116,8 +141,13 @@ impl KestrelConfig {
 
     /// The defaults overridden by the file at `path`.
     pub fn load(path: &Path) -> Result<Self, PerceptionError> {
+        Self::load_as(path, PeerRole::Listening)
+    }
+
+    /// As [`Self::load`], for a process of `role`.
+    pub fn load_as(path: &Path, role: PeerRole) -> Result<Self, PerceptionError> {
         let text = std::fs::read_to_string(path).map_err(|e| PerceptionError::io(path, e))?;
-        Self::from_toml_str(&text, &path.display().to_string())
+        Self::from_toml_str_as(&text, &path.display().to_string(), role)
     }
 
     fn validate(&self, origin: &str) -> Result<(), PerceptionError> {
@@ -200,6 +230,17 @@ impl KestrelConfig {
 mod tests {
     use super::*;
     use crate::bounded_queue::QueuePolicy;
+
+    #[test]
+    fn a_dialing_peer_ignores_the_files_listen_endpoints() {
+        let text = "[zenoh]\nlisten = [\"tcp/192.168.10.20:7450\"]\nconnect = []\n";
+        let own = KestrelConfig::from_toml_str_as(text, "t", PeerRole::Listening).unwrap();
+        assert_eq!(own.zenoh.listen, ["tcp/192.168.10.20:7450"]);
+        let dialing = KestrelConfig::from_toml_str_as(text, "t", PeerRole::Dialing).unwrap();
+        assert!(dialing.zenoh.listen.is_empty());
+        let builtin = KestrelConfig::from_toml_str_as("", "t", PeerRole::Dialing).unwrap();
+        assert!(builtin.zenoh.listen.is_empty());
+    }
 
     #[test]
     fn defaults_load_and_give_runtime_settings() {

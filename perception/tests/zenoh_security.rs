@@ -240,7 +240,8 @@ fn play_run_and_echo_work_over_tls_with_access_control() {
              output_subscribers = [\"planner\"]\n"
         ),
     );
-    let peer_of = |name: &str| peer_config(&dir, &pki, name, "[zenoh]\nlisten = []\n");
+    // The peers' files need no `listen = []`: play and echo only dial out.
+    let peer_of = |name: &str| peer_config(&dir, &pki, name, "");
     let (gateway, planner, visitor) = (
         peer_of("sensor-gateway"),
         peer_of("planner"),

@@ -1,6 +1,6 @@
 //! `kestrel echo`: subscribe to the object topics and print what planning nodes receive.
 
-use super::run::{ZenohFlags, load_config};
+use super::run::{ZenohFlags, load_dialing_config};
 use kestrel_perception::planner_client::{ObjectTopic, PlannerClient};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -29,15 +29,7 @@ pub struct Args {
 
 /// Runs `kestrel echo`.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let mut zenoh = args.zenoh.clone();
-    // By default echo is the peer that connects to `kestrel run`'s listening endpoint.
-    if zenoh.connect.is_empty() && zenoh.listen.is_empty() {
-        zenoh.connect = vec![kestrel_perception::zenoh_session::DEFAULT_ENDPOINT.into()];
-    }
-    let mut config = load_config(args.config.as_deref(), &zenoh)?;
-    if args.zenoh.listen.is_empty() {
-        config.zenoh.listen.clear();
-    }
+    let config = load_dialing_config(args.config.as_deref(), &args.zenoh)?;
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         return Err(format!("--timeout {}: must be a positive number", args.timeout).into());
     }

@@ -4,7 +4,7 @@
 //! `kestrel run --input ros`.
 
 use super::fault_flags::{FaultFlags, print_hits};
-use super::run::{ZenohFlags, load_config};
+use super::run::{ZenohFlags, load_dialing_config};
 use kestrel_perception::log_player::{LogPlayer, PlayOptions};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -47,15 +47,7 @@ pub struct Args {
 
 /// Runs `kestrel play`.
 pub fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
-    let mut zenoh = args.zenoh.clone();
-    // By default play is the peer that connects to `kestrel run`'s listening endpoint.
-    if zenoh.connect.is_empty() && zenoh.listen.is_empty() {
-        zenoh.connect = vec![kestrel_perception::zenoh_session::DEFAULT_ENDPOINT.into()];
-    }
-    let mut config = load_config(args.config.as_deref(), &zenoh)?;
-    if args.zenoh.listen.is_empty() {
-        config.zenoh.listen.clear();
-    }
+    let config = load_dialing_config(args.config.as_deref(), &args.zenoh)?;
     if !(args.wait_for_subscribers.is_finite() && args.wait_for_subscribers >= 0.0) {
         return Err(format!(
             "--wait-for-subscribers {}: must be >= 0",

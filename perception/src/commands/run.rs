@@ -5,7 +5,7 @@
 
 use super::live_sources::{self, InputKind};
 use kestrel_perception::clock::WallClock;
-use kestrel_perception::config::KestrelConfig;
+use kestrel_perception::config::{KestrelConfig, PeerRole};
 use kestrel_perception::live_input::LiveControl;
 use kestrel_perception::mcap_recorder::McapRecorder;
 use kestrel_perception::monitor_mode::MonitorMode;
@@ -110,6 +110,27 @@ pub fn load_config(
     let mut config = match path {
         Some(p) => KestrelConfig::load(p)?,
         None => KestrelConfig::builtin()?,
+    };
+    zenoh.apply(&mut config);
+    config.zenoh.to_config()?;
+    Ok(config)
+}
+
+/// The configuration of a peer that dials `kestrel run` (`play`, `echo`): as [`load_config`],
+/// but by default it connects to `kestrel run`'s loopback endpoint and it listens only where
+/// `--listen` says, never on the file's `listen` endpoints, so the file of the vehicle's
+/// Kestrel, TLS and its `tls/` endpoints included, serves as it is.
+pub fn load_dialing_config(
+    path: Option<&std::path::Path>,
+    zenoh: &ZenohFlags,
+) -> Result<KestrelConfig, Box<dyn std::error::Error>> {
+    let mut zenoh = zenoh.clone();
+    if zenoh.connect.is_empty() && zenoh.listen.is_empty() {
+        zenoh.connect = vec![kestrel_perception::zenoh_session::DEFAULT_ENDPOINT.into()];
+    }
+    let mut config = match path {
+        Some(p) => KestrelConfig::load_as(p, PeerRole::Dialing)?,
+        None => KestrelConfig::from_toml_str_as("", "built-in defaults", PeerRole::Dialing)?,
     };
     zenoh.apply(&mut config);
     config.zenoh.to_config()?;
