@@ -38,7 +38,8 @@ pub struct DetectedObject {
     pub velocity_covariance: Option<Matrix2<f64>>,
     /// Sensors that contributed.
     pub sources: SensorSources,
-    /// Shape descriptors of the object's LiDAR points (objects made from a LiDAR cluster
-    /// only): what the LiDAR shape classifier named it by, kept for training and inspection.
+    /// Shape descriptors of the object's LiDAR points, for objects made from a LiDAR cluster
+    /// no camera named: what the LiDAR shape classifier judged it by, kept for training and
+    /// inspection (`None` for camera-named objects: not computed).
     pub lidar_shape: Option<ShapeFeatures>,
 }

@@ -248,6 +248,8 @@ fn full_fusion_gives_a_classified_car_with_velocity() {
     let o = &f.objects[0];
     assert_eq!(o.class, ObjectClass::Car);
     assert!(o.sources.camera && o.sources.lidar && o.sources.radar);
+    // Named by the camera: the shape classifier did not judge it.
+    assert!(o.lidar_shape.is_none());
     assert!(
         (o.velocity.unwrap() - CAR_VELOCITY).norm() < 0.3,
         "{:?}",

@@ -183,7 +183,7 @@ pub fn lidar_objects(
                         ground: f32| {
         if unknown.fits(bbox.length.max(bbox.width), bbox.length.min(bbox.width)) {
             let shape = ShapeFeatures::of(part, points, &bbox, ground);
-            let mut object = lidar_object(bbox, part.len(), None, shape);
+            let mut object = lidar_object(bbox, part.len(), None, Some(shape));
             if let Some(classifier) = shapes {
                 // Named, or judged nothing to name: a vote for `unknown` in the tracker.
                 let verdict = classifier.verdict(&shape);
@@ -341,12 +341,11 @@ pub fn lidar_objects(
                 &lidar_origin,
                 config.claims.two_faces_width_ratio,
             );
-            let shape = ShapeFeatures::of(&body, points, &bbox, ground);
             objects.push(lidar_object(
                 completed,
                 body.len(),
                 Some((class, score)),
-                shape,
+                None,
             ));
         }
         remainder.sort_unstable();
@@ -390,18 +389,18 @@ pub fn trim_detached(
     (body, detached)
 }
 
-/// A LiDAR object with `n` points of shape `shape`, named `(class, score)` by the cameras or
-/// not.
+/// A LiDAR object with `n` points, named `(class, score)` by the cameras or not; `shape`: its
+/// shape descriptors, when the shape classifier judged it.
 fn lidar_object(
     bbox: OrientedBox3,
     n: usize,
     named: Option<(ObjectClass, f32)>,
-    shape: ShapeFeatures,
+    shape: Option<ShapeFeatures>,
 ) -> DetectedObject {
     let range = bbox.center.coords.xy().norm();
     let (class, score) = named.unwrap_or((ObjectClass::Unknown, 0.0));
     DetectedObject {
-        lidar_shape: Some(shape),
+        lidar_shape: shape,
         bbox,
         class,
         class_confidence: score,
