@@ -205,6 +205,16 @@ impl AdaptReport {
         improved(&self.agreement, self.settings.max_original_drop)
     }
 
+    /// The original domain's validation slices pooled.
+    pub fn validation_original(&self) -> SliceAgreement {
+        pooled(&self.validation, false)
+    }
+
+    /// The shifted validation slices pooled.
+    pub fn validation_shifted(&self) -> SliceAgreement {
+        pooled(&self.validation, true)
+    }
+
     /// The same test on the validation frames (what settings are chosen by).
     pub fn validation_within_margin(&self) -> bool {
         improved(&self.validation, self.settings.max_original_drop)
@@ -473,7 +483,7 @@ pub fn render_markdown(r: &AdaptReport) -> String {
         block_table(&mut s, &r.validation, r.settings.eval_shift.is_some());
         block_verdict(&mut s, &r.validation, margin, "On validation");
     }
-    let _ = writeln!(s, "Report:\n");
+    let _ = writeln!(s, "\nReport:\n");
     block_table(&mut s, &r.agreement, r.settings.eval_shift.is_some());
     block_verdict(&mut s, &r.agreement, margin, "Verdict");
     s
@@ -520,7 +530,7 @@ fn block_verdict(
     let _ = writeln!(
         s,
         "\nRecall change: shifted domain {}, original domain {}; precision change on the original \
-         domain {} (margin: a fall of at most {margin:.2}). {lead}: **{}**.\n",
+         domain {} (margin: a fall of at most {margin:.2}). {lead}: **{}**.",
         change(pooled(slices, true).recall_change()),
         change(original.recall_change()),
         change(original.precision_change()),

@@ -5,7 +5,7 @@
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use kestrel_distill::adaptation::{AdaptSettings, adapt, render_markdown};
+use kestrel_distill::adaptation::{AdaptReport, AdaptSettings, adapt, render_markdown};
 use kestrel_distill::conv_lowering::{TimingPlan, fastest, measure_lowerings};
 use kestrel_distill::detector_evaluation::{Labeller, detect_all, score};
 use kestrel_distill::ensemble_teacher::EnsembleSettings;
@@ -200,8 +200,9 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Re-render MODEL_CARD.md from a recipe run's metrics.json (written next to it), e.g.
-    /// after the card's wording changed; no training.
+    /// Re-render MODEL_CARD.md from a recipe run's metrics.json (written next to it) and the
+    /// adaptation run recorded in `adaptation/adaptation.json` next to it, if any (e.g. after
+    /// the card's wording changed, or a new loop_demo.sh run); no training.
     Card {
         /// The run's metrics.json (default: the shipped student's).
         metrics: Option<PathBuf>,
@@ -333,7 +334,7 @@ fn run(cli: Cli) -> Result<(), DistillError> {
             let previous = std::fs::read_to_string(&card).unwrap_or_default();
             std::fs::write(
                 &card,
-                model_card::render_keeping_observations(&report, &previous),
+                model_card::render_keeping_observations(&report, None, &previous),
             )
             .map_err(DistillError::io(&card))?;
             eprintln!("wrote {}", out.display());
@@ -559,9 +560,19 @@ fn run(cli: Cli) -> Result<(), DistillError> {
                 })?;
             let card = metrics.with_file_name("MODEL_CARD.md");
             let previous = std::fs::read_to_string(&card).unwrap_or_default();
+            // The adaptation run recorded next to the card, if any (loop_demo.sh).
+            let adaptation_json = metrics.with_file_name("adaptation").join("adaptation.json");
+            let adaptation: Option<AdaptReport> = match std::fs::read_to_string(&adaptation_json) {
+                Ok(text) => Some(serde_json::from_str(&text).map_err(|e| DistillError::Data {
+                    path: adaptation_json.clone(),
+                    reason: e.to_string(),
+                })?),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(DistillError::io(&adaptation_json)(e)),
+            };
             std::fs::write(
                 &card,
-                model_card::render_keeping_observations(&report, &previous),
+                model_card::render_keeping_observations(&report, adaptation.as_ref(), &previous),
             )
             .map_err(DistillError::io(&card))?;
             eprintln!("wrote {}", card.display());

@@ -1,7 +1,8 @@
-//! Rendering `MODEL_CARD.md` from the numbers a recipe run measured (nothing typed by hand).
-//! A hand-written section between [`OBSERVATIONS_BEGIN`] and [`OBSERVATIONS_END`] in an existing
+//! Rendering `MODEL_CARD.md` from the numbers a recipe run measured, and those of its
+//! adaptation run when there is one (nothing typed by hand). A hand-written section between [`OBSERVATIONS_BEGIN`] and [`OBSERVATIONS_END`] in an existing
 //! card is carried over by [`render_keeping_observations`].
 
+use crate::adaptation::{AdaptReport, SliceAgreement};
 use crate::detector_evaluation::DetectorScores;
 use crate::recipe::RecipeReport;
 use crate::student_classes::STUDENT_CLASSES;
@@ -68,12 +69,16 @@ fn human_table(s: &mut String, scores: &BTreeMap<String, DetectorScores>, order:
 
 /// The card of a recipe run, as Markdown, with an empty observations section.
 pub fn render(r: &RecipeReport) -> String {
-    render_keeping_observations(r, "")
+    render_keeping_observations(r, None, "")
 }
 
 /// The card of a recipe run, carrying over the observations section of `previous` (the text of
 /// an existing card; empty for none).
-pub fn render_keeping_observations(r: &RecipeReport, previous: &str) -> String {
+pub fn render_keeping_observations(
+    r: &RecipeReport,
+    adaptation: Option<&AdaptReport>,
+    previous: &str,
+) -> String {
     let c = &r.config;
     let mut s = String::new();
     let _ = writeln!(s, "# {} — model card\n", c.name);
@@ -332,6 +337,9 @@ pub fn render_keeping_observations(r: &RecipeReport, previous: &str) -> String {
         "\nExport: ONNX opset 13 written from Rust; max |burn − tract| on a held-out frame = {:.2e}.\n",
         r.export_parity_max_abs
     );
+    if let Some(a) = adaptation {
+        adaptation_section(&mut s, a);
+    }
     let _ = writeln!(s, "## Known limits\n");
     let _ = writeln!(
         s,
@@ -357,6 +365,56 @@ pub fn render_keeping_observations(r: &RecipeReport, previous: &str) -> String {
     s
 }
 
+/// The adaptation run (`adaptation/adaptation.json` next to the card) as a section: what it
+/// trained on and the agreement with the teacher before and after, per block and domain.
+fn adaptation_section(s: &mut String, a: &AdaptReport) {
+    let shift = a
+        .settings
+        .eval_shift
+        .map_or_else(|| "shifted".to_owned(), |v| v.name().to_owned());
+    let _ = writeln!(s, "## Adapted to mined frames (the monitoring loop)\n");
+    let _ = writeln!(
+        s,
+        "`adaptation/` (written by `sh models/distill/loop_demo.sh`; `replay.txt` there is the \
+         replay whose monitors flagged the {shift} frames and mined them): fine-tuned from these \
+         weights on {} mined frames and {} of the training images (rehearsal), {} steps at {} x \
+         the recipe's learning rate. Agreement with the single-pass teacher (recall of its \
+         detections, precision of the student's) on held-out frames, before -> after; settings \
+         are chosen on the validation block, the report block decides:\n",
+        a.mined_images, a.replay_images, a.steps, a.settings.lr_scale
+    );
+    let _ = writeln!(s, "| block | domain | images | recall | precision |");
+    let _ = writeln!(s, "|---|---|---:|---|---|");
+    let rate = |v: Option<f32>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"));
+    let row = |s: &mut String, block: &str, domain: &str, g: SliceAgreement| {
+        let _ = writeln!(
+            s,
+            "| {block} | {domain} | {} | {} -> {} | {} -> {} |",
+            g.images,
+            rate(g.before.recall()),
+            rate(g.after.recall()),
+            rate(g.before.precision()),
+            rate(g.after.precision())
+        );
+    };
+    if !a.validation.is_empty() {
+        row(s, "validation", "original", a.validation_original());
+        row(s, "validation", &shift, a.validation_shifted());
+    }
+    row(s, "report", "original", a.original());
+    row(s, "report", &shift, a.shifted());
+    let _ = writeln!(
+        s,
+        "\nVerdict (report block; the original domain may fall by at most {:.2}): **{}**.\n",
+        a.settings.max_original_drop,
+        if a.improved_within_margin() {
+            "improved on the shifted domain within the margin on the original one"
+        } else {
+            "not improved within the margin"
+        }
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,5 +430,37 @@ mod tests {
         let card = render(&report);
         assert!(!card.contains(default));
         assert!(card.contains("recipe --config FILE"));
+    }
+
+    #[test]
+    fn the_card_shows_the_recorded_adaptation_and_its_verdict() {
+        let dir = kestrel_models::zoo::models_dir().join("zoo/kestrel-student-v3");
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+        let report: RecipeReport = serde_json::from_str(&read("metrics.json")).unwrap();
+        let mut adaptation: AdaptReport =
+            serde_json::from_str(&read("adaptation/adaptation.json")).unwrap();
+        assert!(!render(&report).contains("## Adapted to mined frames"));
+        let card = render_keeping_observations(&report, Some(&adaptation), "");
+        assert!(card.contains("## Adapted to mined frames"), "{card}");
+        let original = adaptation.original();
+        let line = format!(
+            "| report | original | {} | {:.3} -> {:.3} |",
+            original.images,
+            original.before.recall().unwrap(),
+            original.after.recall().unwrap()
+        );
+        assert!(card.contains(&line), "{line} not in\n{card}");
+        let verdict = |a: &AdaptReport| {
+            if a.improved_within_margin() {
+                "**improved on the shifted domain within the margin on the original one**"
+            } else {
+                "**not improved within the margin**"
+            }
+        };
+        assert!(card.contains(verdict(&adaptation)));
+        // A margin nothing can meet turns the verdict.
+        adaptation.settings.max_original_drop = -1.0;
+        let card = render_keeping_observations(&report, Some(&adaptation), "");
+        assert!(card.contains("**not improved within the margin**"));
     }
 }
