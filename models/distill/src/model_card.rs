@@ -1,6 +1,7 @@
 //! Rendering `MODEL_CARD.md` from the numbers a recipe run measured, and those of its
-//! adaptation run when there is one (nothing typed by hand). A hand-written section between [`OBSERVATIONS_BEGIN`] and [`OBSERVATIONS_END`] in an existing
-//! card is carried over by [`render_keeping_observations`].
+//! adaptation run when there is one (nothing typed by hand). A hand-written section between
+//! [`OBSERVATIONS_BEGIN`] and [`OBSERVATIONS_END`] in an existing card is carried over by
+//! [`render_keeping_observations`].
 
 use crate::adaptation::{AdaptReport, SliceAgreement};
 use crate::detector_evaluation::DetectorScores;
