@@ -81,15 +81,13 @@ pub fn input_from_rgb(
         .enumerate()
     {
         let (p, mean, std) = (planes[c], spec.mean[c], spec.std[c]);
-        for (y, mut row) in plane.outer_iter_mut().enumerate() {
-            if y < rows {
-                let src = &content[y * content_width * 3..(y * content_width + cols) * 3];
-                let mut values = src.chunks_exact(3).map(|px| (px[p] - mean) / std);
-                row.iter_mut()
-                    .for_each(|d| *d = values.next().unwrap_or(pads[c]));
-            } else {
-                row.fill(pads[c]);
+        for (y, row) in plane.outer_iter_mut().enumerate() {
+            let (mut pixels, mut pad) = row.split_at(Axis(0), if y < rows { cols } else { 0 });
+            let src = content.get(y * content_width * 3..).unwrap_or_default();
+            for (d, px) in pixels.iter_mut().zip(src.chunks_exact(3)) {
+                *d = (px[p] - mean) / std;
             }
+            pad.fill(pads[c]);
         }
     }
     input
@@ -132,6 +130,13 @@ mod tests {
         assert_eq!(x[[0, 2, 1, 1]], 34.0);
         assert_eq!(x[[0, 2, 1, 6]], -6.0);
         assert_eq!(t.to_image([1.0, 1.0, 7.0, 3.0]), [1.0, 1.0, 4.0, 3.0]);
+        // 16x4 into 8x4: content 8x2 at the top, padding rows below it.
+        let data = [200u8, 0, 0].repeat(64);
+        let view = PixelView::new("t", 16, 4, PixelEncoding::Rgb8, &data).unwrap();
+        let (x, _) = prepare(&spec(ResizeMode::Letterbox), &view);
+        assert_eq!(x[[0, 2, 1, 7]], 34.0);
+        assert_eq!(x[[0, 2, 2, 0]], -6.0);
+        assert_eq!(x[[0, 2, 3, 7]], -6.0);
     }
 
     #[test]
