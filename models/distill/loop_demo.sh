@@ -2,17 +2,20 @@
 # The student watched by its teacher, end to end on real data (issue 18, item 4):
 #
 # 1. replay the student's own training drive (PandaSet 002 frames 00-39) with a domain shift
-#    (default: dusk) through `kestrel replay` with the model monitors on: the drift monitor and
-#    the shadow teacher flag it, and `--mine` keeps the flagged camera frames (rate-limited,
-#    with the reason) in a mining log;
+#    (default: dusk) through `kestrel replay` with the model monitors on: the drift monitor
+#    flags it, and `--mine` keeps the flagged camera frames and those the shadow teacher saw
+#    the student miss (rate-limited, with the reason) in a mining log (the teacher's 12-frame
+#    agreement window does not fill in these 4 seconds at its default period);
 # 2. `kestrel-distill adapt` fine-tunes the student from its own weights on the mined frames
 #    plus a rehearsal of its training images and measures agreement with the teacher before
-#    and after on held-out frames it never saw (dash-cam held-out frames, PandaSet frames
-#    40-55), as they are and with the same shift.
+#    and after on held-out frames it never saw, as they are and with the same shift, in two
+#    blocks: validation (the dash-cam clip test_video's held-out frames, PandaSet frames
+#    40-47), on which the settings were chosen, and report (the other held-out dash-cam
+#    frames, PandaSet frames 48-55), which alone decides the verdict.
 #
 # Writes models/zoo/kestrel-student-v3/adaptation/{replay.txt, ADAPTATION.md,
 # adaptation.json}; the adapted model goes to $WORK/adapted (default /tmp/kestrel-loop; not
-# shipped). About 10 minutes on 2 cores. Needs the PandaSet sequence at
+# shipped). About 12 minutes on 2 cores. Needs the PandaSet sequence at
 # ../shared/data/pandaset-002 (or $PANDASET). Deterministic: a second run gives the same
 # numbers.
 #
