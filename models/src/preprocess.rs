@@ -82,8 +82,13 @@ pub fn input_from_rgb(
     {
         let (p, mean, std) = (planes[c], spec.mean[c], spec.std[c]);
         for (y, row) in plane.outer_iter_mut().enumerate() {
-            let (mut pixels, mut pad) = row.split_at(Axis(0), if y < rows { cols } else { 0 });
-            let src = content.get(y * content_width * 3..).unwrap_or_default();
+            let (src, n): (&[f32], usize) = if y < rows {
+                let start = y * content_width * 3;
+                (&content[start..start + cols * 3], cols)
+            } else {
+                (&[], 0)
+            };
+            let (mut pixels, mut pad) = row.split_at(Axis(0), n);
             for (d, px) in pixels.iter_mut().zip(src.chunks_exact(3)) {
                 *d = (px[p] - mean) / std;
             }
