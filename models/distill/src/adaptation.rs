@@ -218,11 +218,6 @@ impl AdaptReport {
     pub fn validation_shifted(&self) -> SliceAgreement {
         pooled(&self.validation, true)
     }
-
-    /// The same test on the validation frames (what settings are chosen by).
-    pub fn validation_within_margin(&self) -> bool {
-        improved(&self.validation, self.settings.max_original_drop)
-    }
 }
 
 /// The recipe report of the student at `manifest` (its `metrics.json`).
@@ -493,10 +488,23 @@ pub fn render_markdown(r: &AdaptReport) -> String {
     s
 }
 
+/// A recall or precision in the reports: three decimals, `-` where it is undefined.
+pub fn format_rate(v: Option<f32>) -> String {
+    v.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"))
+}
+
+/// The margin test's outcome ([`AdaptReport::improved_within_margin`]) in the reports' words.
+pub fn verdict_words(improved: bool) -> &'static str {
+    if improved {
+        "improved on the shifted domain within the margin on the original one"
+    } else {
+        "not improved within the margin"
+    }
+}
+
 /// One block's slices and their pooled domains as a Markdown table.
 fn block_table(s: &mut String, slices: &BTreeMap<String, SliceAgreement>, shifted: bool) {
     use std::fmt::Write;
-    let rate = |v: Option<f32>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"));
     let _ = writeln!(
         s,
         "| slice | images | recall before | recall after | precision before | precision after |"
@@ -513,10 +521,10 @@ fn block_table(s: &mut String, slices: &BTreeMap<String, SliceAgreement>, shifte
             s,
             "| {name} | {} | {} | {} | {} | {} |",
             a.images,
-            rate(a.before.recall()),
-            rate(a.after.recall()),
-            rate(a.before.precision()),
-            rate(a.after.precision())
+            format_rate(a.before.recall()),
+            format_rate(a.after.recall()),
+            format_rate(a.before.precision()),
+            format_rate(a.after.precision())
         );
     }
 }
@@ -538,11 +546,7 @@ fn block_verdict(
         change(pooled(slices, true).recall_change()),
         change(original.recall_change()),
         change(original.precision_change()),
-        if improved(slices, margin) {
-            "improved on the shifted domain within the margin on the original one"
-        } else {
-            "not improved within the margin"
-        }
+        verdict_words(improved(slices, margin))
     );
 }
 

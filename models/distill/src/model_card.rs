@@ -3,7 +3,7 @@
 //! [`OBSERVATIONS_BEGIN`] and [`OBSERVATIONS_END`] in an existing card is carried over by
 //! [`render_keeping_observations`].
 
-use crate::adaptation::{AdaptReport, SliceAgreement};
+use crate::adaptation::{AdaptReport, SliceAgreement, format_rate, verdict_words};
 use crate::detector_evaluation::DetectorScores;
 use crate::recipe::RecipeReport;
 use crate::student_classes::STUDENT_CLASSES;
@@ -386,16 +386,15 @@ fn adaptation_section(s: &mut String, a: &AdaptReport) {
     );
     let _ = writeln!(s, "| block | domain | images | recall | precision |");
     let _ = writeln!(s, "|---|---|---:|---|---|");
-    let rate = |v: Option<f32>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.3}"));
     let row = |s: &mut String, block: &str, domain: &str, g: SliceAgreement| {
         let _ = writeln!(
             s,
             "| {block} | {domain} | {} | {} -> {} | {} -> {} |",
             g.images,
-            rate(g.before.recall()),
-            rate(g.after.recall()),
-            rate(g.before.precision()),
-            rate(g.after.precision())
+            format_rate(g.before.recall()),
+            format_rate(g.after.recall()),
+            format_rate(g.before.precision()),
+            format_rate(g.after.precision())
         );
     };
     if !a.validation.is_empty() {
@@ -408,11 +407,7 @@ fn adaptation_section(s: &mut String, a: &AdaptReport) {
         s,
         "\nVerdict (report block; the original domain may fall by at most {:.2}): **{}**.\n",
         a.settings.max_original_drop,
-        if a.improved_within_margin() {
-            "improved on the shifted domain within the margin on the original one"
-        } else {
-            "not improved within the margin"
-        }
+        verdict_words(a.improved_within_margin())
     );
 }
 
